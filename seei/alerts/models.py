@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """An in-app message; the same text is also sent by email."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("message"))
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+
+    def __str__(self):
+        return self.subject
+
+
+class Subscription(models.Model):
+    """A company's interests: it is alerted when a matching notice is published."""
+
+    company = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="subscriptions")
+    category = models.ForeignKey("tenders.Category", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "category"], name="unique_subscription")]

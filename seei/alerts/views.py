@@ -1,0 +1,2 @@
+def notifications(request):
+    raise NotImplementedError

@@ -1,0 +1,190 @@
+"""SEEI settings, read from the environment.
+
+Nothing here needs to be set for the demo: without ``DATABASE_URL`` a private
+PostgreSQL is started from the pip-installed wheel, fan-out and tasks run in-process and
+emails are written to files. Production and CI set ``DATABASE_URL`` and ``REDIS_URL``.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("SEEI_VAR_DIR", Path.cwd() / "var")).resolve()
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in ("1", "true", "yes", "on")
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def _secret_key() -> str:
+    if key := env("SECRET_KEY"):
+        return key
+    # Demo default: a random key kept beside the embedded database, never in the code.
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+DEBUG = env_bool("DEBUG")
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Services --------------------------------------------------------------------------
+REQUIRE_SERVICES = env_bool("SEEI_REQUIRE_SERVICES")  # CI: no silent fallback
+if env("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
+elif REQUIRE_SERVICES:
+    raise ImproperlyConfigured("SEEI_REQUIRE_SERVICES is set but DATABASE_URL is not.")
+else:
+    from seei.embedded import database_settings
+
+    DATABASES = {"default": database_settings(VAR_DIR / "pgdata")}
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["TEST"] = {"NAME": env("SEEI_TEST_DATABASE", "seei_test")}
+
+REDIS_URL = env("REDIS_URL")
+if REQUIRE_SERVICES and not REDIS_URL:
+    raise ImproperlyConfigured("SEEI_REQUIRE_SERVICES is set but REDIS_URL is not.")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Application -----------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "django.contrib.humanize",
+    "seei.core",
+    "seei.accounts",
+    "seei.tenders",
+    "seei.alerts",
+    "seei.portal",
+    "seei.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "seei.accounts.middleware.ActiveMembershipMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "seei.urls"
+WSGI_APPLICATION = "seei.wsgi.application"
+ASGI_APPLICATION = "seei.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "portal:dashboard"
+LOGOUT_REDIRECT_URL = "portal:home"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "seei.accounts.context_processors.membership",
+            ],
+            "builtins": ["django.templatetags.i18n", "seei.core.templatetags.seei"],
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Languages: Arabic (right-to-left), French, English -------------------------------
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("ar", "العربية"), ("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env("TIME_ZONE", "Africa/Casablanca")
+USE_THOUSAND_SEPARATOR = True
+
+# Files -----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+WHITENOISE_USE_FINDERS = True  # a handful of files: no collectstatic step needed
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+SEEI_MAX_UPLOAD_MB = int(env("SEEI_MAX_UPLOAD_MB", "20"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Email: files by default, SMTP when EMAIL_HOST is set ------------------------------
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_PORT = int(env("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "SEEI <no-reply@seei.example>")
+
+# Security --------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# The procedure ---------------------------------------------------------------------
+SEEI_PUBLICITY_MIN_DAYS = int(env("SEEI_PUBLICITY_MIN_DAYS", "10"))
+SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE = int(env("SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE", "2"))
+SEEI_ERRATUM_MIN_REMAINING_DAYS = int(env("SEEI_ERRATUM_MIN_REMAINING_DAYS", "10"))
+SEEI_CLOSING_SOON_DAYS = 3
+# A clock the tests can move (stored in the database so every process sees it).
+SEEI_TEST_CLOCK = env_bool("SEEI_TEST_CLOCK")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+}
+
+PAGE_SIZE = 20

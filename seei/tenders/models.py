@@ -1,0 +1,284 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from seei.core.translated import TranslatedField
+
+
+class Category(models.Model):
+    """The supply nomenclature."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = TranslatedField(_("name"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class Region(models.Model):
+    code = models.CharField(max_length=10, unique=True)
+    name = TranslatedField(_("name"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+
+    def __str__(self):
+        return str(self.name)
+
+
+class Currency(models.TextChoices):
+    MAD = "MAD", _("Moroccan dirham (MAD)")
+    EUR = "EUR", _("Euro (EUR)")
+    USD = "USD", _("US dollar (USD)")
+
+
+class Tender(models.Model):
+    """An auction notice (avis d'enchère)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    buyer = models.ForeignKey("accounts.Organisation", verbose_name=_("buyer"), on_delete=models.PROTECT,
+                              related_name="tenders")
+    reference = models.CharField(_("reference"), max_length=50, unique=True)
+    original_language = models.CharField(_("original language"), max_length=2, choices=settings.LANGUAGES,
+                                         default="fr")
+    title = TranslatedField(_("title"))
+    object = TranslatedField(_("object"))
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT)
+    delivery_place = models.CharField(_("delivery place"), max_length=255)
+    delivery_terms = TranslatedField(_("delivery terms"), default=dict, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.MAD)
+    international = models.BooleanField(_("international notice"), default=False)
+    application_deadline = models.DateTimeField(_("application deadline"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT,
+                              db_index=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    search = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("notice")
+        indexes = [
+            GinIndex(fields=["search"]),
+            models.Index(fields=["status", "-published_at"]),
+            models.Index(fields=["status", "application_deadline"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.title}"
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def estimated_total(self):
+        return sum((lot.estimated_amount for lot in self.lots.all()), Decimal(0))
+
+
+class Lot(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open for applications")
+        EXAMINATION = "examination", _("Applications under examination")
+        UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+        SCHEDULED = "scheduled", _("Auction scheduled")
+        RUNNING = "running", _("Auction running")
+        CLOSED = "closed", _("Auction closed")
+        AWARDED = "awarded", _("Awarded")
+
+    class DecrementKind(models.TextChoices):
+        AMOUNT = "amount", _("Amount")
+        PERCENT = "percent", _("Percentage of the starting price")
+
+    class DecrementBase(models.TextChoices):
+        OWN = "own", _("From the bidder's own last bid")
+        BEST = "best", _("From the current best price")
+
+    class Visibility(models.TextChoices):
+        RANK = "rank", _("Own rank only")
+        BEST = "best", _("Own rank and the best price")
+        ALL = "all", _("Own rank and all prices (anonymous)")
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
+    number = models.PositiveIntegerField(_("lot number"))
+    title = TranslatedField(_("title"))
+    estimated_amount = models.DecimalField(_("estimated amount"), max_digits=18, decimal_places=2,
+                                           validators=[MinValueValidator(Decimal("0.01"))])
+    status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.OPEN)
+    # Auction parameters (ARCHITECTURE.md section 2).
+    starting_price = models.DecimalField(_("starting price"), max_digits=18, decimal_places=2,
+                                         validators=[MinValueValidator(Decimal("0.01"))])
+    min_decrement_kind = models.CharField(_("minimum decrement type"), max_length=8,
+                                          choices=DecrementKind.choices, default=DecrementKind.AMOUNT)
+    min_decrement = models.DecimalField(_("minimum decrement"), max_digits=18, decimal_places=2,
+                                        validators=[MinValueValidator(Decimal("0.01"))])
+    max_decrement_kind = models.CharField(_("maximum decrement type"), max_length=8,
+                                          choices=DecrementKind.choices, default=DecrementKind.PERCENT)
+    max_decrement = models.DecimalField(_("maximum decrement"), max_digits=18, decimal_places=2, null=True,
+                                        blank=True, validators=[MinValueValidator(Decimal("0.01"))])
+    decrement_base = models.CharField(_("decrement measured"), max_length=4, choices=DecrementBase.choices,
+                                      default=DecrementBase.OWN)
+    opens_at = models.DateTimeField(_("room opening"))
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=30,
+                                                   validators=[MinValueValidator(1)])
+    extension_window_seconds = models.PositiveIntegerField(_("extension window (seconds)"), default=180)
+    extension_seconds = models.PositiveIntegerField(_("extension (seconds)"), default=180)
+    extension_cap = models.PositiveIntegerField(_("maximum number of extensions"), null=True, blank=True)
+    only_lead_change_extends = models.BooleanField(_("only a change of leader extends"), default=False)
+    visibility = models.CharField(_("what bidders see"), max_length=4, choices=Visibility.choices,
+                                  default=Visibility.BEST)
+    refuse_equal_best = models.BooleanField(_("refuse a bid equal to the best"), default=True)
+    min_bid_interval_seconds = models.PositiveIntegerField(_("minimum interval between two bids (seconds)"),
+                                                           default=5)
+    public_watch = models.BooleanField(_("the public may watch the room"), default=False)
+
+    class Meta:
+        ordering = ["tender", "number"]
+        verbose_name = _("lot")
+        constraints = [models.UniqueConstraint(fields=["tender", "number"], name="unique_lot_number")]
+
+    def __str__(self):
+        return f"{self.tender.reference} / {self.number}"
+
+    def decrement_amount(self, kind, value) -> Decimal | None:
+        if value is None:
+            return None
+        if kind == self.DecrementKind.PERCENT:
+            return (self.starting_price * value / 100).quantize(Decimal("0.01"))
+        return value
+
+
+class Item(models.Model):
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(default=1)
+    designation = TranslatedField(_("designation"))
+    specification = TranslatedField(_("technical specification"))
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3,
+                                   validators=[MinValueValidator(Decimal("0.001"))])
+    unit = models.CharField(_("unit"), max_length=30)
+
+    class Meta:
+        ordering = ["lot", "position", "id"]
+        verbose_name = _("item")
+
+    def __str__(self):
+        return str(self.designation)
+
+
+def document_path(instance, filename):
+    return f"tenders/{instance.tender_id}/{instance.sha256[:16]}/{filename}"
+
+
+class TenderDocument(models.Model):
+    """A document of the consultation file."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("title"), max_length=255)
+    file = models.FileField(upload_to=document_path, max_length=500)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    erratum = models.ForeignKey("Erratum", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="documents", help_text=_("the erratum that added it"))
+    withdrawn_by = models.ForeignKey("Erratum", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="withdrawn_documents")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("document")
+
+    def __str__(self):
+        return self.title
+
+
+class Erratum(models.Model):
+    """A published, versioned change to a notice; the previous version stays visible."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="errata")
+    number = models.PositiveIntegerField()
+    reason = models.TextField(_("reason"))
+    substantive = models.BooleanField(_("substantive change"), default=False)
+    changes = models.JSONField(default=list)  # [{"field", "label", "before", "after"}]
+    previous_version = models.JSONField(default=dict)  # the notice as it was, for the history
+    deadline_before = models.DateTimeField()
+    deadline_after = models.DateTimeField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        ordering = ["tender", "number"]
+        verbose_name = _("erratum")
+        verbose_name_plural = _("errata")
+        constraints = [models.UniqueConstraint(fields=["tender", "number"], name="unique_erratum_number")]
+
+    def __str__(self):
+        return f"{self.tender.reference} erratum {self.number}"
+
+    @property
+    def deadline_moved(self):
+        return self.deadline_after != self.deadline_before
+
+
+class Clarification(models.Model):
+    """A company's question; published with its answer, never with the asker's identity."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="clarifications")
+    company = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    question = models.TextField(_("question"))
+    asked_at = models.DateTimeField()
+    # The buyer publishes the question as it may reword it (to remove anything identifying).
+    published_question = models.TextField(_("question as published"), blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+        verbose_name = _("clarification request")
+
+    def __str__(self):
+        return f"{self.tender.reference} Q{self.pk}"
+
+    @property
+    def is_answered(self):
+        return self.answered_at is not None
+
+
+class Interest(models.Model):
+    """A company showed interest in a notice: it is told of every erratum and answer."""
+
+    class Kind(models.TextChoices):
+        DOWNLOAD = "download", _("Downloaded the consultation file")
+        QUESTION = "question", _("Asked a question")
+        APPLICATION = "application", _("Applied")
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="interests")
+    company = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="interests")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tender", "company", "kind"], name="unique_interest")]

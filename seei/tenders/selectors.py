@@ -1,0 +1,40 @@
+"""Reads that enforce who may see what."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from seei.accounts.models import Role
+from seei.tenders.models import Lot, Tender
+
+
+def public_tenders():
+    return (
+        Tender.objects.filter(status=Tender.Status.PUBLISHED)
+        .select_related("buyer", "category", "region")
+        .prefetch_related(Prefetch("lots", queryset=Lot.objects.order_by("number")))
+    )
+
+
+def public_tender(pk) -> Tender:
+    tender = public_tenders().prefetch_related("lots__items", "documents", "errata").filter(pk=pk).first()
+    if tender is None:
+        raise Http404(_("This notice does not exist or is not published."))
+    return tender
+
+
+def buyer_tenders(membership):
+    if membership is None or membership.role != Role.BUYER_AGENT:
+        raise PermissionDenied(_("Only a buyer agent can manage notices."))
+    return Tender.objects.filter(buyer=membership.organisation).select_related("category", "region")
+
+
+def buyer_tender(membership, pk) -> Tender:
+    """The notice, if the person is a buyer agent of the organisation that owns it."""
+    tender = buyer_tenders(membership).filter(pk=pk).first()
+    if tender is None:
+        if Tender.objects.filter(pk=pk).exists():
+            raise PermissionDenied(_("This notice belongs to another organisation."))
+        raise Http404(_("This notice does not exist."))
+    return tender

@@ -1,0 +1,375 @@
+"""State changes of notices: drafts, lots, documents, publication, errata, clarifications.
+
+Every function checks the rules of the procedure and raises ``TenderError`` with a message
+for the user; nothing is changed when it does. Notifications leave after commit.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from seei.accounts.models import Role
+from seei.alerts.models import Subscription
+from seei.alerts.services import company_users, notify
+from seei.core import audit, clock
+from seei.core.uploads import sha256_of, validate_document
+from seei.tenders import schedule, search
+from seei.tenders.errors import TenderError
+from seei.tenders.models import Clarification, Erratum, Interest, Item, Lot, Tender, TenderDocument
+
+TENDER_FIELDS = ["reference", "original_language", "title", "object", "category", "region", "delivery_place",
+                 "delivery_terms", "currency", "international", "application_deadline"]
+LOT_FIELDS = ["title", "estimated_amount", "starting_price", "min_decrement_kind", "min_decrement",
+              "max_decrement_kind", "max_decrement", "decrement_base", "opens_at", "duration_minutes",
+              "extension_window_seconds", "extension_seconds", "extension_cap", "only_lead_change_extends",
+              "visibility", "refuse_equal_best", "min_bid_interval_seconds", "public_watch"]
+ITEM_FIELDS = ["designation", "specification", "quantity", "unit"]
+# Everything else in an erratum changes the substance and may move the deadline.
+NON_SUBSTANTIVE = {"title"}
+
+
+def _require_buyer(membership, tender=None):
+    if membership is None or membership.role != Role.BUYER_AGENT:
+        raise TenderError(_("Only a buyer agent can do this."))
+    if tender is not None and tender.buyer_id != membership.organisation_id:
+        raise TenderError(_("This notice belongs to another organisation."))
+
+
+def _require_draft(tender):
+    if tender.status != Tender.Status.DRAFT:
+        raise TenderError(_("A published notice can only be changed by an erratum."))
+
+
+def check_lot_values(values: dict) -> None:
+    """Checks that span several fields of a lot (each field checks its own bounds)."""
+    errors = {}
+    probe = Lot(**{k: v for k, v in values.items() if k in LOT_FIELDS})
+    for field in ("estimated_amount", "starting_price", "min_decrement"):
+        if values.get(field) is not None and values[field] <= 0:
+            errors[field] = _("This amount must be positive.")
+    if values.get("max_decrement") is not None and values["max_decrement"] <= 0:
+        errors["max_decrement"] = _("This amount must be positive.")
+    if not errors and values.get("starting_price"):
+        minimum = probe.decrement_amount(probe.min_decrement_kind, probe.min_decrement)
+        maximum = probe.decrement_amount(probe.max_decrement_kind, probe.max_decrement)
+        if maximum is not None and maximum < minimum:
+            errors["max_decrement"] = _("The maximum decrement cannot be smaller than the minimum decrement.")
+        if minimum >= probe.starting_price:
+            errors["min_decrement"] = _("The minimum decrement must be smaller than the starting price.")
+    if errors:
+        raise TenderError(errors)
+
+
+@transaction.atomic
+def create_tender(membership, values: dict) -> Tender:
+    _require_buyer(membership)
+    if Tender.objects.filter(reference=values["reference"]).exists():
+        raise TenderError({"reference": _("A notice with this reference already exists.")})
+    tender = Tender.objects.create(buyer=membership.organisation, created_by=membership.user,
+                                   **{k: values[k] for k in TENDER_FIELDS if k in values})
+    audit.record("tender.created", tender, membership.user, membership.organisation)
+    return tender
+
+
+@transaction.atomic
+def update_draft(membership, tender: Tender, values: dict) -> Tender:
+    _require_buyer(membership, tender)
+    _require_draft(tender)
+    for field in TENDER_FIELDS:
+        if field in values:
+            setattr(tender, field, values[field])
+    tender.save()
+    return tender
+
+
+@transaction.atomic
+def save_lot(membership, tender: Tender, values: dict, items: list[dict], lot: Lot | None = None) -> Lot:
+    """Create or replace a lot of a draft notice, with its items."""
+    _require_buyer(membership, tender)
+    _require_draft(tender)
+    check_lot_values(values)
+    if not items:
+        raise TenderError(_("A lot needs at least one item."))
+    if lot is None:
+        number = (tender.lots.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        lot = Lot(tender=tender, number=number)
+    for field in LOT_FIELDS:
+        if field in values:
+            setattr(lot, field, values[field])
+    lot.save()
+    lot.items.all().delete()
+    Item.objects.bulk_create(
+        Item(lot=lot, position=position, **{k: item[k] for k in ITEM_FIELDS}) for position, item in enumerate(items, 1)
+    )
+    return lot
+
+
+@transaction.atomic
+def delete_lot(membership, lot: Lot) -> None:
+    _require_buyer(membership, lot.tender)
+    _require_draft(lot.tender)
+    lot.delete()
+
+
+def _store_document(tender, upload, title, erratum=None) -> TenderDocument:
+    mime = validate_document(upload)
+    digest = sha256_of(upload)
+    document = TenderDocument(
+        tender=tender, title=title or upload.name, original_name=upload.name[:255], content_type=mime,
+        size=upload.size, sha256=digest, erratum=erratum, uploaded_at=clock.now(),
+    )
+    document.file.save(upload.name, upload, save=False)
+    document.save()
+    return document
+
+
+@transaction.atomic
+def add_document(membership, tender: Tender, upload, title: str = "") -> TenderDocument:
+    _require_buyer(membership, tender)
+    _require_draft(tender)
+    document = _store_document(tender, upload, title)
+    audit.record("tender.document_added", tender, membership.user, membership.organisation, sha256=document.sha256)
+    return document
+
+
+@transaction.atomic
+def publish(membership, tender: Tender) -> Tender:
+    tender = Tender.objects.select_for_update().get(pk=tender.pk)
+    _require_buyer(membership, tender)
+    _require_draft(tender)
+    lots = list(tender.lots.prefetch_related("items"))
+    if not lots:
+        raise TenderError(_("A notice needs at least one lot before it can be published."))
+    if any(not lot.items.all() for lot in lots):
+        raise TenderError(_("Every lot needs at least one item before the notice can be published."))
+    now = clock.now()
+    schedule.check(now, tender.application_deadline, [lot.opens_at for lot in lots])
+    tender.status = Tender.Status.PUBLISHED
+    tender.published_at = now
+    tender.save(update_fields=["status", "published_at"])
+    search.reindex(tender)
+    audit.record("tender.published", tender, membership.user, membership.organisation)
+    subscribers = Subscription.objects.filter(category=tender.category).values("company")
+    notify(
+        company_users(subscribers),
+        gettext_lazy("New notice in your field: {reference}"),
+        gettext_lazy("{buyer} published “{title}”. Applications close on {deadline}."),
+        url=reverse("portal:tender", args=[tender.pk]),
+        reference=tender.reference, buyer=tender.buyer.name, title=tender.title,
+        deadline=_LocalTime(tender.application_deadline),
+    )
+    return tender
+
+
+class _LocalTime:
+    """A moment formatted in the language active when it is turned into text."""
+
+    def __init__(self, moment):
+        self.moment = moment
+
+    def __str__(self):
+        from django.utils.formats import date_format
+        from django.utils.timezone import localtime
+
+        return date_format(localtime(self.moment), "DATETIME_FORMAT")
+
+
+# Errata -----------------------------------------------------------------------------
+
+def snapshot(tender: Tender) -> dict:
+    """The notice as it is, for the history of versions."""
+    return {
+        "version": tender.version,
+        "title": dict(tender.title), "object": dict(tender.object), "delivery_place": tender.delivery_place,
+        "delivery_terms": dict(tender.delivery_terms or {}),
+        "application_deadline": tender.application_deadline.isoformat(),
+        "lots": [
+            {
+                "number": lot.number, "title": dict(lot.title), "estimated_amount": str(lot.estimated_amount),
+                "starting_price": str(lot.starting_price), "opens_at": lot.opens_at.isoformat(),
+                "items": [
+                    {"designation": dict(i.designation), "specification": dict(i.specification),
+                     "quantity": str(i.quantity), "unit": i.unit}
+                    for i in lot.items.all()
+                ],
+            }
+            for lot in tender.lots.prefetch_related("items")
+        ],
+        "documents": [{"title": d.title, "sha256": d.sha256} for d in tender.documents.filter(withdrawn_by=None)],
+    }
+
+
+def _text(value) -> str:
+    if isinstance(value, dict):
+        return " / ".join(f"{k}: {v}" for k, v in sorted(value.items()) if k != "orig" and v)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _diff(obj, values: dict, prefix: str, label_of) -> list[dict]:
+    changes = []
+    for field, new in values.items():
+        old = getattr(obj, field)
+        if isinstance(old, Decimal) and new is not None:
+            new = Decimal(new)
+        same = (dict(old or {}) == dict(new or {})) if isinstance(old, dict) else old == new
+        if not same:
+            changes.append({"field": f"{prefix}{field}", "label": str(label_of(field)),
+                            "before": _text(old), "after": _text(new)})
+    return changes
+
+
+@transaction.atomic
+def publish_erratum(
+    membership, tender: Tender, reason: str, *, tender_values: dict | None = None,
+    lot_values: dict | None = None, item_values: dict | None = None, new_documents: list | None = None,
+    withdrawn_documents: list | None = None,
+) -> Erratum:
+    """Change a published notice. ``lot_values``/``item_values`` map a lot/item to its new field values;
+    ``new_documents`` is a list of (title, upload)."""
+    tender = Tender.objects.select_for_update().get(pk=tender.pk)
+    _require_buyer(membership, tender)
+    if tender.status != Tender.Status.PUBLISHED:
+        raise TenderError(_("Only a published notice can receive an erratum."))
+    now = clock.now()
+    if now >= tender.application_deadline:
+        raise TenderError(_("The application deadline has passed: the notice can no longer be amended."))
+    if not reason.strip():
+        raise TenderError({"reason": _("Give the reason for the erratum.")})
+    previous = snapshot(tender)
+    label = lambda model: lambda field: model._meta.get_field(field).verbose_name  # noqa: E731
+    tender_values = {k: v for k, v in (tender_values or {}).items() if k in TENDER_FIELDS and k != "reference"}
+    changes = _diff(tender, tender_values, "", label(Tender))
+    lot_values = lot_values or {}
+    for lot, values in lot_values.items():
+        check_lot_values({**{f: getattr(lot, f) for f in LOT_FIELDS}, **values})
+        changes += _diff(lot, values, f"lot{lot.number}.", label(Lot))
+    for item, values in (item_values or {}).items():
+        changes += _diff(item, values, f"lot{item.lot.number}.item{item.position}.", label(Item))
+    withdrawn = [d for d in (withdrawn_documents or []) if d.tender_id == tender.pk and d.withdrawn_by_id is None]
+    changes += [{"field": "documents", "label": _("Document withdrawn"), "before": d.title, "after": ""}
+                for d in withdrawn]
+    new_documents = new_documents or []
+    for title, upload in new_documents:
+        validate_document(upload)
+        changes.append({"field": "documents", "label": _("Document added"), "before": "",
+                        "after": title or upload.name})
+    if not changes:
+        raise TenderError(_("The erratum changes nothing."))
+
+    substantive = any(c["field"] not in NON_SUBSTANTIVE for c in changes)
+    deadline_before = tender.application_deadline
+    for field, value in tender_values.items():
+        setattr(tender, field, value)
+    if substantive:
+        minimum = now + timedelta(days=settings.SEEI_ERRATUM_MIN_REMAINING_DAYS)
+        if tender.application_deadline < minimum:
+            changes.append({"field": "application_deadline", "label": _("Application deadline (moved)"),
+                            "before": _text(tender.application_deadline), "after": _text(minimum)})
+            tender.application_deadline = minimum
+    if tender.application_deadline < now + timedelta(hours=1):
+        raise TenderError({"application_deadline": _("The application deadline must stay in the future.")})
+    tender.version += 1
+    tender.save()
+    erratum = Erratum.objects.create(
+        tender=tender, number=tender.version - 1, reason=reason.strip(), substantive=substantive, changes=changes,
+        previous_version=previous, deadline_before=deadline_before,
+        deadline_after=tender.application_deadline, published_at=now, published_by=membership.user,
+    )
+    for lot, values in lot_values.items():
+        for field, value in values.items():
+            setattr(lot, field, value)
+        lot.save()
+    for item, values in (item_values or {}).items():
+        for field, value in values.items():
+            setattr(item, field, value)
+        item.save()
+    # The rooms follow the deadline so the commission and the invitations keep their time.
+    earliest_room = schedule.earliest_room_opening(tender.application_deadline)
+    for lot in tender.lots.filter(opens_at__lt=earliest_room):
+        lot.opens_at = earliest_room
+        lot.save(update_fields=["opens_at"])
+    for document in withdrawn:
+        document.withdrawn_by = erratum
+        document.save(update_fields=["withdrawn_by"])
+    for title, upload in new_documents:
+        _store_document(tender, upload, title, erratum=erratum)
+    search.reindex(tender)
+    audit.record("tender.erratum", tender, membership.user, membership.organisation, number=erratum.number,
+                 substantive=substantive)
+    interested = Interest.objects.filter(tender=tender).values("company")
+    notify(
+        company_users(interested),
+        gettext_lazy("Erratum {number} to notice {reference}"),
+        gettext_lazy("The notice “{title}” was amended: {reason}\nApplication deadline: {deadline}."),
+        url=reverse("portal:tender", args=[tender.pk]),
+        number=erratum.number, reference=tender.reference, title=tender.title, reason=erratum.reason,
+        deadline=_LocalTime(tender.application_deadline),
+    )
+    return erratum
+
+
+# Clarifications and interest ----------------------------------------------------------
+
+def record_interest(tender: Tender, company, kind: str) -> None:
+    Interest.objects.get_or_create(tender=tender, company=company, kind=kind, defaults={"at": clock.now()})
+
+
+@transaction.atomic
+def ask_clarification(membership, tender: Tender, question: str) -> Clarification:
+    if membership is None or membership.role != Role.COMPANY_MEMBER:
+        raise TenderError(_("Only a company can ask for a clarification."))
+    if tender.status != Tender.Status.PUBLISHED:
+        raise TenderError(_("This notice is not published."))
+    if clock.now() >= tender.application_deadline:
+        raise TenderError(_("The application deadline has passed: questions are closed."))
+    question = question.strip()
+    if len(question) < 10:
+        raise TenderError({"question": _("Please write your question in a few words at least.")})
+    clarification = Clarification.objects.create(
+        tender=tender, company=membership.organisation, asked_by=membership.user, question=question,
+        asked_at=clock.now(),
+    )
+    record_interest(tender, membership.organisation, Interest.Kind.QUESTION)
+    buyers = tender.buyer.memberships.filter(role=Role.BUYER_AGENT).select_related("user")
+    notify(
+        [m.user for m in buyers],
+        gettext_lazy("New clarification request on {reference}"),
+        gettext_lazy("A company asked a question about “{title}”."),
+        url=reverse("tenders:clarifications", args=[tender.pk]),
+        reference=tender.reference, title=tender.title,
+    )
+    return clarification
+
+
+@transaction.atomic
+def answer_clarification(membership, clarification: Clarification, answer: str, published_question: str = "") -> Clarification:
+    clarification = Clarification.objects.select_for_update().select_related("tender").get(pk=clarification.pk)
+    tender = clarification.tender
+    _require_buyer(membership, tender)
+    if clarification.is_answered:
+        raise TenderError(_("This question has already been answered."))
+    if not answer.strip():
+        raise TenderError({"answer": _("The answer cannot be empty.")})
+    clarification.answer = answer.strip()
+    clarification.published_question = (published_question or clarification.question).strip()
+    clarification.answered_at = clock.now()
+    clarification.answered_by = membership.user
+    clarification.save()
+    audit.record("tender.clarification_answered", tender, membership.user, membership.organisation,
+                 clarification=clarification.pk)
+    interested = Interest.objects.filter(tender=tender).values("company")
+    notify(
+        company_users(interested),
+        gettext_lazy("A question on {reference} was answered"),
+        gettext_lazy("An answer was published on the notice “{title}”."),
+        url=reverse("portal:tender", args=[tender.pk]) + "#clarifications",
+        reference=tender.reference, title=tender.title,
+    )
+    return clarification

@@ -1,0 +1,176 @@
+"""Shared fixtures: organisations, people, a notice ready to publish, and the test clock."""
+
+import os
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
+# tests around it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.SEEI_TEST_CLOCK = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+
+
+@pytest.fixture(autouse=True)
+def _media_and_mail(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def clock(db):
+    """The one clock of SEEI, moved by the test: ``clock.advance(timedelta(days=11))``."""
+    from seei.core import clock as seei_clock
+
+    seei_clock.reset()
+    yield seei_clock
+    seei_clock.reset()
+
+
+@pytest.fixture
+def category(db):
+    from seei.core.translated import make
+    from seei.tenders.models import Category
+
+    return Category.objects.get_or_create(code="T-SANTE", defaults={"name": make("fr", fr="Santé", en="Health")})[0]
+
+
+@pytest.fixture
+def region(db):
+    from seei.core.translated import make
+    from seei.tenders.models import Region
+
+    return Region.objects.get_or_create(code="T-01", defaults={"name": make("fr", fr="Rabat-Salé-Kénitra")})[0]
+
+
+def make_member(email, organisation, role, **extra):
+    from seei.accounts.models import Membership, User
+
+    user = User.objects.create_user(email, PASSWORD, email_verified=True, **extra)
+    membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    return membership
+
+
+@pytest.fixture
+def buyer_org(db):
+    from seei.accounts.models import Organisation
+
+    ministry = Organisation.objects.create(kind="buyer", name="Ministère de la Santé", buyer_type="ministry")
+    return Organisation.objects.create(kind="buyer", name="Direction des Hôpitaux", buyer_type="public_body",
+                                       parent=ministry)
+
+
+@pytest.fixture
+def other_buyer_org(db):
+    from seei.accounts.models import Organisation
+
+    return Organisation.objects.create(kind="buyer", name="Commune de Fès", buyer_type="local_authority")
+
+
+@pytest.fixture
+def buyer(buyer_org):
+    """A buyer agent's membership."""
+    return make_member("agent@sante.gov.ma", buyer_org, "buyer_agent", first_name="Amina", last_name="Buyer")
+
+
+@pytest.fixture
+def other_buyer(other_buyer_org):
+    return make_member("agent@fes.gov.ma", other_buyer_org, "buyer_agent")
+
+
+def make_company(name, ice, email, **extra):
+    from seei.accounts.models import Organisation
+
+    company = Organisation.objects.create(kind="company", name=name, ice=ice, rc="RC-" + ice[-5:],
+                                          city="Casablanca", **extra)
+    return make_member(email, company, "company_member", first_name=name.split()[0], last_name="Owner")
+
+
+@pytest.fixture
+def company(db):
+    """A company member's membership."""
+    return make_company("Atlas Médical SARL", "001234567000089", "contact@atlas-medical.ma")
+
+
+@pytest.fixture
+def other_company(db):
+    return make_company("Sahara Equipements SA", "002345678000012", "contact@sahara-eq.ma")
+
+
+def lot_values(now, number=1, **overrides):
+    from seei.core.translated import make
+
+    values = {
+        "title": make("fr", fr=f"Lot {number} : fauteuils roulants", en=f"Lot {number}: wheelchairs"),
+        "estimated_amount": Decimal("600000.00"),
+        "starting_price": Decimal("600000.00"),
+        "min_decrement_kind": "amount",
+        "min_decrement": Decimal("1000.00"),
+        "max_decrement_kind": "percent",
+        "max_decrement": Decimal("10"),
+        "decrement_base": "own",
+        "opens_at": now + timedelta(days=14),
+        "duration_minutes": 30,
+        "extension_window_seconds": 180,
+        "extension_seconds": 180,
+        "visibility": "best",
+        "refuse_equal_best": True,
+        "min_bid_interval_seconds": 5,
+    }
+    values.update(overrides)
+    return values
+
+
+def item_values(**overrides):
+    from seei.core.translated import make
+
+    values = {
+        "designation": make("fr", fr="Fauteuil roulant manuel pliable", en="Folding manual wheelchair"),
+        "specification": make("fr", fr="Châssis acier, largeur d'assise 45 cm, charge 120 kg",
+                              en="Steel frame, 45 cm seat, 120 kg load"),
+        "quantity": Decimal("500"),
+        "unit": "unité",
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def draft_tender(buyer, category, region, clock):
+    """A draft notice with one lot and one item, whose schedule is valid for publication now."""
+    from seei.core.translated import make
+    from seei.tenders import services
+
+    now = clock.now()
+    tender = services.create_tender(buyer, {
+        "reference": "AO-2026-001",
+        "original_language": "fr",
+        "title": make("fr", fr="Acquisition de fauteuils roulants", en="Purchase of wheelchairs",
+                      ar="اقتناء كراسي متحركة"),
+        "object": make("fr", fr="Fourniture de fauteuils roulants pour les hôpitaux régionaux",
+                       en="Supply of wheelchairs for regional hospitals"),
+        "category": category,
+        "region": region,
+        "delivery_place": "Rabat, magasin central",
+        "delivery_terms": make("fr", fr="Livraison sous 60 jours"),
+        "currency": "MAD",
+        "application_deadline": now + timedelta(days=11),
+    })
+    services.save_lot(buyer, tender, lot_values(now), [item_values()])
+    return tender
+
+
+@pytest.fixture
+def published_tender(draft_tender, buyer):
+    from seei.tenders import services
+
+    return services.publish(buyer, draft_tender)
