@@ -174,3 +174,25 @@ def published_tender(draft_tender, buyer):
     from seei.tenders import services
 
     return services.publish(buyer, draft_tender)
+
+
+# Browsers -----------------------------------------------------------------------------
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium: test tools cannot download browsers on these machines."""
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services_are_real():
+    """In CI (SEEI_REQUIRE_SERVICES) the suite runs on the real PostgreSQL and Redis, or not at all."""
+    if os.environ.get("SEEI_REQUIRE_SERVICES"):
+        import redis
+        from django.conf import settings
+
+        assert settings.DATABASES["default"]["HOST"] in ("127.0.0.1", "localhost"), "CI must use the real server"
+        redis.Redis.from_url(settings.REDIS_URL).ping()

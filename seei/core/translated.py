@@ -40,7 +40,26 @@ def make(original: str, **texts: str) -> Translated:
     return value
 
 
+class _Descriptor:
+    """Wraps whatever dict is assigned, so ``str()`` and ``.texts()`` always work."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        return instance.__dict__.get(self.name)
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.name] = Translated(value) if isinstance(value, dict) else value
+
+
 class TranslatedField(models.JSONField):
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        setattr(cls, self.attname, _Descriptor(self.attname))
+
     def from_db_value(self, value, expression, connection):
         value = super().from_db_value(value, expression, connection)
         return Translated(value) if isinstance(value, dict) else value

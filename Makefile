@@ -1,0 +1,40 @@
+# The whole set-up on a fresh Debian machine: `make demo` runs the site, `make test` runs the suite.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo test install gettext chromium messages lint serve worker bench
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+gettext:  # Debian's gettext compiles the translations
+	@command -v msgfmt >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext)
+
+chromium:  # Debian's chromium for the end-to-end tests (test tools cannot download browsers here)
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core)
+
+messages: install gettext  # .mo files are built, never committed
+	cd seei && ../$(BIN)/django-admin compilemessages --ignore=__pycache__ >/dev/null
+
+demo: install messages
+	$(BIN)/seei migrate --noinput
+	$(BIN)/seei load_demo
+	@echo "SEEI is at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/uvicorn seei.asgi:application --host $(HOST) --port $(PORT)
+
+test: install messages chromium
+	$(BIN)/ruff check seei tests
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check seei tests
+	$(BIN)/ruff format --check seei tests

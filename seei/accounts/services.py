@@ -1,0 +1,142 @@
+"""State changes of accounts: company registration, email verification, API tokens.
+
+Every function checks its rules and raises ``ValidationError`` with a message for the
+user (keyed by form field where there is one); nothing is changed when it does.
+Emails leave only if the transaction commits.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from seei.accounts.api_auth import hash_key
+from seei.accounts.models import ApiToken, Membership, Organisation, Role, User, ice_validator
+from seei.accounts.tokens import email_verification_token
+from seei.core import audit
+
+NATIONAL_COUNTRY = "MA"
+
+
+def check_registration(company: dict, person: dict) -> None:
+    """The rules a new company and its first person must meet (values may be missing when
+    their form field was already refused)."""
+    errors = {}
+    country = company.get("country") or NATIONAL_COUNTRY
+    ice = company.get("ice") or ""
+    if ice:
+        try:
+            ice_validator(ice)
+        except ValidationError:
+            errors["ice"] = _("The ICE is made of exactly 15 digits.")
+        else:
+            if Organisation.objects.filter(ice=ice).exists():
+                errors["ice"] = _("A company with this ICE is already registered.")
+    elif country == NATIONAL_COUNTRY:
+        errors["ice"] = _("The ICE is required for a company registered in Morocco.")
+    if country != NATIONAL_COUNTRY and not (company.get("national_registration") or "").strip():
+        errors["national_registration"] = _("The national registration number is required for a foreign company.")
+    email = person.get("email")
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors["email"] = _("An account with this email address already exists.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def register_company(*, company: dict, person: dict, password: str) -> Membership:
+    """Create the company, its first person (inactive until the email is verified) and their
+    membership, all or nothing, and send the verification email."""
+    check_registration(company, person)
+    try:
+        with transaction.atomic():
+            organisation = Organisation.objects.create(
+                kind=Organisation.Kind.COMPANY,
+                name=company["name"].strip(),
+                ice=company.get("ice") or None,
+                rc=(company.get("rc") or "").strip(),
+                city=(company.get("city") or "").strip(),
+                country=company.get("country") or NATIONAL_COUNTRY,
+                national_registration=(company.get("national_registration") or "").strip(),
+            )
+            user = User.objects.create_user(
+                person["email"],
+                password,
+                first_name=person["first_name"].strip(),
+                last_name=person["last_name"].strip(),
+                language=person.get("language") or settings.LANGUAGE_CODE,
+                is_active=False,
+                email_verified=False,
+            )
+            membership = Membership.objects.create(user=user, organisation=organisation, role=Role.COMPANY_MEMBER)
+            audit.record("company.registered", organisation, actor=user, organisation=organisation)
+            send_verification_email(user)
+    except IntegrityError:
+        # Another registration took the same ICE or email meanwhile: say so clearly.
+        check_registration(company, person)
+        raise
+    return membership
+
+
+def verification_link(user: User) -> str:
+    """The absolute verification link, in the person's language."""
+    with translation.override(user.language):
+        path = reverse(
+            "accounts:verify",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": email_verification_token.make_token(user),
+            },
+        )
+    return settings.SITE_URL + path
+
+
+def send_verification_email(user: User) -> None:
+    context = {"user": user, "link": verification_link(user), "site_url": settings.SITE_URL}
+    with translation.override(user.language):
+        subject = "".join(render_to_string("accounts/verification_email_subject.txt", context).splitlines())
+        body = render_to_string("accounts/verification_email.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+
+
+def confirm_email(uidb64: str, token: str) -> User | None:
+    """Activate the account a verification link is for; None if the link is wrong, expired or used."""
+    try:
+        user = User.objects.get(pk=urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist, ValidationError):
+        return None
+    if user.email_verified or not email_verification_token.check_token(user, token):
+        return None
+    user.email_verified = True
+    user.is_active = True
+    user.save(update_fields=["email_verified", "is_active"])
+    audit.record("account.email_verified", user, actor=user)
+    return user
+
+
+def create_api_token(membership: Membership, name: str) -> tuple[ApiToken, str]:
+    """A new personal token for the membership; the key is returned once and never stored."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the token a name.")})
+    key = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(membership=membership, name=name, key_hash=hash_key(key), prefix=key[:8])
+    audit.record("api_token.created", token, actor=membership.user, organisation=membership.organisation)
+    return token, key
+
+
+def revoke_api_token(membership: Membership, token_id) -> None:
+    token = ApiToken.objects.filter(pk=token_id, membership=membership).first() if str(token_id).isdigit() else None
+    if token is None:
+        raise ValidationError(_("This token does not exist or belongs to someone else."))
+    audit.record(
+        "api_token.revoked", token, actor=membership.user, organisation=membership.organisation, prefix=token.prefix
+    )
+    token.delete()

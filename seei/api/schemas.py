@@ -1,0 +1,380 @@
+"""The shapes the API reads and writes.
+
+Translated content is sent twice: ``title`` in the request's language (with the same fallback to
+the original language as the portal) and ``title_i18n`` with every translation. Amounts are
+decimals, written as strings in JSON so no client turns them into floats.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.urls import reverse
+from ninja import Field, Schema
+from pydantic import AwareDatetime, BeforeValidator
+
+from seei.core import clock
+from seei.core.translated import LANGS
+from seei.tenders.models import Currency, Lot, Tender
+
+# Translated values -----------------------------------------------------------------
+
+
+class I18nText(Schema):
+    """One text in each language of the platform; an empty string where there is no translation."""
+
+    fr: str = ""
+    ar: str = ""
+    en: str = ""
+
+
+def all_texts(value) -> dict:
+    return {code: (value or {}).get(code) or "" for code in LANGS}
+
+
+# ``str()`` of a Translated value is its text in the active language (set from Accept-Language).
+LocalText = Annotated[str, BeforeValidator(lambda value: "" if value is None else str(value))]
+AllTexts = Annotated[I18nText, BeforeValidator(all_texts)]
+
+
+def translations_of(field: str):
+    """The ``<field>_i18n`` companion of a translated field: every translation of the same attribute."""
+    return Field(validation_alias=field)
+
+
+# Errors ------------------------------------------------------------------------------
+
+
+class Message(Schema):
+    detail: str
+
+
+class InvalidData(Schema):
+    detail: str
+    errors: dict[str, list[str]] = Field(description="Messages per field; `__all__` for the whole object.")
+
+
+ERRORS = {400: InvalidData, 401: Message, 403: Message, 404: Message, 422: InvalidData}
+
+# Reference data ----------------------------------------------------------------------
+
+
+class CategoryRef(Schema):
+    code: str
+    name: LocalText
+    name_i18n: AllTexts = translations_of("name")
+
+
+class CategoryOut(CategoryRef):
+    parent: str | None = Field(None, description="Code of the parent category.")
+
+    @staticmethod
+    def resolve_parent(obj) -> str | None:
+        return obj.parent.code if obj.parent_id else None
+
+
+class RegionOut(Schema):
+    code: str
+    name: LocalText
+    name_i18n: AllTexts = translations_of("name")
+
+
+class OrganisationRef(Schema):
+    id: int
+    name: str
+
+
+# Notices (read) ----------------------------------------------------------------------
+
+
+class LotSummary(Schema):
+    id: int
+    number: int
+    title: LocalText
+    title_i18n: AllTexts = translations_of("title")
+    status: Lot.Status
+    estimated_amount: Decimal
+
+
+class ItemOut(Schema):
+    id: int
+    position: int
+    designation: LocalText
+    designation_i18n: AllTexts = translations_of("designation")
+    specification: LocalText
+    specification_i18n: AllTexts = translations_of("specification")
+    quantity: Decimal
+    unit: str
+
+
+class LotDetail(LotSummary):
+    items: list[ItemOut]
+    starting_price: Decimal
+    min_decrement_kind: Lot.DecrementKind
+    min_decrement: Decimal
+    max_decrement_kind: Lot.DecrementKind
+    max_decrement: Decimal | None
+    decrement_base: Lot.DecrementBase
+    opens_at: datetime
+    duration_minutes: int
+    extension_window_seconds: int
+    extension_seconds: int
+    extension_cap: int | None
+    only_lead_change_extends: bool
+    visibility: Lot.Visibility
+    refuse_equal_best: bool
+    min_bid_interval_seconds: int
+    public_watch: bool
+
+
+class NoticeSummary(Schema):
+    id: int
+    reference: str
+    status: Tender.Status
+    version: int
+    original_language: str
+    title: LocalText
+    title_i18n: AllTexts = translations_of("title")
+    object: LocalText
+    object_i18n: AllTexts = translations_of("object")
+    buyer: OrganisationRef
+    category: CategoryRef
+    region: RegionOut
+    delivery_place: str
+    currency: Currency
+    international: bool
+    application_deadline: datetime
+    published_at: datetime | None
+    applications_open: bool = Field(description="Published and its application deadline is still ahead.")
+    lots: list[LotSummary]
+
+    @staticmethod
+    def resolve_applications_open(obj) -> bool:
+        return obj.status == Tender.Status.PUBLISHED and obj.application_deadline > clock.now()
+
+
+class DocumentOut(Schema):
+    id: int
+    title: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+    withdrawn: bool = Field(description="Withdrawn by an erratum; kept for the history.")
+    url: str = Field(description="Where the portal serves the file.")
+
+    @staticmethod
+    def resolve_withdrawn(obj) -> bool:
+        return obj.withdrawn_by_id is not None
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return context["request"].build_absolute_uri(reverse("portal:document", args=[obj.tender_id, obj.pk]))
+
+
+class ChangeOut(Schema):
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+class ErratumOut(Schema):
+    number: int
+    reason: str
+    substantive: bool
+    changes: list[ChangeOut]
+    deadline_before: datetime
+    deadline_after: datetime
+    published_at: datetime
+
+
+class PublicClarification(Schema):
+    """A published answer. It never carries who asked: neither the company nor the person."""
+
+    id: int
+    question: str = Field(validation_alias="published_question")
+    answer: str
+    answered_at: datetime
+
+
+class NoticeDetail(NoticeSummary):
+    delivery_terms: LocalText
+    delivery_terms_i18n: AllTexts = translations_of("delivery_terms")
+    estimated_total: Decimal
+    lots: list[LotDetail]
+    documents: list[DocumentOut]
+    errata: list[ErratumOut]
+    clarifications: list[PublicClarification]
+
+    @staticmethod
+    def resolve_estimated_total(obj) -> Decimal:
+        return obj.estimated_total()
+
+    @staticmethod
+    def resolve_clarifications(obj):
+        return obj.clarifications.filter(answered_at__isnull=False).order_by("answered_at", "id")
+
+
+# Filters -------------------------------------------------------------------------------
+
+# "open"/"closed" speak of the application deadline; the other values are lot statuses.
+NOTICE_STATUS_FILTERS = ("open", "closed", *(s for s in Lot.Status.values if s not in ("open", "closed")))
+
+
+class NoticeFilters(Schema):
+    q: str = Field("", description="Full-text search in every language of the notice, its lots and items.")
+    category: str | None = Field(None, description="Category code (its sub-categories included).")
+    region: str | None = Field(None, description="Region code.")
+    buyer: int | None = Field(None, description="Id of the buyer organisation.")
+    status: Literal[NOTICE_STATUS_FILTERS] | None = Field(
+        None,
+        description="`open`: the application deadline is ahead; `closed`: it has passed; "
+        "any other value: notices with a lot in that status.",
+    )
+    closing_before: date | None = Field(None, description="Application deadline on or before this day.")
+    closing_after: date | None = Field(None, description="Application deadline on or after this day.")
+    currency: Currency | None = None
+
+
+class BuyerNoticeFilters(Schema):
+    status: Tender.Status | None = None
+
+
+# Notices (write) -------------------------------------------------------------------------
+
+# Choice fields are typed with the models' own choices so the OpenAPI document lists them.
+Language = Literal[LANGS]
+
+
+class ItemIn(Schema):
+    designation: I18nText
+    specification: I18nText
+    quantity: Decimal
+    unit: str
+
+
+class LotIn(Schema):
+    """A lot with its items and auction parameters (ARCHITECTURE.md section 2)."""
+
+    title: I18nText
+    estimated_amount: Decimal
+    starting_price: Decimal
+    min_decrement_kind: Lot.DecrementKind = Lot.DecrementKind.AMOUNT
+    min_decrement: Decimal
+    max_decrement_kind: Lot.DecrementKind = Lot.DecrementKind.PERCENT
+    max_decrement: Decimal | None = None
+    decrement_base: Lot.DecrementBase = Lot.DecrementBase.OWN
+    opens_at: AwareDatetime
+    duration_minutes: int = 30
+    extension_window_seconds: int = 180
+    extension_seconds: int = 180
+    extension_cap: int | None = None
+    only_lead_change_extends: bool = False
+    visibility: Lot.Visibility = Lot.Visibility.BEST
+    refuse_equal_best: bool = True
+    min_bid_interval_seconds: int = 5
+    public_watch: bool = False
+    items: list[ItemIn]
+
+
+class NoticeIn(Schema):
+    reference: str
+    original_language: Language = "fr"
+    title: I18nText
+    object: I18nText
+    category: str = Field(description="Category code.")
+    region: str = Field(description="Region code.")
+    delivery_place: str
+    delivery_terms: I18nText | None = None
+    currency: Currency = Currency.MAD
+    international: bool = False
+    application_deadline: AwareDatetime
+
+
+class NoticeChanges(Schema):
+    """Changed fields of a published notice (an erratum); the reference and language stay."""
+
+    title: I18nText | None = None
+    object: I18nText | None = None
+    category: str | None = None
+    region: str | None = None
+    delivery_place: str | None = None
+    delivery_terms: I18nText | None = None
+    currency: Currency | None = None
+    international: bool | None = None
+    application_deadline: AwareDatetime | None = None
+
+
+class NoticePatch(NoticeChanges):
+    reference: str | None = None
+    original_language: Language | None = None
+
+
+class LotChanges(Schema):
+    title: I18nText | None = None
+    estimated_amount: Decimal | None = None
+    starting_price: Decimal | None = None
+    min_decrement_kind: Lot.DecrementKind | None = None
+    min_decrement: Decimal | None = None
+    max_decrement_kind: Lot.DecrementKind | None = None
+    max_decrement: Decimal | None = None
+    decrement_base: Lot.DecrementBase | None = None
+    opens_at: AwareDatetime | None = None
+    duration_minutes: int | None = None
+    extension_window_seconds: int | None = None
+    extension_seconds: int | None = None
+    extension_cap: int | None = None
+    only_lead_change_extends: bool | None = None
+    visibility: Lot.Visibility | None = None
+    refuse_equal_best: bool | None = None
+    min_bid_interval_seconds: int | None = None
+    public_watch: bool | None = None
+
+
+class ItemChanges(Schema):
+    designation: I18nText | None = None
+    specification: I18nText | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None
+
+
+class ErratumIn(Schema):
+    reason: str
+    notice: NoticeChanges | None = None
+    lots: dict[int, LotChanges] = Field(default_factory=dict, description="Changes per lot id.")
+    items: dict[int, ItemChanges] = Field(default_factory=dict, description="Changes per item id.")
+
+
+# Clarifications ----------------------------------------------------------------------------
+
+
+class QuestionIn(Schema):
+    question: str
+
+
+class AnswerIn(Schema):
+    answer: str
+    published_question: str = Field(
+        "", description="The question as it will be published, reworded to remove anything identifying; "
+        "the question as asked when empty."
+    )
+
+
+class AskedClarification(Schema):
+    """What the asking company gets back: its own question."""
+
+    id: int
+    question: str
+    asked_at: datetime
+
+
+class BuyerClarification(Schema):
+    """A question as the buyer sees it: the text, never the asker's identity."""
+
+    id: int
+    question: str
+    published_question: str
+    answer: str
+    asked_at: datetime
+    answered_at: datetime | None

@@ -1,0 +1,314 @@
+"""Stand-alone verifier of a published ledger: ``seei verify LEDGER.json``.
+
+Needs no server, no database and no Django: it re-checks the hash chain and the
+signatures, then re-runs the auction rules from the frozen parameters over the recorded
+events, and compares the recomputed ranking, closing time and winner with the close entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from seei.auctions import ledger
+from seei.auctions.reasons import message
+from seei.auctions.rules import (
+    LotParams,
+    ReplayError,
+    State,
+    apply_event,
+    format_decimal,
+    format_time,
+    parse_time,
+)
+
+ENTRY_KEYS = frozenset({"seq", "type", "at", "data", "prev_hash", "hash"})
+
+
+@dataclass
+class Report:
+    ok: bool
+    errors: list[str] = field(default_factory=list)
+    entries: int = 0
+    lot: str | None = None
+    currency: str | None = None
+    ranking: list[dict[str, Any]] = field(default_factory=list)  # as in the close entry
+    closes_at: datetime | None = None
+    winner: str | None = None
+    winning_amount: Decimal | None = None
+    closed: bool = False
+
+    def summary(self) -> str:
+        if not self.ok:
+            problems = "\n".join(f"  - {error}" for error in self.errors)
+            return f"FAILED: {len(self.errors)} problem(s) found\n{problems}"
+        if self.winner is None:
+            outcome = "no bids, no winner"
+        else:
+            outcome = f"winner {self.winner} at {format_decimal(self.winning_amount)} {self.currency}"
+        when = format_time(self.closes_at) if self.closes_at else "?"
+        closing = f"closed at {when}" if self.closed else f"not closed yet, closing time {when}"
+        return f"OK: {self.entries} entries, chain intact, signatures valid, {outcome}, {closing}"
+
+
+def verify_ledger(
+    doc: Any,
+    *,
+    public_key: Ed25519PublicKey | None = None,
+    require_close: bool = True,
+) -> Report:
+    """Check a published ledger. ``public_key`` is the platform's key as published
+    elsewhere; without it the key inside the document is trusted."""
+    report = Report(ok=False)
+    errors = report.errors
+    if not isinstance(doc, Mapping):
+        errors.append("the document is not a JSON object")
+        return report
+    if doc.get("format") != ledger.FORMAT:
+        errors.append(f"unknown format {doc.get('format')!r} (expected {ledger.FORMAT!r})")
+    entries = doc.get("entries")
+    if not isinstance(entries, list) or not entries:
+        errors.append("the ledger has no entries")
+        return report
+    report.entries = len(entries)
+    key = _signing_key(doc, public_key, errors)
+    signatures = doc.get("signatures")
+    if not isinstance(signatures, Mapping):
+        errors.append("the ledger has no signatures")
+        signatures = {}
+    _check_chain(entries, key, signatures, errors)
+    params = _check_genesis(entries[0], doc, report)
+    if params is not None:
+        _replay(params, entries, report, require_close)
+    report.ok = not errors
+    return report
+
+
+def _signing_key(doc: Mapping[str, Any], expected: Ed25519PublicKey | None, errors: list[str]) -> Any:
+    try:
+        key = ledger.load_public_key(doc.get("public_key") or "")
+    except (ValueError, TypeError):
+        errors.append("the ledger's public key is missing or unreadable")
+        return expected
+    if expected is not None and ledger.public_key_b64(key) != ledger.public_key_b64(expected):
+        errors.append("the ledger's public key is not the expected public key")
+        return expected  # so every signature is also checked against the real key
+    return key
+
+
+def _label(entry: Any, position: int) -> str:
+    seq = entry.get("seq") if isinstance(entry, Mapping) else None
+    return f"entry {seq if isinstance(seq, int) else f'at position {position}'}"
+
+
+def _well_formed(entry: Any) -> bool:
+    return isinstance(entry, Mapping) and set(entry) == ENTRY_KEYS and isinstance(entry["seq"], int)
+
+
+def _check_chain(entries: list[Any], key: Any, signatures: Mapping[str, Any], errors: list[str]) -> None:
+    previous = None
+    for position, entry in enumerate(entries):
+        label = _label(entry, position)
+        if not _well_formed(entry):
+            errors.append(f"{label}: malformed (an entry has exactly the fields {sorted(ENTRY_KEYS)})")
+            previous = None
+            continue
+        if entry["seq"] != position:
+            errors.append(
+                f"{label}: found where entry {position} was expected (an entry is missing or out of order)"
+            )
+        try:
+            intact = ledger.entry_hash(entry) == entry["hash"]
+        except TypeError as error:
+            intact = False
+            errors.append(f"{label}: not canonical ({error})")
+        if not intact:
+            errors.append(f"{label}: hash mismatch (amount or another field was altered)")
+        if position == 0:
+            if entry["prev_hash"] != ledger.GENESIS_PREV_HASH:
+                errors.append(f"{label}: the first entry must have prev_hash of 64 zeros")
+        elif previous is not None and entry["prev_hash"] != previous["hash"]:
+            errors.append(f"{label}: prev_hash does not match entry {previous['seq']}")
+        if key is not None:
+            signature = signatures.get(str(entry["seq"]))
+            if signature is None:
+                errors.append(f"{label}: signature missing")
+            elif not ledger.verify_entry_signature(key, entry["hash"], signature):
+                errors.append(f"{label}: signature invalid")
+        previous = entry
+
+
+def _check_genesis(genesis: Any, doc: Mapping[str, Any], report: Report) -> LotParams | None:
+    errors = report.errors
+    if not _well_formed(genesis) or genesis["type"] != "genesis":
+        errors.append("entry 0: the ledger does not start with a genesis entry")
+        return None
+    data = genesis["data"]
+    try:
+        params = LotParams.from_dict(data["params"])
+        frozen_at = parse_time(genesis["at"])
+    except (KeyError, TypeError, ValueError) as error:
+        errors.append(f"entry 0: the lot parameters are unreadable ({error})")
+        return None
+    report.lot, report.currency = data.get("lot"), params.currency
+    lot = doc.get("lot")
+    if isinstance(lot, Mapping) and "ref" in lot and lot["ref"] != report.lot:
+        errors.append(f"the ledger is for lot {lot['ref']!r} but its genesis is for lot {report.lot!r}")
+    if frozen_at > params.opens_at:
+        errors.append("entry 0: the parameters were frozen after the room opened")
+    return params
+
+
+def _replay(params: LotParams, entries: list[Any], report: Report, require_close: bool) -> None:
+    errors = report.errors
+    state = State.initial(params)
+    close_entry = None
+    for position, entry in enumerate(entries[1:], start=1):
+        if not _well_formed(entry):
+            continue  # already reported by the chain check
+        label = _label(entry, position)
+        if entry["type"] == "genesis":
+            errors.append(f"{label}: a second genesis entry")
+            continue
+        if close_entry is not None:
+            errors.append(f"{label}: recorded after the close")
+            continue
+        if entry["type"] == "close":
+            close_entry = entry
+            _compare_close(entry, state, errors)
+        # Numbering gaps are reported by the chain check; align so the replay goes on.
+        state = replace(state, seq=entry["seq"] - 1)
+        try:
+            state = apply_event(params, state, entry)
+        except ReplayError as error:
+            errors.append(f"{label}: {error}{_explain(error)}")
+    if close_entry is None and require_close:
+        errors.append("the ledger has no close entry (the auction is not finished, or the ledger was cut)")
+    report.closed = close_entry is not None
+    recomputed = ledger.close_data(state)
+    report.ranking = recomputed["ranking"]
+    report.winner = recomputed["winner"]
+    report.closes_at = state.closes_at
+    winner = state.winner()
+    report.winning_amount = winner.amount if winner else None
+
+
+def _explain(error: ReplayError) -> str:
+    if error.code is None:
+        return ""
+    try:
+        return f" ({message(error.code, 'en', **error.detail)})"
+    except (KeyError, IndexError):
+        return ""
+
+
+def _compare_close(entry: Mapping[str, Any], state: State, errors: list[str]) -> None:
+    recorded = entry["data"] if isinstance(entry["data"], Mapping) else {}
+    expected = ledger.close_data(state)
+    label = "close entry"
+    if recorded.get("winner") != expected["winner"]:
+        errors.append(
+            f"{label}: winner differs from the recomputed winner "
+            f"(recorded {recorded.get('winner')!r}, the rules give {expected['winner']!r})"
+        )
+    if recorded.get("ranking") != expected["ranking"]:
+        errors.append(f"{label}: ranking differs from the recomputed ranking")
+    if recorded.get("closes_at") != expected["closes_at"]:
+        errors.append(
+            f"{label}: closing time differs from the recomputed one "
+            f"(recorded {recorded.get('closes_at')!r}, the rules give {expected['closes_at']!r})"
+        )
+    if recorded.get("extensions") != expected["extensions"]:
+        errors.append(f"{label}: number of extensions differs from the recomputed one")
+    unknown = set(recorded) - set(expected)
+    if unknown:
+        errors.append(f"{label}: unexpected fields {sorted(unknown)}")
+
+
+def check_receipt(receipt: Any, doc: Mapping[str, Any], public_key: Ed25519PublicKey) -> list[str]:
+    """Problems with a bidder's receipt: bad signature, or its bid is not in the ledger."""
+    if not ledger.verify_receipt(public_key, receipt):
+        return ["receipt: signature invalid (not issued by this key, or altered)"]
+    genesis_lot = None
+    entries = doc.get("entries") or []
+    if entries and isinstance(entries[0], Mapping) and isinstance(entries[0].get("data"), Mapping):
+        genesis_lot = entries[0]["data"].get("lot")
+    if receipt.get("lot") != genesis_lot:
+        return [f"receipt: issued for lot {receipt.get('lot')!r}, not this ledger's lot {genesis_lot!r}"]
+    seq = receipt.get("seq")
+    for entry in entries:
+        if isinstance(entry, Mapping) and entry.get("seq") == seq:
+            data = entry.get("data") if isinstance(entry.get("data"), Mapping) else {}
+            recorded = (entry.get("hash"), data.get("bidder"), data.get("amount"), entry.get("at"))
+            if recorded != (
+                receipt.get("hash"),
+                receipt.get("bidder"),
+                receipt.get("amount"),
+                receipt.get("at"),
+            ):
+                return [f"receipt: entry {seq} in the ledger differs from the receipt"]
+            return []
+    return [f"receipt: entry {seq} is missing from the ledger"]
+
+
+def _read_json(path: str) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="seei verify",
+        description="Check a published SEEI auction ledger: hash chain, signatures, and the "
+        "ranking, closing time and winner recomputed from the rules.",
+    )
+    parser.add_argument("ledger", help="the published ledger (JSON)")
+    parser.add_argument(
+        "--public-key",
+        metavar="FILE",
+        help="the platform's public key as published (PEM or base64); default: the key in the ledger",
+    )
+    parser.add_argument(
+        "--receipt", metavar="FILE", action="append", default=[], help="a bid receipt to check"
+    )
+    parser.add_argument("--allow-open", action="store_true", help="accept a ledger without a close entry yet")
+    args = parser.parse_args(argv)
+
+    try:
+        doc = _read_json(args.ledger)
+        expected = ledger.load_public_key(Path(args.public_key).read_bytes()) if args.public_key else None
+        receipts = [(path, _read_json(path)) for path in args.receipt]
+    except (OSError, ValueError) as error:
+        print(f"FAILED: cannot read the input: {error}")
+        return 1
+
+    report = verify_ledger(doc, public_key=expected, require_close=not args.allow_open)
+    print(report.summary())
+    ok = report.ok
+    key = expected or _key_or_none(doc)
+    for path, receipt in receipts:
+        problems = check_receipt(receipt, doc, key) if key else ["receipt: no public key to check it with"]
+        print(
+            f"{path}: " + ("; ".join(problems) if problems else f"bid {receipt.get('seq')} is in the ledger")
+        )
+        ok = ok and not problems
+    return 0 if ok else 1
+
+
+def _key_or_none(doc: Any) -> Ed25519PublicKey | None:
+    try:
+        return ledger.load_public_key(doc.get("public_key") or "")
+    except (AttributeError, ValueError, TypeError):
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from seei.demo import DEMO_PASSWORD, load
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent) and print the demo accounts."
+
+    def handle(self, *args, **options):
+        accounts = load()
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000 with:"))
+        for role, email in accounts:
+            self.stdout.write(f"  {role:<28} {email:<40} password: {DEMO_PASSWORD}")

@@ -1,0 +1,69 @@
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from seei.accounts.models import Organisation
+from seei.portal.selectors import STATUS_CHOICES
+from seei.tenders.models import Category, Currency, Region, Tender
+
+
+class BuyerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.parent.name})" if obj.parent_id else obj.name
+
+
+class NoticeSearchForm(forms.Form):
+    """The public search: every field optional, read from the query string."""
+
+    q = forms.CharField(
+        label=_("Search"), required=False, max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Object, item, reference, buyer…")}),
+        help_text=_("Words of the object, of an item's specification, the reference or the buyer's name."),
+    )
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False,
+                                      empty_label=_("All categories"))
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False,
+                                    empty_label=_("All regions"))
+    buyer = BuyerChoiceField(label=_("Buyer"), queryset=Organisation.objects.none(), required=False,
+                             empty_label=_("All buyers"))
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), *STATUS_CHOICES])
+    closing_from = forms.DateField(label=_("Closing from"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    closing_to = forms.DateField(label=_("Closing until"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    currency = forms.ChoiceField(label=_("Currency"), required=False,
+                                 choices=[("", _("Any currency")), *Currency.choices])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only buyers that published something, and the ministries above them.
+        published = Q(tenders__status=Tender.Status.PUBLISHED) | Q(children__tenders__status=Tender.Status.PUBLISHED)
+        self.fields["buyer"].queryset = (
+            Organisation.objects.filter(kind=Organisation.Kind.BUYER).filter(published).select_related("parent")
+            .distinct().order_by("name")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("closing_from"), cleaned.get("closing_to")
+        if start and end and start > end:
+            self.add_error("closing_to", _("This date must not be before the “closing from” date."))
+        return cleaned
+
+    def criteria(self) -> dict:
+        """The valid criteria; an invalid one is ignored (and shown with its error)."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+    def is_filtered(self) -> bool:
+        return bool(self.criteria())
+
+
+class ClarificationForm(forms.Form):
+    question = forms.CharField(
+        label=_("Your question"), max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The buyer publishes its answer on this page for everyone, without your company's name. "
+                    "It may reword your question to remove anything that identifies you."),
+    )

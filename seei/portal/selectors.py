@@ -1,0 +1,251 @@
+"""Reads for the public portal: what anyone may see of published notices.
+
+Everything here starts from ``seei.tenders.selectors.public_tenders()`` so a draft never
+leaks, and the clarifications are read as plain values so the asker's identity never
+reaches a template.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+
+from seei.alerts.models import Subscription
+from seei.core.translated import Translated
+from seei.tenders.models import Clarification, Lot, Tender
+from seei.tenders.search import matching
+from seei.tenders.selectors import public_tenders
+
+# The "status" filter: the application phase, judged by the deadline, or a lot status.
+APPLICATIONS_OPEN = "applications_open"
+APPLICATIONS_CLOSED = "applications_closed"
+STATUS_CHOICES = [
+    (
+        gettext_lazy("Applications"),
+        [(APPLICATIONS_OPEN, gettext_lazy("Open for applications")),
+         (APPLICATIONS_CLOSED, gettext_lazy("Closed for applications"))],
+    ),
+    # Lot.Status.OPEN is the same thing as "open for applications": not offered twice.
+    (gettext_lazy("Lots"), [(value, label) for value, label in Lot.Status.choices if value != Lot.Status.OPEN]),
+]
+
+
+# Lists ------------------------------------------------------------------------------
+
+def latest_notices(limit: int = 10):
+    return public_tenders().order_by("-published_at", "-id")[:limit]
+
+
+def closing_soon(now: datetime):
+    horizon = now + timedelta(days=settings.SEEI_CLOSING_SOON_DAYS)
+    return public_tenders().filter(application_deadline__gt=now, application_deadline__lte=horizon).order_by(
+        "application_deadline", "id"
+    )
+
+
+def search_notices(criteria: dict, now: datetime):
+    """Published notices matching the (already validated) criteria of the search form."""
+    notices = matching(public_tenders(), criteria.get("q") or "")
+    if category := criteria.get("category"):
+        notices = notices.filter(Q(category=category) | Q(category__parent=category))
+    if region := criteria.get("region"):
+        notices = notices.filter(region=region)
+    if buyer := criteria.get("buyer"):
+        # A ministry's notices include those of its directorates.
+        notices = notices.filter(Q(buyer=buyer) | Q(buyer__parent=buyer))
+    if currency := criteria.get("currency"):
+        notices = notices.filter(currency=currency)
+    if closing_from := criteria.get("closing_from"):
+        notices = notices.filter(application_deadline__date__gte=closing_from)
+    if closing_to := criteria.get("closing_to"):
+        notices = notices.filter(application_deadline__date__lte=closing_to)
+    status = criteria.get("status")
+    if status == APPLICATIONS_OPEN:
+        notices = notices.filter(application_deadline__gt=now)
+    elif status == APPLICATIONS_CLOSED:
+        notices = notices.filter(application_deadline__lte=now)
+    elif status:
+        # A subquery, not a join, so a notice with two such lots is listed once.
+        notices = notices.filter(pk__in=Lot.objects.filter(status=status).values("tender"))
+    return notices.order_by("-published_at", "-id")
+
+
+def notices_for_company(company, limit: int = 10):
+    """The latest open notices in the categories the company subscribed to."""
+    categories = Subscription.objects.filter(company=company).values("category")
+    return public_tenders().filter(Q(category__in=categories) | Q(category__parent__in=categories)).order_by(
+        "-published_at", "-id"
+    )[:limit]
+
+
+def public_status(tender: Tender, now: datetime) -> list[str]:
+    """What the public should read as the notice's state (uses the prefetched lots)."""
+    if now < tender.application_deadline:
+        return [str(Lot.Status.OPEN.label)]
+    labels = []
+    for lot in tender.lots.all():
+        label = _("Closed for applications") if lot.status == Lot.Status.OPEN else str(lot.get_status_display())
+        if label not in labels:
+            labels.append(label)
+    return labels or [_("Closed for applications")]
+
+
+# One notice ---------------------------------------------------------------------------
+
+def documents(tender: Tender):
+    return tender.documents.select_related("erratum", "withdrawn_by").order_by("uploaded_at", "id")
+
+
+def published_clarifications(tender: Tender) -> list[dict]:
+    """Answered questions as published: only these four values, never the company or asker."""
+    return list(
+        Clarification.objects.filter(tender=tender, answered_at__isnull=False)
+        .order_by("answered_at", "id")
+        .values("pk", "published_question", "answer", "answered_at")
+    )
+
+
+def pending_questions(tender: Tender, company) -> list[dict]:
+    """The company's own questions still awaiting an answer (shown only to that company)."""
+    return list(
+        Clarification.objects.filter(tender=tender, company=company, answered_at__isnull=True)
+        .order_by("asked_at", "id")
+        .values("pk", "question", "asked_at")
+    )
+
+
+def company_questions(company):
+    return Clarification.objects.filter(company=company).select_related("tender").order_by("-asked_at", "-id")
+
+
+@dataclass
+class PreviousVersion:
+    """An erratum's snapshot of the notice, with its texts and amounts typed again for display."""
+
+    version: int
+    title: Translated
+    object: Translated
+    delivery_place: str
+    delivery_terms: Translated
+    application_deadline: datetime | None
+    lots: list[dict]
+    documents: list[dict]
+
+
+def _translated(value) -> Translated:
+    return Translated(value if isinstance(value, dict) else {})
+
+
+def _decimal(value):
+    return Decimal(value) if value not in (None, "") else None
+
+
+def previous_version(snapshot: dict) -> PreviousVersion:
+    lots = [
+        {
+            "number": lot.get("number"),
+            "title": _translated(lot.get("title")),
+            "estimated_amount": _decimal(lot.get("estimated_amount")),
+            "starting_price": _decimal(lot.get("starting_price")),
+            "opens_at": parse_datetime(lot["opens_at"]) if lot.get("opens_at") else None,
+            "items": [
+                {
+                    "designation": _translated(item.get("designation")),
+                    "specification": _translated(item.get("specification")),
+                    "quantity": _decimal(item.get("quantity")),
+                    "unit": item.get("unit", ""),
+                }
+                for item in lot.get("items", [])
+            ],
+        }
+        for lot in snapshot.get("lots", [])
+    ]
+    deadline = snapshot.get("application_deadline")
+    return PreviousVersion(
+        version=snapshot.get("version", 0),
+        title=_translated(snapshot.get("title")),
+        object=_translated(snapshot.get("object")),
+        delivery_place=snapshot.get("delivery_place", ""),
+        delivery_terms=_translated(snapshot.get("delivery_terms")),
+        application_deadline=parse_datetime(deadline) if deadline else None,
+        lots=lots,
+        documents=snapshot.get("documents", []),
+    )
+
+
+def errata_history(tender: Tender) -> list:
+    """The errata, oldest first, each with its previous version ready to display."""
+    errata = list(tender.errata.order_by("number"))
+    for erratum in errata:
+        erratum.previous = previous_version(erratum.previous_version or {})
+    return errata
+
+
+# The auction parameters in plain words ---------------------------------------------------
+
+def _duration(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    if minutes and rest:
+        return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": rest}
+    if minutes:
+        return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}
+    return ngettext("%(count)s second", "%(count)s seconds", rest) % {"count": rest}
+
+
+def _decrement(lot: Lot, kind: str, value: Decimal, money) -> str:
+    amount = money(lot.decrement_amount(kind, value), lot.tender.currency)
+    if kind == Lot.DecrementKind.PERCENT:
+        return _("%(percent)s %% of the starting price (%(amount)s)") % {
+            "percent": value.normalize(), "amount": amount}
+    return amount
+
+
+def auction_rules(lot: Lot) -> list[str]:
+    """The lot's auction parameters as sentences a company can read before applying."""
+    from seei.core.templatetags.seei import money
+
+    base = (
+        _("the bidder's own previous bid (the starting price for a first bid)")
+        if lot.decrement_base == Lot.DecrementBase.OWN
+        else _("the current best price")
+    )
+    rules = [_("Each bid must be at least %(minimum)s lower than %(base)s.") % {
+        "minimum": _decrement(lot, lot.min_decrement_kind, lot.min_decrement, money), "base": base}]
+    if lot.max_decrement is not None:
+        rules.append(_("A bid may not be more than %(maximum)s lower than %(base)s.") % {
+            "maximum": _decrement(lot, lot.max_decrement_kind, lot.max_decrement, money), "base": base})
+    rules.append(_("The room opens on %(opens)s for %(duration)s.") % {
+        "opens": _local(lot.opens_at), "duration": _duration(lot.duration_minutes * 60)})
+    extension = _("A bid accepted in the last %(window)s before the close moves the close to %(extension)s "
+                  "after that bid.") % {"window": _duration(lot.extension_window_seconds),
+                                       "extension": _duration(lot.extension_seconds)}
+    if lot.only_lead_change_extends:
+        extension += " " + _("Only a bid that changes the leader extends the auction.")
+    if lot.extension_cap is not None:
+        extension += " " + ngettext("The auction can be extended at most %(count)s time.",
+                                    "The auction can be extended at most %(count)s times.",
+                                    lot.extension_cap) % {"count": lot.extension_cap}
+    rules.append(extension)
+    rules.append(_("What each bidder sees: %(visibility)s. Identities stay hidden until the award.")
+                 % {"visibility": str(lot.get_visibility_display()).lower()})
+    tie = _("Equal amounts rank by the time the server received them, earlier first.")
+    tie += " " + (_("A bid equal to the current best price is refused.") if lot.refuse_equal_best
+                  else _("A bid equal to the current best price is accepted and ranks after it."))
+    rules.append(tie)
+    if lot.min_bid_interval_seconds:
+        rules.append(_("A bidder must wait %(interval)s between two bids.")
+                     % {"interval": _duration(lot.min_bid_interval_seconds)})
+    return rules
+
+
+def _local(moment: datetime) -> str:
+    from django.utils.formats import date_format
+    from django.utils.timezone import localtime
+
+    return date_format(localtime(moment), "DATETIME_FORMAT")
