@@ -21,6 +21,15 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _english():
+    """Tests read English messages and reverse English URLs; other languages are tested explicitly."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -162,6 +162,12 @@ class ProfileForm(forms.ModelForm):
         fields = ["first_name", "last_name", "language"]
         labels = {"first_name": _("First name"), "last_name": _("Last name"), "language": _("Preferred language")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Other people see this name (commission, minutes): it may not be left empty.
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+
 
 class MembershipChoiceForm(forms.Form):
     """Which of the person's own memberships they act for; any other is refused."""

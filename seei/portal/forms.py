@@ -16,32 +16,49 @@ class NoticeSearchForm(forms.Form):
     """The public search: every field optional, read from the query string."""
 
     q = forms.CharField(
-        label=_("Search"), required=False, max_length=200,
+        label=_("Search"),
+        required=False,
+        max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Object, item, reference, buyer…")}),
         help_text=_("Words of the object, of an item's specification, the reference or the buyer's name."),
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False,
-                                      empty_label=_("All categories"))
-    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False,
-                                    empty_label=_("All regions"))
-    buyer = BuyerChoiceField(label=_("Buyer"), queryset=Organisation.objects.none(), required=False,
-                             empty_label=_("All buyers"))
-    status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Any status")), *STATUS_CHOICES])
-    closing_from = forms.DateField(label=_("Closing from"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    closing_to = forms.DateField(label=_("Closing until"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    currency = forms.ChoiceField(label=_("Currency"), required=False,
-                                 choices=[("", _("Any currency")), *Currency.choices])
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("All categories")
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.all(), required=False, empty_label=_("All regions")
+    )
+    buyer = BuyerChoiceField(
+        label=_("Buyer"), queryset=Organisation.objects.none(), required=False, empty_label=_("All buyers")
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *STATUS_CHOICES]
+    )
+    closing_from = forms.DateField(
+        label=_("Closing from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    closing_to = forms.DateField(
+        label=_("Closing until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), required=False, choices=[("", _("Any currency")), *Currency.choices]
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Only buyers that published something, and the ministries above them.
-        published = Q(tenders__status=Tender.Status.PUBLISHED) | Q(children__tenders__status=Tender.Status.PUBLISHED)
+        status = Tender.Status.PUBLISHED
+        published = Q(tenders__status=status) | Q(children__tenders__status=status)
         self.fields["buyer"].queryset = (
-            Organisation.objects.filter(kind=Organisation.Kind.BUYER).filter(published).select_related("parent")
-            .distinct().order_by("name")
+            Organisation.objects.filter(kind=Organisation.Kind.BUYER)
+            .filter(published)
+            .select_related("parent")
+            .distinct()
+            .order_by("name")
         )
 
     def clean(self):
@@ -62,8 +79,11 @@ class NoticeSearchForm(forms.Form):
 
 class ClarificationForm(forms.Form):
     question = forms.CharField(
-        label=_("Your question"), max_length=4000,
+        label=_("Your question"),
+        max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("The buyer publishes its answer on this page for everyone, without your company's name. "
-                    "It may reword your question to remove anything that identifies you."),
+        help_text=_(
+            "The buyer publishes its answer on this page for everyone, without your company's name. "
+            "It may reword your question to remove anything that identifies you."
+        ),
     )

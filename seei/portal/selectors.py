@@ -13,8 +13,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from seei.alerts.models import Subscription
 from seei.core.translated import Translated
@@ -28,15 +27,18 @@ APPLICATIONS_CLOSED = "applications_closed"
 STATUS_CHOICES = [
     (
         gettext_lazy("Applications"),
-        [(APPLICATIONS_OPEN, gettext_lazy("Open for applications")),
-         (APPLICATIONS_CLOSED, gettext_lazy("Closed for applications"))],
+        [
+            (APPLICATIONS_OPEN, gettext_lazy("Open for applications")),
+            (APPLICATIONS_CLOSED, gettext_lazy("Closed for applications")),
+        ],
     ),
     # Lot.Status.OPEN is the same thing as "open for applications": not offered twice.
-    (gettext_lazy("Lots"), [(value, label) for value, label in Lot.Status.choices if value != Lot.Status.OPEN]),
+    (gettext_lazy("Lots"), [(value, label) for value, label in Lot.Status.choices if value != "open"]),
 ]
 
 
 # Lists ------------------------------------------------------------------------------
+
 
 def latest_notices(limit: int = 10):
     return public_tenders().order_by("-published_at", "-id")[:limit]
@@ -44,8 +46,10 @@ def latest_notices(limit: int = 10):
 
 def closing_soon(now: datetime):
     horizon = now + timedelta(days=settings.SEEI_CLOSING_SOON_DAYS)
-    return public_tenders().filter(application_deadline__gt=now, application_deadline__lte=horizon).order_by(
-        "application_deadline", "id"
+    return (
+        public_tenders()
+        .filter(application_deadline__gt=now, application_deadline__lte=horizon)
+        .order_by("application_deadline", "id")
     )
 
 
@@ -79,9 +83,11 @@ def search_notices(criteria: dict, now: datetime):
 def notices_for_company(company, limit: int = 10):
     """The latest open notices in the categories the company subscribed to."""
     categories = Subscription.objects.filter(company=company).values("category")
-    return public_tenders().filter(Q(category__in=categories) | Q(category__parent__in=categories)).order_by(
-        "-published_at", "-id"
-    )[:limit]
+    return (
+        public_tenders()
+        .filter(Q(category__in=categories) | Q(category__parent__in=categories))
+        .order_by("-published_at", "-id")[:limit]
+    )
 
 
 def public_status(tender: Tender, now: datetime) -> list[str]:
@@ -90,13 +96,16 @@ def public_status(tender: Tender, now: datetime) -> list[str]:
         return [str(Lot.Status.OPEN.label)]
     labels = []
     for lot in tender.lots.all():
-        label = _("Closed for applications") if lot.status == Lot.Status.OPEN else str(lot.get_status_display())
+        # A lot still "open" after the deadline simply waits for the commission.
+        open_lot = lot.status == Lot.Status.OPEN
+        label = _("Closed for applications") if open_lot else str(lot.get_status_display())
         if label not in labels:
             labels.append(label)
     return labels or [_("Closed for applications")]
 
 
 # One notice ---------------------------------------------------------------------------
+
 
 def documents(tender: Tender):
     return tender.documents.select_related("erratum", "withdrawn_by").order_by("uploaded_at", "id")
@@ -189,6 +198,7 @@ def errata_history(tender: Tender) -> list:
 
 # The auction parameters in plain words ---------------------------------------------------
 
+
 def _duration(seconds: int) -> str:
     minutes, rest = divmod(seconds, 60)
     if minutes and rest:
@@ -202,7 +212,9 @@ def _decrement(lot: Lot, kind: str, value: Decimal, money) -> str:
     amount = money(lot.decrement_amount(kind, value), lot.tender.currency)
     if kind == Lot.DecrementKind.PERCENT:
         return _("%(percent)s %% of the starting price (%(amount)s)") % {
-            "percent": value.normalize(), "amount": amount}
+            "percent": value.normalize(),
+            "amount": amount,
+        }
     return amount
 
 
@@ -215,32 +227,48 @@ def auction_rules(lot: Lot) -> list[str]:
         if lot.decrement_base == Lot.DecrementBase.OWN
         else _("the current best price")
     )
-    rules = [_("Each bid must be at least %(minimum)s lower than %(base)s.") % {
-        "minimum": _decrement(lot, lot.min_decrement_kind, lot.min_decrement, money), "base": base}]
+    rules = [
+        _("Each bid must be at least %(minimum)s lower than %(base)s.")
+        % {"minimum": _decrement(lot, lot.min_decrement_kind, lot.min_decrement, money), "base": base}
+    ]
     if lot.max_decrement is not None:
-        rules.append(_("A bid may not be more than %(maximum)s lower than %(base)s.") % {
-            "maximum": _decrement(lot, lot.max_decrement_kind, lot.max_decrement, money), "base": base})
-    rules.append(_("The room opens on %(opens)s for %(duration)s.") % {
-        "opens": _local(lot.opens_at), "duration": _duration(lot.duration_minutes * 60)})
-    extension = _("A bid accepted in the last %(window)s before the close moves the close to %(extension)s "
-                  "after that bid.") % {"window": _duration(lot.extension_window_seconds),
-                                       "extension": _duration(lot.extension_seconds)}
+        rules.append(
+            _("A bid may not be more than %(maximum)s lower than %(base)s.")
+            % {"maximum": _decrement(lot, lot.max_decrement_kind, lot.max_decrement, money), "base": base}
+        )
+    rules.append(
+        _("The room opens on %(opens)s for %(duration)s.")
+        % {"opens": _local(lot.opens_at), "duration": _duration(lot.duration_minutes * 60)}
+    )
+    extension = _(
+        "A bid accepted in the last %(window)s before the close moves the close to %(extension)s "
+        "after that bid."
+    ) % {"window": _duration(lot.extension_window_seconds), "extension": _duration(lot.extension_seconds)}
     if lot.only_lead_change_extends:
         extension += " " + _("Only a bid that changes the leader extends the auction.")
     if lot.extension_cap is not None:
-        extension += " " + ngettext("The auction can be extended at most %(count)s time.",
-                                    "The auction can be extended at most %(count)s times.",
-                                    lot.extension_cap) % {"count": lot.extension_cap}
+        extension += " " + ngettext(
+            "The auction can be extended at most %(count)s time.",
+            "The auction can be extended at most %(count)s times.",
+            lot.extension_cap,
+        ) % {"count": lot.extension_cap}
     rules.append(extension)
-    rules.append(_("What each bidder sees: %(visibility)s. Identities stay hidden until the award.")
-                 % {"visibility": str(lot.get_visibility_display()).lower()})
+    rules.append(
+        _("What each bidder sees: %(visibility)s. Identities stay hidden until the award.")
+        % {"visibility": str(lot.get_visibility_display()).lower()}
+    )
     tie = _("Equal amounts rank by the time the server received them, earlier first.")
-    tie += " " + (_("A bid equal to the current best price is refused.") if lot.refuse_equal_best
-                  else _("A bid equal to the current best price is accepted and ranks after it."))
+    tie += " " + (
+        _("A bid equal to the current best price is refused.")
+        if lot.refuse_equal_best
+        else _("A bid equal to the current best price is accepted and ranks after it.")
+    )
     rules.append(tie)
     if lot.min_bid_interval_seconds:
-        rules.append(_("A bidder must wait %(interval)s between two bids.")
-                     % {"interval": _duration(lot.min_bid_interval_seconds)})
+        rules.append(
+            _("A bidder must wait %(interval)s between two bids.")
+            % {"interval": _duration(lot.min_bid_interval_seconds)}
+        )
     return rules
 
 

@@ -32,21 +32,27 @@ def _with_status(tenders, now):
 
 def home(request):
     now = clock.now()
-    return render(request, "portal/home.html", {
-        "latest": _with_status(selectors.latest_notices(10), now),
-        "closing_soon": _with_status(selectors.closing_soon(now), now),
-        "closing_soon_days": settings.SEEI_CLOSING_SOON_DAYS,
-        "search_form": NoticeSearchForm(),
-    })
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "latest": _with_status(selectors.latest_notices(10), now),
+            "closing_soon": _with_status(selectors.closing_soon(now), now),
+            "closing_soon_days": settings.SEEI_CLOSING_SOON_DAYS,
+        },
+    )
 
 
 def tender_list(request):
     now = clock.now()
     form = NoticeSearchForm(request.GET or None)
     criteria = form.criteria() if form.is_bound else {}
-    page = Paginator(selectors.search_notices(criteria, now), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(selectors.search_notices(criteria, now), settings.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = _with_status(page.object_list, now)
-    return render(request, "portal/tender_list.html", {"form": form, "page_obj": page, "filtered": bool(criteria)})
+    return render(
+        request, "portal/tender_list.html", {"form": form, "page_obj": page, "filtered": bool(criteria)}
+    )
 
 
 def _detail_context(request, tender, clarification_form=None) -> dict:
@@ -79,8 +85,12 @@ def document_download(request, pk, document_pk):
     document = get_object_or_404(tender.documents, pk=document_pk)
     if _is_company_member(request):
         services.record_interest(tender, request.membership.organisation, Interest.Kind.DOWNLOAD)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name,
-                        content_type=document.content_type)
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
 
 
 @require_POST
@@ -88,11 +98,18 @@ def document_download(request, pk, document_pk):
 def ask(request, pk):
     tender = public_tender(pk)
     if not _is_company_member(request):
-        return render(request, "portal/forbidden.html", {
-            "message": _("Only a company member can ask for a clarification. Switch to your company role, "
-                         "or register your company."),
-            "back": tender,
-        }, status=403)
+        return render(
+            request,
+            "portal/forbidden.html",
+            {
+                "message": _(
+                    "Only a company member can ask for a clarification. Switch to your company role, "
+                    "or register your company."
+                ),
+                "back": tender,
+            },
+            status=403,
+        )
     form = ClarificationForm(request.POST)
     if form.is_valid():
         try:
@@ -106,8 +123,13 @@ def ask(request, pk):
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, _("Your question was sent to the buyer. Its answer will be published on "
-                                        "this page for everyone, without your company's name."))
+            messages.success(
+                request,
+                _(
+                    "Your question was sent to the buyer. Its answer will be published on this page "
+                    "for everyone, without your company's name."
+                ),
+            )
             return redirect("portal:tender", pk=tender.pk)
     return render(request, "portal/tender_detail.html", _detail_context(request, tender, form))
 
@@ -120,10 +142,14 @@ def dashboard(request):
         return redirect("tenders:list")
     if role == Role.COMPANY_MEMBER:
         now = clock.now()
-        return render(request, "portal/company_dashboard.html", {
-            "questions": selectors.company_questions(membership.organisation)[:50],
-            "notices": _with_status(selectors.notices_for_company(membership.organisation), now),
-            "has_subscriptions": membership.organisation.subscriptions.exists(),
-        })
+        return render(
+            request,
+            "portal/company_dashboard.html",
+            {
+                "questions": selectors.company_questions(membership.organisation)[:50],
+                "notices": _with_status(selectors.notices_for_company(membership.organisation), now),
+                "has_subscriptions": membership.organisation.subscriptions.exists(),
+            },
+        )
     # Commission members and accountants get their own pages in later issues.
     return redirect("portal:home")

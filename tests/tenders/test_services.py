@@ -111,16 +111,17 @@ def test_a_real_pdf_is_stored_with_its_hash(draft_tender, buyer):
 
 
 def test_substantive_erratum_moves_the_deadline_and_notifies_interested_companies(
-    published_tender, buyer, company, clock
+    published_tender, buyer, company, clock, django_capture_on_commit_callbacks
 ):
     services.record_interest(published_tender, company.organisation, Interest.Kind.DOWNLOAD)
     clock.advance(timedelta(days=5))
     deadline = published_tender.application_deadline
     moment = clock.now()
-    erratum = services.publish_erratum(
-        buyer, published_tender, "Quantity corrected",
-        tender_values={"object": {**published_tender.object, "fr": "Fourniture de 600 fauteuils roulants"}},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        erratum = services.publish_erratum(
+            buyer, published_tender, "Quantity corrected",
+            tender_values={"object": {**published_tender.object, "fr": "Fourniture de 600 fauteuils roulants"}},
+        )
     published_tender.refresh_from_db()
     assert erratum.substantive and erratum.number == 1 and published_tender.version == 2
     assert published_tender.application_deadline >= moment + timedelta(days=10) > deadline
