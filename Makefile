@@ -16,8 +16,8 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-gettext:  # Debian's gettext compiles the translations
-	@command -v msgfmt >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext)
+gettext:  # Debian's gettext compiles the translations; DejaVu has the Arabic glyphs the PDFs need
+	@(command -v msgfmt >/dev/null && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]) || ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext fonts-dejavu-core)
 
 chromium:  # Debian's chromium for the end-to-end tests (test tools cannot download browsers here)
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core)

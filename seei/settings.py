@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "seei.accounts",
     "seei.tenders",
     "seei.alerts",
+    "seei.applications",
     "seei.portal",
     "seei.api",
 ]
@@ -166,6 +167,22 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "SEEI <no-reply@seei.example>")
+
+# Sealed documents: encrypted at rest (Fernet, AES-128-CBC + HMAC). Demo default: a key
+# beside the embedded database; production sets SEEI_DOCUMENT_KEY (urlsafe base64, 32 bytes).
+def _document_key() -> str:
+    if key := env("SEEI_DOCUMENT_KEY"):
+        return key
+    path = VAR_DIR / "document_key"
+    if not path.exists():
+        import base64
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return path.read_text().strip()
+
+
+SEEI_DOCUMENT_KEY = _document_key()
 
 # Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

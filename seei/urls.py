@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("", include("seei.portal.urls")),
     path("accounts/", include("seei.accounts.urls")),
     path("buyer/", include("seei.tenders.urls")),
+    path("applications/", include("seei.applications.urls")),
 )
 
 if settings.DEBUG:

@@ -44,7 +44,9 @@ def malformed_request(api: NinjaAPI, request, exc: RequestValidationError):
     errors: dict[str, list[str]] = {}
     for error in exc.errors:
         errors.setdefault(_location(error.get("loc", ())), []).append(error.get("msg", ""))
-    return _invalid(api, request, errors, status=422, detail=_("The request does not have the expected shape."))
+    return _invalid(
+        api, request, errors, status=422, detail=_("The request does not have the expected shape.")
+    )
 
 
 def forbidden(api: NinjaAPI, request, exc: PermissionDenied):

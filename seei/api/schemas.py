@@ -356,8 +356,9 @@ class QuestionIn(Schema):
 class AnswerIn(Schema):
     answer: str
     published_question: str = Field(
-        "", description="The question as it will be published, reworded to remove anything identifying; "
-        "the question as asked when empty."
+        "",
+        description="The question as it will be published, reworded to remove anything identifying; "
+        "the question as asked when empty.",
     )
 
 

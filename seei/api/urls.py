@@ -1,3 +1,23 @@
+"""The versioned JSON API, mounted at /api/v1/ by seei/urls.py.
+
+Each part of the procedure brings its own Router; add new ones here.
+OpenAPI document: /api/v1/openapi.json, interactive docs: /api/v1/docs.
+"""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="SEEI API", version="1", urls_namespace="api")
+from seei.api import errors, tenders
+
+api = NinjaAPI(
+    title="SEEI API",
+    version="1",
+    urls_namespace="api",
+    description=(
+        "Public procurement by electronic reverse auction. Public operations need no authentication; "
+        "the others accept a personal token (`Authorization: Bearer <key>`) or the site's session "
+        "(with the CSRF token for unsafe methods). Messages follow `Accept-Language` (fr, ar, en)."
+    ),
+)
+errors.install(api)
+
+api.add_router("", tenders.router)

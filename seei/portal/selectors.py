@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -212,7 +213,7 @@ def _decrement(lot: Lot, kind: str, value: Decimal, money) -> str:
     amount = money(lot.decrement_amount(kind, value), lot.tender.currency)
     if kind == Lot.DecrementKind.PERCENT:
         return _("%(percent)s %% of the starting price (%(amount)s)") % {
-            "percent": value.normalize(),
+            "percent": number_format(Decimal(f"{value.normalize():f}")),
             "amount": amount,
         }
     return amount

@@ -1,0 +1,369 @@
+"""Notices: the public read side, the buyer's drafting and amending, and clarification requests.
+
+Operations stay thin: they turn the JSON into the values ``seei.tenders.services`` expects,
+let ``selectors`` decide who may touch which notice (403 for another organisation or role),
+and let the services apply the rules of the procedure (400 with their message).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, UploadedFile
+from ninja.pagination import PageNumberPagination, paginate
+
+from seei.accounts.models import Role
+from seei.api.auth import AUTH, require_role
+from seei.api.schemas import (
+    ERRORS,
+    AnswerIn,
+    AskedClarification,
+    BuyerClarification,
+    BuyerNoticeFilters,
+    CategoryOut,
+    DocumentOut,
+    ErratumIn,
+    ErratumOut,
+    LotDetail,
+    LotIn,
+    Message,
+    NoticeDetail,
+    NoticeFilters,
+    NoticeIn,
+    NoticePatch,
+    NoticeSummary,
+    QuestionIn,
+    RegionOut,
+)
+from seei.core import clock
+from seei.core.translated import make
+from seei.tenders import search, selectors, services
+from seei.tenders.models import Category, Clarification, Item, Lot, Region, Tender
+
+router = Router(tags=["notices"])
+
+MAX_PAGE_SIZE = 100
+TRANSLATED_NOTICE_FIELDS = ("title", "object", "delivery_terms")
+OPTIONAL_TEXTS = {"delivery_terms"}
+# Operations that need someone; the role itself is checked inside (403, not 401).
+AS_BUYER = {"auth": AUTH, "tags": ["buyer"]}
+AS_COMPANY = {"auth": AUTH, "tags": ["company"]}
+
+# From JSON to the values of the services ------------------------------------------------------
+# Field errors are collected in ``errors`` ({field: [messages]}) so one answer lists them all.
+
+
+def _add(errors: dict, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _raise_if(errors: dict) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _translated(errors, field: str, texts: dict | None, original: str, required: bool = True):
+    texts = texts or {}
+    if required and not (texts.get(original) or "").strip():
+        language = get_language_info(original)["name_translated"]
+        _add(
+            errors,
+            field,
+            _("Give this text in the original language of the notice (%(language)s).")
+            % {"language": language},
+        )
+    return make(original, **{code: text for code, text in texts.items() if text})
+
+
+def _by_code(errors, model, field: str, code: str):
+    found = model.objects.filter(code=code).first()
+    if found is None:
+        _add(errors, field, _("Unknown code “%(code)s”.") % {"code": code})
+    return found
+
+
+def _check_fields(errors, model, values: dict, prefix: str = "", pk=None) -> None:
+    """Apply the model's own field validators (bounds, lengths, choices, decimal places) to the given
+    values, which the services expect to be clean already."""
+    probe = model(pk=pk, **values)
+    exclude = [field.name for field in model._meta.concrete_fields if field.name not in values]
+    try:
+        probe.clean_fields(exclude=exclude)
+        if pk is not None:
+            probe.validate_unique(exclude=exclude)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(f"{prefix}{field}", []).extend(messages)
+
+
+def _notice_values(errors, data: dict, original: str) -> dict:
+    values = {}
+    for field, value in data.items():
+        if field in TRANSLATED_NOTICE_FIELDS:
+            values[field] = _translated(errors, field, value, original, required=field not in OPTIONAL_TEXTS)
+        elif field == "category":
+            values[field] = _by_code(errors, Category, field, value)
+        elif field == "region":
+            values[field] = _by_code(errors, Region, field, value)
+        else:
+            values[field] = value
+    return values
+
+
+def _check_notice_fields(errors, values: dict, pk=None) -> None:
+    # Category and region were looked up by code above; an unknown code already has its message.
+    _check_fields(errors, Tender, {k: v for k, v in values.items() if k not in ("category", "region")}, pk=pk)
+
+
+def _lot_values(errors, data: dict, original: str, prefix: str = "") -> dict:
+    if "title" in data:
+        data = {**data, "title": _translated(errors, f"{prefix}title", data["title"], original)}
+    return data
+
+
+def _item_values(errors, data: dict, original: str, prefix: str) -> dict:
+    for field in ("designation", "specification"):
+        if field in data:
+            data = {**data, field: _translated(errors, f"{prefix}{field}", data[field], original)}
+    _check_fields(errors, Item, data, prefix)
+    return data
+
+
+def _lot_input(tender: Tender, payload: LotIn) -> tuple[dict, list[dict]]:
+    data = payload.dict()
+    items_data = data.pop("items")
+    errors = {}
+    values = _lot_values(errors, data, tender.original_language)
+    # The procedure's own checks first: their messages are the clearest ("must be positive", ...).
+    services.check_lot_values(values)
+    _check_fields(errors, Lot, values)
+    items = [
+        _item_values(errors, item, tender.original_language, f"items.{index}.")
+        for index, item in enumerate(items_data)
+    ]
+    _raise_if(errors)
+    return values, items
+
+
+def _own_lot(tender: Tender, lot_id: int) -> Lot:
+    lot = tender.lots.filter(pk=lot_id).first()
+    if lot is None:
+        raise Http404(_("This lot does not exist."))
+    return lot
+
+
+def _filter_notices(queryset, filters: NoticeFilters):
+    queryset = search.matching(queryset, filters.q)
+    if filters.category:
+        queryset = queryset.filter(
+            Q(category__code=filters.category) | Q(category__parent__code=filters.category)
+        )
+    if filters.region:
+        queryset = queryset.filter(region__code=filters.region)
+    if filters.buyer:
+        queryset = queryset.filter(buyer_id=filters.buyer)
+    if filters.currency:
+        queryset = queryset.filter(currency=filters.currency)
+    if filters.closing_before:
+        queryset = queryset.filter(application_deadline__date__lte=filters.closing_before)
+    if filters.closing_after:
+        queryset = queryset.filter(application_deadline__date__gte=filters.closing_after)
+    if filters.status == "open":
+        queryset = queryset.filter(application_deadline__gt=clock.now())
+    elif filters.status == "closed":
+        queryset = queryset.filter(application_deadline__lte=clock.now())
+    elif filters.status:
+        queryset = queryset.filter(pk__in=Lot.objects.filter(status=filters.status).values("tender_id"))
+    return queryset
+
+
+# Public ----------------------------------------------------------------------------------------
+
+
+@router.get("/categories", response=list[CategoryOut], tags=["reference data"])
+def list_categories(request):
+    return Category.objects.select_related("parent")
+
+
+@router.get("/regions", response=list[RegionOut], tags=["reference data"])
+def list_regions(request):
+    return Region.objects.all()
+
+
+@router.get("/notices", response=list[NoticeSummary])
+@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+def list_notices(request, filters: Query[NoticeFilters]):
+    """Published notices, newest first, with their lots. `page_size` is capped at 100."""
+    return _filter_notices(selectors.public_tenders(), filters)
+
+
+@router.get("/notices/{notice_id}", response={200: NoticeDetail, 404: Message})
+def get_notice(request, notice_id: int):
+    """A published notice with its lots, items, documents, errata and published answers."""
+    return selectors.public_tender(notice_id)
+
+
+# Buyer -------------------------------------------------------------------------------------------
+
+
+@router.get("/buyer/notices", response=list[NoticeSummary], **AS_BUYER)
+@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+def list_own_notices(request, filters: Query[BuyerNoticeFilters]):
+    """The notices of the buyer's organisation, drafts included."""
+    notices = selectors.buyer_tenders(request.auth).select_related("buyer")
+    notices = notices.prefetch_related(Prefetch("lots", queryset=Lot.objects.order_by("number")))
+    if filters.status:
+        notices = notices.filter(status=filters.status)
+    return notices
+
+
+@router.get("/buyer/notices/{notice_id}", response={200: NoticeDetail, **ERRORS}, **AS_BUYER)
+def get_own_notice(request, notice_id: int):
+    """One notice of the buyer's organisation, a draft included."""
+    return selectors.buyer_tender(request.auth, notice_id)
+
+
+@router.post("/notices", response={201: NoticeDetail, **ERRORS}, **AS_BUYER)
+def create_notice(request, payload: NoticeIn):
+    """Create a draft notice for the buyer's organisation."""
+    membership = require_role(request, Role.BUYER_AGENT)
+    data = payload.dict()
+    errors = {}
+    values = _notice_values(errors, data, data["original_language"])
+    _check_notice_fields(errors, values)
+    _raise_if(errors)
+    tender = services.create_tender(membership, values)
+    return 201, selectors.buyer_tender(membership, tender.pk)
+
+
+@router.patch("/notices/{notice_id}", response={200: NoticeDetail, **ERRORS}, **AS_BUYER)
+def update_notice(request, notice_id: int, payload: NoticePatch):
+    """Change a draft. A published notice changes only by an erratum."""
+    tender = selectors.buyer_tender(request.auth, notice_id)
+    data = payload.dict(exclude_unset=True)
+    original = data.get("original_language") or tender.original_language
+    if original != tender.original_language:
+        # Every text now names another original language: re-check them all against it.
+        data = {**{field: dict(getattr(tender, field) or {}) for field in TRANSLATED_NOTICE_FIELDS}, **data}
+    errors = {}
+    values = _notice_values(errors, data, original)
+    _check_notice_fields(errors, values, pk=tender.pk)
+    _raise_if(errors)
+    services.update_draft(request.auth, tender, values)
+    return selectors.buyer_tender(request.auth, tender.pk)
+
+
+@router.post("/notices/{notice_id}/lots", response={201: LotDetail, **ERRORS}, **AS_BUYER)
+def add_lot(request, notice_id: int, payload: LotIn):
+    """Add a lot, with its items and auction parameters, to a draft."""
+    tender = selectors.buyer_tender(request.auth, notice_id)
+    values, items = _lot_input(tender, payload)
+    return 201, services.save_lot(request.auth, tender, values, items)
+
+
+@router.put("/notices/{notice_id}/lots/{lot_id}", response={200: LotDetail, **ERRORS}, **AS_BUYER)
+def replace_lot(request, notice_id: int, lot_id: int, payload: LotIn):
+    """Replace a lot of a draft, its items included."""
+    tender = selectors.buyer_tender(request.auth, notice_id)
+    lot = _own_lot(tender, lot_id)
+    values, items = _lot_input(tender, payload)
+    return services.save_lot(request.auth, tender, values, items, lot=lot)
+
+
+@router.delete("/notices/{notice_id}/lots/{lot_id}", response={204: None, **ERRORS}, **AS_BUYER)
+def delete_lot(request, notice_id: int, lot_id: int):
+    tender = selectors.buyer_tender(request.auth, notice_id)
+    services.delete_lot(request.auth, _own_lot(tender, lot_id))
+    return 204, None
+
+
+@router.post("/notices/{notice_id}/documents", response={201: DocumentOut, **ERRORS}, **AS_BUYER)
+def add_document(request, notice_id: int, file: File[UploadedFile], title: Form[str] = ""):
+    """Add a document to the consultation file of a draft (multipart/form-data)."""
+    tender = selectors.buyer_tender(request.auth, notice_id)
+    return 201, services.add_document(request.auth, tender, file, title.strip())
+
+
+@router.post("/notices/{notice_id}/publish", response={200: NoticeDetail, **ERRORS}, **AS_BUYER)
+def publish_notice(request, notice_id: int):
+    """Publish a draft, if its schedule leaves the legal delays."""
+    tender = selectors.buyer_tender(request.auth, notice_id)
+    services.publish(request.auth, tender)
+    return selectors.public_tender(tender.pk)
+
+
+@router.post("/notices/{notice_id}/errata", response={201: ErratumOut, **ERRORS}, **AS_BUYER)
+def publish_erratum(request, notice_id: int, payload: ErratumIn):
+    """Amend a published notice. A substantive change moves the application deadline if needed."""
+    tender = selectors.buyer_tender(request.auth, notice_id)
+    original = tender.original_language
+    errors = {}
+    notice_data = payload.notice.dict(exclude_unset=True) if payload.notice else {}
+    tender_values = _notice_values(errors, notice_data, original)
+    _check_notice_fields(errors, tender_values)
+    lot_values = {}
+    for lot_id, changes in payload.lots.items():
+        lot = tender.lots.filter(pk=lot_id).first()
+        if lot is None:
+            _add(errors, "lots", _("Lot %(id)s is not a lot of this notice.") % {"id": lot_id})
+            continue
+        values = _lot_values(errors, changes.dict(exclude_unset=True), original, f"lots.{lot_id}.")
+        _check_fields(errors, Lot, values, f"lots.{lot_id}.")
+        lot_values[lot] = values
+    item_values = {}
+    for item_id, changes in payload.items.items():
+        item = Item.objects.select_related("lot").filter(pk=item_id, lot__tender=tender).first()
+        if item is None:
+            _add(errors, "items", _("Item %(id)s is not an item of this notice.") % {"id": item_id})
+            continue
+        item_values[item] = _item_values(
+            errors, changes.dict(exclude_unset=True), original, f"items.{item_id}."
+        )
+    _raise_if(errors)
+    erratum = services.publish_erratum(
+        request.auth,
+        tender,
+        payload.reason,
+        tender_values=tender_values,
+        lot_values=lot_values,
+        item_values=item_values,
+    )
+    return 201, erratum
+
+
+@router.get(
+    "/notices/{notice_id}/clarifications", response={200: list[BuyerClarification], **ERRORS}, **AS_BUYER
+)
+def list_clarifications(request, notice_id: int):
+    """Every question on the buyer's notice, answered or not; never who asked it."""
+    tender = selectors.buyer_tender(request.auth, notice_id)
+    return tender.clarifications.order_by("asked_at", "id")
+
+
+@router.post(
+    "/clarifications/{clarification_id}/answer", response={200: BuyerClarification, **ERRORS}, **AS_BUYER
+)
+def answer_clarification(request, clarification_id: int, payload: AnswerIn):
+    """Answer a question; the answer is published to everyone without the asker's identity."""
+    clarification = Clarification.objects.filter(pk=clarification_id).first()
+    if clarification is None:
+        raise Http404(_("This question does not exist."))
+    selectors.buyer_tender(request.auth, clarification.tender_id)  # 403 for another organisation
+    return services.answer_clarification(
+        request.auth, clarification, payload.answer, payload.published_question
+    )
+
+
+# Company ------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/notices/{notice_id}/clarifications", response={201: AskedClarification, **ERRORS}, **AS_COMPANY
+)
+def ask_clarification(request, notice_id: int, payload: QuestionIn):
+    """Ask the buyer a question; the answer will be published without the company's identity."""
+    membership = require_role(request, Role.COMPANY_MEMBER)
+    tender = selectors.public_tender(notice_id)
+    return 201, services.ask_clarification(membership, tender, payload.question)

@@ -1,0 +1,147 @@
+"""Phase 1: sealed applications, the commission's examination, and the invitations.
+
+Document contents never reach the database: they are encrypted at rest in the file store
+(``seei.applications.sealing``); rows keep only what the seal allows (hashes, sizes).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="applications")
+    company = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="applications")
+    lots = models.ManyToManyField("tenders.Lot", related_name="applications")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    declaration = models.BooleanField(_("declaration on honour"), default=False)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("submitted at"))
+    updated_at = models.DateTimeField(_("last change"))
+
+    class Meta:
+        verbose_name = _("application")
+        constraints = [models.UniqueConstraint(fields=["tender", "company"], name="one_application_per_company")]
+
+    def __str__(self):
+        return f"{self.tender.reference} — application #{self.pk}"
+
+
+def sealed_path(instance, filename):
+    # The name on disk says nothing about the company or the document.
+    return f"sealed/{instance.application.tender_id}/{instance.storage_name}"
+
+
+class ApplicationDocument(models.Model):
+    class Kind(models.TextChoices):
+        ADMINISTRATIVE = "administrative", _("Administrative document")
+        TECHNICAL = "technical", _("Technical document")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    storage_name = models.CharField(max_length=64, unique=True)  # random
+    name_sealed = models.BinaryField()  # the original file name, encrypted like the content
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)  # of the plain content, as printed on the receipt
+    uploaded_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(null=True, blank=True)  # kept, never deleted: receipts refer to it
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("application document")
+
+
+class Receipt(models.Model):
+    """What the company gets for each submission or change: time, documents and their SHA-256."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Application submitted")
+        CHANGED = "changed", _("Application changed")
+        WITHDRAWN = "withdrawn", _("Application withdrawn")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="receipts")
+    number = models.PositiveIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    issued_at = models.DateTimeField()
+    content = models.JSONField()  # {"tender", "lots", "documents": [{"name", "kind", "size", "sha256"}], ...}
+    sha256 = models.CharField(max_length=64)
+    signature = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["application", "number"]
+        constraints = [models.UniqueConstraint(fields=["application", "number"], name="unique_receipt_number")]
+
+
+class CommissionMember(models.Model):
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="commission")
+    membership = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    is_president = models.BooleanField(_("president"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tender", "membership"], name="unique_commission_member")]
+
+
+class Examination(models.Model):
+    """The commission's session on a notice: opened after the deadline, final once closed."""
+
+    tender = models.OneToOneField("tenders.Tender", on_delete=models.PROTECT, related_name="examination")
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
+
+
+class Decision(models.Model):
+    class Outcome(models.TextChoices):
+        ADMITTED = "admitted", _("Admitted")
+        EXCLUDED = "excluded", _("Excluded")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
+    lot = models.ForeignKey("tenders.Lot", on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(_("decision"), max_length=8, choices=Outcome.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["application", "lot"], name="one_decision_per_lot")]
+
+
+class Minutes(models.Model):
+    """A procès-verbal generated from the data, stored with its hash."""
+
+    class Kind(models.TextChoices):
+        ADMISSION = "admission", _("Admission minutes")
+        AUCTION = "auction", _("Auction minutes")
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="minutes")
+    lot = models.ForeignKey("tenders.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="minutes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to="minutes/%Y/")
+    sha256 = models.CharField(max_length=64)
+    generated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-generated_at"]
+
+
+class Invitation(models.Model):
+    """An admitted company is invited to the room of a lot."""
+
+    lot = models.ForeignKey("tenders.Lot", on_delete=models.PROTECT, related_name="invitations")
+    company = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="invitations")
+    opens_at = models.DateTimeField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lot", "company"], name="one_invitation_per_lot")]
