@@ -49,6 +49,7 @@ class NoticeSearchForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         # Only buyers that published something, and the ministries above them.
         status = Tender.Status.PUBLISHED
@@ -78,6 +79,7 @@ class NoticeSearchForm(forms.Form):
 
 
 class ClarificationForm(forms.Form):
+    label_suffix = ""
     question = forms.CharField(
         label=_("Your question"),
         max_length=4000,

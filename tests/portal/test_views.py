@@ -228,6 +228,23 @@ def test_pagination_keeps_the_filters(client, settings, buyer, clock, category, 
     assert set(refs(first) + refs(second)) == {"SANTE-0", "SANTE-1", "SANTE-2"}
 
 
+def test_the_list_does_not_query_once_per_notice(client, buyer, clock, category, region):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_list():
+        with CaptureQueriesContext(connection) as captured:
+            list_notices(client, category=category.pk)
+        return len(captured)
+
+    notice(buyer, clock, "ONE", category=category, region=region)
+    with_one = queries_for_list()
+    for number in range(4):
+        notice(buyer, clock, f"MORE-{number}", category=category, region=region)
+
+    assert queries_for_list() == with_one
+
+
 # Detail -------------------------------------------------------------------------------------
 
 
@@ -248,7 +265,7 @@ def test_detail_shows_lots_items_rules_and_documents(client, tender_with_documen
         "Lot 1",
         "Folding manual wheelchair",
         "Steel frame, 45 cm seat",
-        "<td class=\"num\">500</td>",
+        '<td class="num">500</td>',
         "unité",
         "Cahier des prescriptions spéciales",
         document.sha256,
