@@ -33,9 +33,9 @@ def role_required(*roles):
 def refusal(membership, allowed) -> str:
     needed = ", ".join(str(role.label) for role in allowed)
     if membership is None:
-        return _("This page is reserved for: %(roles)s. Your account does not act for any organisation yet.") % {
-            "roles": needed
-        }
+        return _(
+            "This page is reserved for: %(roles)s. Your account does not act for any organisation yet."
+        ) % {"roles": needed}
     return _(
         "This page is reserved for: %(roles)s. You are acting as %(role)s for %(organisation)s; "
         "if you have another role, choose it in your profile."

@@ -13,12 +13,11 @@ from seei.accounts import services
 from seei.accounts.models import Membership, User
 
 # The countries a company most often comes from; Morocco (national companies) comes first.
-COUNTRY_CODES = [
-    "MA", "DZ", "TN", "MR", "LY", "EG", "SN", "CI", "ML", "NE", "BF", "GN", "CM", "GA", "NG", "GH", "KE", "ZA",
-    "FR", "ES", "PT", "IT", "DE", "BE", "NL", "LU", "CH", "AT", "GB", "IE", "SE", "DK", "FI", "NO", "PL", "CZ",
-    "RO", "GR", "TR", "RU", "UA", "US", "CA", "MX", "BR", "AR", "CN", "JP", "KR", "IN", "AE", "SA", "QA", "KW",
-    "JO", "LB", "AU",
-]  # fmt: skip
+COUNTRY_CODES = (
+    "MA DZ TN MR LY EG SN CI ML NE BF GN CM GA NG GH KE ZA "
+    "FR ES PT IT DE BE NL LU CH AT GB IE SE DK FI NO PL CZ RO GR TR RU UA "
+    "US CA MX BR AR CN JP KR IN AE SA QA KW JO LB AU"
+).split()
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -54,9 +53,15 @@ class CompanyRegistrationForm(forms.Form):
     )
     city = forms.CharField(label=_("City"), max_length=100)
 
-    first_name = forms.CharField(label=_("First name"), max_length=150, widget=forms.TextInput({"autocomplete": "given-name"}))
-    last_name = forms.CharField(label=_("Last name"), max_length=150, widget=forms.TextInput({"autocomplete": "family-name"}))
-    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput({"autocomplete": "email"}))
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, widget=forms.TextInput({"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, widget=forms.TextInput({"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput({"autocomplete": "email"})
+    )
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -160,7 +165,11 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "language"]
-        labels = {"first_name": _("First name"), "last_name": _("Last name"), "language": _("Preferred language")}
+        labels = {
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "language": _("Preferred language"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,7 +185,9 @@ class MembershipChoiceForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = Membership.objects.select_related("organisation").filter(user=user)
+        self.fields["membership"].queryset = Membership.objects.select_related("organisation").filter(
+            user=user
+        )
 
 
 class ApiTokenForm(forms.Form):

@@ -43,7 +43,9 @@ def check_registration(company: dict, person: dict) -> None:
     elif country == NATIONAL_COUNTRY:
         errors["ice"] = _("The ICE is required for a company registered in Morocco.")
     if country != NATIONAL_COUNTRY and not (company.get("national_registration") or "").strip():
-        errors["national_registration"] = _("The national registration number is required for a foreign company.")
+        errors["national_registration"] = _(
+            "The national registration number is required for a foreign company."
+        )
     email = person.get("email")
     if email and User.objects.filter(email__iexact=email).exists():
         errors["email"] = _("An account with this email address already exists.")
@@ -75,7 +77,9 @@ def register_company(*, company: dict, person: dict, password: str) -> Membershi
                 is_active=False,
                 email_verified=False,
             )
-            membership = Membership.objects.create(user=user, organisation=organisation, role=Role.COMPANY_MEMBER)
+            membership = Membership.objects.create(
+                user=user, organisation=organisation, role=Role.COMPANY_MEMBER
+            )
             audit.record("company.registered", organisation, actor=user, organisation=organisation)
             send_verification_email(user)
     except IntegrityError:
@@ -133,10 +137,18 @@ def create_api_token(membership: Membership, name: str) -> tuple[ApiToken, str]:
 
 
 def revoke_api_token(membership: Membership, token_id) -> None:
-    token = ApiToken.objects.filter(pk=token_id, membership=membership).first() if str(token_id).isdigit() else None
+    token = (
+        ApiToken.objects.filter(pk=token_id, membership=membership).first()
+        if str(token_id).isdigit()
+        else None
+    )
     if token is None:
         raise ValidationError(_("This token does not exist or belongs to someone else."))
     audit.record(
-        "api_token.revoked", token, actor=membership.user, organisation=membership.organisation, prefix=token.prefix
+        "api_token.revoked",
+        token,
+        actor=membership.user,
+        organisation=membership.organisation,
+        prefix=token.prefix,
     )
     token.delete()

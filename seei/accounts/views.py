@@ -27,6 +27,7 @@ from seei.accounts.forms import (
     ProfileForm,
 )
 from seei.accounts.middleware import SESSION_KEY
+from seei.accounts.models import User
 
 
 def url_in_language(url: str, language: str) -> str:
@@ -111,7 +112,8 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=request.user)
+    # A copy: a refused form must not change the person shown in the page header.
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=request.user.pk))
     if request.method == "POST" and form.is_valid():
         user = form.save()
         with translation.override(user.language):

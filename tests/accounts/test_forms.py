@@ -56,7 +56,9 @@ def test_foreign_company_needs_its_national_registration_number():
 
 
 def test_foreign_company_with_registration_number_needs_no_ice():
-    form = CompanyRegistrationForm(registration_data(country="FR", ice="", national_registration="RCS 552 100 554"))
+    form = CompanyRegistrationForm(
+        registration_data(country="FR", ice="", national_registration="RCS 552 100 554")
+    )
     assert form.is_valid(), form.errors
 
 
@@ -114,7 +116,9 @@ def test_login_form_refuses_a_disabled_account_clearly():
     User.objects.create_user("gone@rif.ma", PASSWORD, is_active=False, email_verified=True)
     form = EmailAuthenticationForm(None, data={"username": "gone@rif.ma", "password": PASSWORD})
     assert not form.is_valid()
-    assert form.non_field_errors() == ["This account is disabled. Please contact the platform administration."]
+    assert form.non_field_errors() == [
+        "This account is disabled. Please contact the platform administration."
+    ]
     assert form.unverified_user is None
 
 
