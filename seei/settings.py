@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "django.forms",
+    "ninja",
+    "procrastinate.contrib.django",
     "seei.core",
     "seei.accounts",
     "seei.tenders",

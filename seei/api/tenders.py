@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, UploadedFile
+from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from seei.accounts.models import Role
@@ -235,7 +235,7 @@ def create_notice(request, payload: NoticeIn):
     _check_notice_fields(errors, values)
     _raise_if(errors)
     tender = services.create_tender(membership, values)
-    return 201, selectors.buyer_tender(membership, tender.pk)
+    return Status(201, selectors.buyer_tender(membership, tender.pk))
 
 
 @router.patch("/notices/{notice_id}", response={200: NoticeDetail, **ERRORS}, **AS_BUYER)
@@ -260,7 +260,7 @@ def add_lot(request, notice_id: int, payload: LotIn):
     """Add a lot, with its items and auction parameters, to a draft."""
     tender = selectors.buyer_tender(request.auth, notice_id)
     values, items = _lot_input(tender, payload)
-    return 201, services.save_lot(request.auth, tender, values, items)
+    return Status(201, services.save_lot(request.auth, tender, values, items))
 
 
 @router.put("/notices/{notice_id}/lots/{lot_id}", response={200: LotDetail, **ERRORS}, **AS_BUYER)
@@ -276,14 +276,14 @@ def replace_lot(request, notice_id: int, lot_id: int, payload: LotIn):
 def delete_lot(request, notice_id: int, lot_id: int):
     tender = selectors.buyer_tender(request.auth, notice_id)
     services.delete_lot(request.auth, _own_lot(tender, lot_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/notices/{notice_id}/documents", response={201: DocumentOut, **ERRORS}, **AS_BUYER)
 def add_document(request, notice_id: int, file: File[UploadedFile], title: Form[str] = ""):
     """Add a document to the consultation file of a draft (multipart/form-data)."""
     tender = selectors.buyer_tender(request.auth, notice_id)
-    return 201, services.add_document(request.auth, tender, file, title.strip())
+    return Status(201, services.add_document(request.auth, tender, file, title.strip()))
 
 
 @router.post("/notices/{notice_id}/publish", response={200: NoticeDetail, **ERRORS}, **AS_BUYER)
@@ -330,7 +330,7 @@ def publish_erratum(request, notice_id: int, payload: ErratumIn):
         lot_values=lot_values,
         item_values=item_values,
     )
-    return 201, erratum
+    return Status(201, erratum)
 
 
 @router.get(
@@ -366,4 +366,4 @@ def ask_clarification(request, notice_id: int, payload: QuestionIn):
     """Ask the buyer a question; the answer will be published without the company's identity."""
     membership = require_role(request, Role.COMPANY_MEMBER)
     tender = selectors.public_tender(notice_id)
-    return 201, services.ask_clarification(membership, tender, payload.question)
+    return Status(201, services.ask_clarification(membership, tender, payload.question))

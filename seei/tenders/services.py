@@ -40,6 +40,26 @@ def _require_buyer(membership, tender=None):
         raise TenderError(_("This notice belongs to another organisation."))
 
 
+def _full_clean(obj, exclude):
+    """The models' own field checks (bounds, lengths, decimals), for forms and API alike."""
+    obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+
+
+def _check_original_text(original_language, values: dict, names) -> None:
+    missing = {name: _("Give this text in the original language.") for name in names
+               if name in values and not (values[name] or {}).get(original_language)}
+    if missing:
+        raise TenderError(missing)
+
+
+def _check_reference(reference, tender=None):
+    clash = Tender.objects.filter(reference=reference)
+    if tender is not None:
+        clash = clash.exclude(pk=tender.pk)
+    if clash.exists():
+        raise TenderError({"reference": _("A notice with this reference already exists.")})
+
+
 def _require_draft(tender):
     if tender.status != Tender.Status.DRAFT:
         raise TenderError(_("A published notice can only be changed by an erratum."))
@@ -68,10 +88,12 @@ def check_lot_values(values: dict) -> None:
 @transaction.atomic
 def create_tender(membership, values: dict) -> Tender:
     _require_buyer(membership)
-    if Tender.objects.filter(reference=values["reference"]).exists():
-        raise TenderError({"reference": _("A notice with this reference already exists.")})
-    tender = Tender.objects.create(buyer=membership.organisation, created_by=membership.user,
-                                   **{k: values[k] for k in TENDER_FIELDS if k in values})
+    _check_reference(values.get("reference"))
+    tender = Tender(buyer=membership.organisation, created_by=membership.user,
+                    **{k: values[k] for k in TENDER_FIELDS if k in values})
+    _check_original_text(tender.original_language, values, ("title", "object"))
+    _full_clean(tender, ["buyer", "created_by", "search"])
+    tender.save()
     audit.record("tender.created", tender, membership.user, membership.organisation)
     return tender
 
@@ -80,9 +102,13 @@ def create_tender(membership, values: dict) -> Tender:
 def update_draft(membership, tender: Tender, values: dict) -> Tender:
     _require_buyer(membership, tender)
     _require_draft(tender)
+    if "reference" in values:
+        _check_reference(values["reference"], tender)
     for field in TENDER_FIELDS:
         if field in values:
             setattr(tender, field, values[field])
+    _check_original_text(tender.original_language, values, ("title", "object"))
+    _full_clean(tender, ["buyer", "created_by", "search"])
     tender.save()
     return tender
 
@@ -101,11 +127,19 @@ def save_lot(membership, tender: Tender, values: dict, items: list[dict], lot: L
     for field in LOT_FIELDS:
         if field in values:
             setattr(lot, field, values[field])
+    _check_original_text(tender.original_language, values, ("title",))
+    _full_clean(lot, ["tender", "number"])
+    rows = [Item(lot=lot, position=position, **{k: item[k] for k in ITEM_FIELDS})
+            for position, item in enumerate(items, 1)]
+    for row in rows:
+        _check_original_text(tender.original_language, {k: getattr(row, k) for k in ("designation", "specification")},
+                             ("designation",))
+        _full_clean(row, ["lot"])
     lot.save()
     lot.items.all().delete()
-    Item.objects.bulk_create(
-        Item(lot=lot, position=position, **{k: item[k] for k in ITEM_FIELDS}) for position, item in enumerate(items, 1)
-    )
+    for row in rows:
+        row.lot = lot
+    Item.objects.bulk_create(rows)
     return lot
 
 
