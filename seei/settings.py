@@ -161,7 +161,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_PORT = int(env("EMAIL_PORT", "587"))
@@ -169,6 +171,7 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "SEEI <no-reply@seei.example>")
+
 
 # Sealed documents: encrypted at rest (Fernet, AES-128-CBC + HMAC). Demo default: a key
 # beside the embedded database; production sets SEEI_DOCUMENT_KEY (urlsafe base64, 32 bytes).

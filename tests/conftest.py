@@ -50,7 +50,9 @@ def category(db):
     from seei.core.translated import make
     from seei.tenders.models import Category
 
-    return Category.objects.get_or_create(code="T-SANTE", defaults={"name": make("fr", fr="Santé", en="Health")})[0]
+    return Category.objects.get_or_create(
+        code="T-SANTE", defaults={"name": make("fr", fr="Santé", en="Health")}
+    )[0]
 
 
 @pytest.fixture
@@ -58,7 +60,9 @@ def region(db):
     from seei.core.translated import make
     from seei.tenders.models import Region
 
-    return Region.objects.get_or_create(code="T-01", defaults={"name": make("fr", fr="Rabat-Salé-Kénitra")})[0]
+    return Region.objects.get_or_create(code="T-01", defaults={"name": make("fr", fr="Rabat-Salé-Kénitra")})[
+        0
+    ]
 
 
 def make_member(email, organisation, role, **extra):
@@ -74,8 +78,9 @@ def buyer_org(db):
     from seei.accounts.models import Organisation
 
     ministry = Organisation.objects.create(kind="buyer", name="Ministère de la Santé", buyer_type="ministry")
-    return Organisation.objects.create(kind="buyer", name="Direction des Hôpitaux", buyer_type="public_body",
-                                       parent=ministry)
+    return Organisation.objects.create(
+        kind="buyer", name="Direction des Hôpitaux", buyer_type="public_body", parent=ministry
+    )
 
 
 @pytest.fixture
@@ -99,8 +104,9 @@ def other_buyer(other_buyer_org):
 def make_company(name, ice, email, **extra):
     from seei.accounts.models import Organisation
 
-    company = Organisation.objects.create(kind="company", name=name, ice=ice, rc="RC-" + ice[-5:],
-                                          city="Casablanca", **extra)
+    company = Organisation.objects.create(
+        kind="company", name=name, ice=ice, rc="RC-" + ice[-5:], city="Casablanca", **extra
+    )
     return make_member(email, company, "company_member", first_name=name.split()[0], last_name="Owner")
 
 
@@ -144,8 +150,11 @@ def item_values(**overrides):
 
     values = {
         "designation": make("fr", fr="Fauteuil roulant manuel pliable", en="Folding manual wheelchair"),
-        "specification": make("fr", fr="Châssis acier, largeur d'assise 45 cm, charge 120 kg",
-                              en="Steel frame, 45 cm seat, 120 kg load"),
+        "specification": make(
+            "fr",
+            fr="Châssis acier, largeur d'assise 45 cm, charge 120 kg",
+            en="Steel frame, 45 cm seat, 120 kg load",
+        ),
         "quantity": Decimal("500"),
         "unit": "unité",
     }
@@ -160,20 +169,30 @@ def draft_tender(buyer, category, region, clock):
     from seei.tenders import services
 
     now = clock.now()
-    tender = services.create_tender(buyer, {
-        "reference": "AO-2026-001",
-        "original_language": "fr",
-        "title": make("fr", fr="Acquisition de fauteuils roulants", en="Purchase of wheelchairs",
-                      ar="اقتناء كراسي متحركة"),
-        "object": make("fr", fr="Fourniture de fauteuils roulants pour les hôpitaux régionaux",
-                       en="Supply of wheelchairs for regional hospitals"),
-        "category": category,
-        "region": region,
-        "delivery_place": "Rabat, magasin central",
-        "delivery_terms": make("fr", fr="Livraison sous 60 jours"),
-        "currency": "MAD",
-        "application_deadline": now + timedelta(days=11),
-    })
+    tender = services.create_tender(
+        buyer,
+        {
+            "reference": "AO-2026-001",
+            "original_language": "fr",
+            "title": make(
+                "fr",
+                fr="Acquisition de fauteuils roulants",
+                en="Purchase of wheelchairs",
+                ar="اقتناء كراسي متحركة",
+            ),
+            "object": make(
+                "fr",
+                fr="Fourniture de fauteuils roulants pour les hôpitaux régionaux",
+                en="Supply of wheelchairs for regional hospitals",
+            ),
+            "category": category,
+            "region": region,
+            "delivery_place": "Rabat, magasin central",
+            "delivery_terms": make("fr", fr="Livraison sous 60 jours"),
+            "currency": "MAD",
+            "application_deadline": now + timedelta(days=11),
+        },
+    )
     services.save_lot(buyer, tender, lot_values(now), [item_values()])
     return tender
 
@@ -186,8 +205,15 @@ def published_tender(draft_tender, buyer):
 
 
 # Browsers -----------------------------------------------------------------------------
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -203,5 +229,7 @@ def _services_are_real():
         import redis
         from django.conf import settings
 
-        assert settings.DATABASES["default"]["HOST"] in ("127.0.0.1", "localhost"), "CI must use the real server"
+        assert settings.DATABASES["default"]["HOST"] in ("127.0.0.1", "localhost"), (
+            "CI must use the real server"
+        )
         redis.Redis.from_url(settings.REDIS_URL).ping()

@@ -14,6 +14,7 @@ class ActiveMembershipMiddleware:
         if request.user.is_authenticated:
             memberships = Membership.objects.select_related("organisation").filter(user=request.user)
             chosen = request.session.get(SESSION_KEY)
-            request.membership = (chosen and memberships.filter(pk=chosen).first()) or memberships.order_by("pk").first()
+            request.membership = (chosen and memberships.filter(pk=chosen).first()) or memberships.order_by(
+                "pk"
+            ).first()
         return self.get_response(request)
-

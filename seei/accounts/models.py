@@ -25,18 +25,28 @@ class Organisation(models.Model):
     # Public buyers: their place in the hierarchy (a directorate under its ministry, ...).
     buyer_type = models.CharField(_("buyer type"), max_length=20, choices=BuyerType.choices, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent organisation"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     # Companies. National ones have an ICE; foreign ones a country and registration number.
-    ice = models.CharField(_("ICE"), max_length=15, null=True, blank=True, unique=True, validators=[ice_validator])
+    ice = models.CharField(
+        _("ICE"), max_length=15, null=True, blank=True, unique=True, validators=[ice_validator]
+    )
     rc = models.CharField(_("trade register number (RC)"), max_length=50, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="MA", help_text=_("ISO 3166 code"))
     national_registration = models.CharField(_("national registration number"), max_length=80, blank=True)
     # Accountant posts: the buyers whose spending they control.
     perimeter = models.ManyToManyField(
-        "self", verbose_name=_("perimeter"), symmetrical=False, blank=True, related_name="accountant_posts",
+        "self",
+        verbose_name=_("perimeter"),
+        symmetrical=False,
+        blank=True,
+        related_name="accountant_posts",
         limit_choices_to={"kind": "buyer"},
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -45,7 +55,9 @@ class Organisation(models.Model):
         ordering = ["name"]
         verbose_name = _("organisation")
         constraints = [
-            models.CheckConstraint(condition=Q(ice__isnull=True) | Q(ice__regex=r"^[0-9]{15}$"), name="ice_15_digits"),
+            models.CheckConstraint(
+                condition=Q(ice__isnull=True) | Q(ice__regex=r"^[0-9]{15}$"), name="ice_15_digits"
+            ),
             models.CheckConstraint(
                 condition=~Q(kind="company") | Q(ice__isnull=False) | ~Q(national_registration=""),
                 name="company_identified",
@@ -119,7 +131,9 @@ class Membership(models.Model):
 
     class Meta:
         verbose_name = _("membership")
-        constraints = [models.UniqueConstraint(fields=["user", "organisation", "role"], name="unique_membership")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="unique_membership")
+        ]
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} — {self.organisation}"

@@ -24,8 +24,13 @@ class Notification(models.Model):
 class Subscription(models.Model):
     """A company's interests: it is alerted when a matching notice is published."""
 
-    company = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="subscriptions")
+    company = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="subscriptions"
+    )
     category = models.ForeignKey("tenders.Category", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["company", "category"], name="unique_subscription")]
+
+    def __str__(self):
+        return f"{self.company} — {self.category}"

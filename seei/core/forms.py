@@ -52,8 +52,10 @@ def finish_translations(form, original_field: str, names: list[str], required: t
             continue
         value["orig"] = original
         if name in required and not value.get(original):
-            form.add_error(name, _("Give this text in the original language (%(lang)s).")
-                           % {"lang": LANG_LABELS[original]})
+            form.add_error(
+                name,
+                _("Give this text in the original language (%(lang)s).") % {"lang": LANG_LABELS[original]},
+            )
 
 
 class DateTimeInput(forms.DateTimeInput):

@@ -8,6 +8,9 @@ class ClockOffset(models.Model):
 
     seconds = models.FloatField(default=0)
 
+    def __str__(self):
+        return f"{self.seconds:+.0f} s"
+
 
 class AuditEvent(models.Model):
     """Who did what to which object, kept apart from the data it describes."""

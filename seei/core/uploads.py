@@ -38,7 +38,8 @@ def validate_document(upload, allowed=DOCUMENT_TYPES) -> str:
     extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
     if extension not in allowed:
         raise ValidationError(
-            _("This type of file is not accepted. Accepted: %(types)s.") % {"types": ", ".join(sorted(allowed))},
+            _("This type of file is not accepted. Accepted: %(types)s.")
+            % {"types": ", ".join(sorted(allowed))},
             code="bad_type",
         )
     upload.seek(0)

@@ -15,8 +15,19 @@ class TenderForm(forms.ModelForm):
 
     class Meta:
         model = Tender
-        fields = ["reference", "original_language", "title", "object", "category", "region", "delivery_place",
-                  "delivery_terms", "currency", "international", "application_deadline"]
+        fields = [
+            "reference",
+            "original_language",
+            "title",
+            "object",
+            "category",
+            "region",
+            "delivery_place",
+            "delivery_terms",
+            "currency",
+            "international",
+            "application_deadline",
+        ]
         widgets = {"application_deadline": DateTimeInput()}
 
     def clean(self):
@@ -36,7 +47,9 @@ class ErratumForm(TenderForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["withdraw"] = forms.ModelMultipleChoiceField(
-            label=_("Withdraw documents"), required=False, widget=forms.CheckboxSelectMultiple,
+            label=_("Withdraw documents"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
             queryset=self.instance.documents.filter(withdrawn_by=None),
         )
 
@@ -60,10 +73,26 @@ class LotForm(forms.ModelForm):
 
     class Meta:
         model = Lot
-        fields = ["title", "estimated_amount", "starting_price", "min_decrement_kind", "min_decrement",
-                  "max_decrement_kind", "max_decrement", "decrement_base", "opens_at", "duration_minutes",
-                  "extension_window_seconds", "extension_seconds", "extension_cap", "only_lead_change_extends",
-                  "visibility", "refuse_equal_best", "min_bid_interval_seconds", "public_watch"]
+        fields = [
+            "title",
+            "estimated_amount",
+            "starting_price",
+            "min_decrement_kind",
+            "min_decrement",
+            "max_decrement_kind",
+            "max_decrement",
+            "decrement_base",
+            "opens_at",
+            "duration_minutes",
+            "extension_window_seconds",
+            "extension_seconds",
+            "extension_cap",
+            "only_lead_change_extends",
+            "visibility",
+            "refuse_equal_best",
+            "min_bid_interval_seconds",
+            "public_watch",
+        ]
         widgets = {"opens_at": DateTimeInput()}
 
     def __init__(self, *args, original_language="fr", **kwargs):
@@ -87,8 +116,9 @@ class ItemForm(forms.ModelForm):
         fields = ["designation", "specification", "quantity", "unit"]
 
 
-ItemFormSet = forms.inlineformset_factory(Lot, Item, form=ItemForm, extra=2, min_num=1, validate_min=True,
-                                         can_delete=True)
+ItemFormSet = forms.inlineformset_factory(
+    Lot, Item, form=ItemForm, extra=2, min_num=1, validate_min=True, can_delete=True
+)
 
 
 class DocumentForm(forms.Form):
@@ -103,7 +133,8 @@ class DocumentForm(forms.Form):
 
 class AnswerForm(forms.Form):
     published_question = forms.CharField(
-        label=_("Question as it will be published"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Question as it will be published"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Remove anything that could identify the company."),
     )
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 4}))

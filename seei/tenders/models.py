@@ -15,7 +15,9 @@ class Category(models.Model):
 
     code = models.CharField(max_length=20, unique=True)
     name = TranslatedField(_("name"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     class Meta:
         ordering = ["code"]
@@ -52,11 +54,13 @@ class Tender(models.Model):
         PUBLISHED = "published", _("Published")
         CANCELLED = "cancelled", _("Cancelled")
 
-    buyer = models.ForeignKey("accounts.Organisation", verbose_name=_("buyer"), on_delete=models.PROTECT,
-                              related_name="tenders")
+    buyer = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("buyer"), on_delete=models.PROTECT, related_name="tenders"
+    )
     reference = models.CharField(_("reference"), max_length=50, unique=True)
-    original_language = models.CharField(_("original language"), max_length=2, choices=settings.LANGUAGES,
-                                         default="fr")
+    original_language = models.CharField(
+        _("original language"), max_length=2, choices=settings.LANGUAGES, default="fr"
+    )
     title = TranslatedField(_("title"))
     object = TranslatedField(_("object"))
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT)
@@ -66,11 +70,14 @@ class Tender(models.Model):
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.MAD)
     international = models.BooleanField(_("international notice"), default=False)
     application_deadline = models.DateTimeField(_("application deadline"))
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT,
-                              db_index=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     search = SearchVectorField(null=True, editable=False)
 
@@ -120,34 +127,58 @@ class Lot(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
     number = models.PositiveIntegerField(_("lot number"))
     title = TranslatedField(_("title"))
-    estimated_amount = models.DecimalField(_("estimated amount"), max_digits=18, decimal_places=2,
-                                           validators=[MinValueValidator(Decimal("0.01"))])
+    estimated_amount = models.DecimalField(
+        _("estimated amount"),
+        max_digits=18,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
     status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.OPEN)
     # Auction parameters (ARCHITECTURE.md section 2).
-    starting_price = models.DecimalField(_("starting price"), max_digits=18, decimal_places=2,
-                                         validators=[MinValueValidator(Decimal("0.01"))])
-    min_decrement_kind = models.CharField(_("minimum decrement type"), max_length=8,
-                                          choices=DecrementKind.choices, default=DecrementKind.AMOUNT)
-    min_decrement = models.DecimalField(_("minimum decrement"), max_digits=18, decimal_places=2,
-                                        validators=[MinValueValidator(Decimal("0.01"))])
-    max_decrement_kind = models.CharField(_("maximum decrement type"), max_length=8,
-                                          choices=DecrementKind.choices, default=DecrementKind.PERCENT)
-    max_decrement = models.DecimalField(_("maximum decrement"), max_digits=18, decimal_places=2, null=True,
-                                        blank=True, validators=[MinValueValidator(Decimal("0.01"))])
-    decrement_base = models.CharField(_("decrement measured"), max_length=4, choices=DecrementBase.choices,
-                                      default=DecrementBase.OWN)
+    starting_price = models.DecimalField(
+        _("starting price"), max_digits=18, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    min_decrement_kind = models.CharField(
+        _("minimum decrement type"), max_length=8, choices=DecrementKind.choices, default=DecrementKind.AMOUNT
+    )
+    min_decrement = models.DecimalField(
+        _("minimum decrement"),
+        max_digits=18,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    max_decrement_kind = models.CharField(
+        _("maximum decrement type"),
+        max_length=8,
+        choices=DecrementKind.choices,
+        default=DecrementKind.PERCENT,
+    )
+    max_decrement = models.DecimalField(
+        _("maximum decrement"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    decrement_base = models.CharField(
+        _("decrement measured"), max_length=4, choices=DecrementBase.choices, default=DecrementBase.OWN
+    )
     opens_at = models.DateTimeField(_("room opening"))
-    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=30,
-                                                   validators=[MinValueValidator(1)])
+    duration_minutes = models.PositiveIntegerField(
+        _("duration (minutes)"), default=30, validators=[MinValueValidator(1)]
+    )
     extension_window_seconds = models.PositiveIntegerField(_("extension window (seconds)"), default=180)
     extension_seconds = models.PositiveIntegerField(_("extension (seconds)"), default=180)
     extension_cap = models.PositiveIntegerField(_("maximum number of extensions"), null=True, blank=True)
     only_lead_change_extends = models.BooleanField(_("only a change of leader extends"), default=False)
-    visibility = models.CharField(_("what bidders see"), max_length=4, choices=Visibility.choices,
-                                  default=Visibility.BEST)
+    visibility = models.CharField(
+        _("what bidders see"), max_length=4, choices=Visibility.choices, default=Visibility.BEST
+    )
     refuse_equal_best = models.BooleanField(_("refuse a bid equal to the best"), default=True)
-    min_bid_interval_seconds = models.PositiveIntegerField(_("minimum interval between two bids (seconds)"),
-                                                           default=5)
+    min_bid_interval_seconds = models.PositiveIntegerField(
+        _("minimum interval between two bids (seconds)"), default=5
+    )
     public_watch = models.BooleanField(_("the public may watch the room"), default=False)
 
     class Meta:
@@ -171,8 +202,9 @@ class Item(models.Model):
     position = models.PositiveIntegerField(default=1)
     designation = TranslatedField(_("designation"))
     specification = TranslatedField(_("technical specification"))
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3,
-                                   validators=[MinValueValidator(Decimal("0.001"))])
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
     unit = models.CharField(_("unit"), max_length=30)
 
     class Meta:
@@ -197,10 +229,17 @@ class TenderDocument(models.Model):
     content_type = models.CharField(max_length=120)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    erratum = models.ForeignKey("Erratum", null=True, blank=True, on_delete=models.PROTECT,
-                                related_name="documents", help_text=_("the erratum that added it"))
-    withdrawn_by = models.ForeignKey("Erratum", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="withdrawn_documents")
+    erratum = models.ForeignKey(
+        "Erratum",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        help_text=_("the erratum that added it"),
+    )
+    withdrawn_by = models.ForeignKey(
+        "Erratum", null=True, blank=True, on_delete=models.PROTECT, related_name="withdrawn_documents"
+    )
     uploaded_at = models.DateTimeField()
 
     class Meta:
@@ -223,8 +262,9 @@ class Erratum(models.Model):
     deadline_before = models.DateTimeField()
     deadline_after = models.DateTimeField()
     published_at = models.DateTimeField()
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["tender", "number"]
@@ -252,8 +292,9 @@ class Clarification(models.Model):
     published_question = models.TextField(_("question as published"), blank=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["asked_at", "id"]
@@ -282,3 +323,6 @@ class Interest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tender", "company", "kind"], name="unique_interest")]
+
+    def __str__(self):
+        return f"{self.company} — {self.tender} ({self.kind})"

@@ -5,17 +5,40 @@ CATEGORIES = [
     ("01", "Fournitures de bureau et papeterie", "لوازم المكتب والقرطاسية", "Office supplies and stationery"),
     ("02", "Matériel informatique et logiciels", "العتاد المعلوماتي والبرمجيات", "IT equipment and software"),
     ("03", "Mobilier", "الأثاث", "Furniture"),
-    ("04", "Matériel médical et fournitures hospitalières", "العتاد الطبي واللوازم الاستشفائية",
-     "Medical equipment and hospital supplies"),
-    ("05", "Médicaments et produits pharmaceutiques", "الأدوية والمنتجات الصيدلية",
-     "Medicines and pharmaceutical products"),
+    (
+        "04",
+        "Matériel médical et fournitures hospitalières",
+        "العتاد الطبي واللوازم الاستشفائية",
+        "Medical equipment and hospital supplies",
+    ),
+    (
+        "05",
+        "Médicaments et produits pharmaceutiques",
+        "الأدوية والمنتجات الصيدلية",
+        "Medicines and pharmaceutical products",
+    ),
     ("06", "Combustibles, carburants et lubrifiants", "المحروقات والوقود والزيوت", "Fuels and lubricants"),
     ("07", "Véhicules et engins", "العربات والآليات", "Vehicles and machinery"),
     ("08", "Denrées alimentaires", "المواد الغذائية", "Foodstuffs"),
     ("09", "Produits d'entretien et d'hygiène", "مواد التنظيف والنظافة", "Cleaning and hygiene products"),
-    ("10", "Matériel électrique et éclairage", "العتاد الكهربائي والإنارة", "Electrical equipment and lighting"),
-    ("11", "Habillement et équipements de protection", "الألبسة ومعدات الوقاية", "Clothing and protective equipment"),
-    ("12", "Matériel pédagogique et scientifique", "العتاد التربوي والعلمي", "Teaching and scientific equipment"),
+    (
+        "10",
+        "Matériel électrique et éclairage",
+        "العتاد الكهربائي والإنارة",
+        "Electrical equipment and lighting",
+    ),
+    (
+        "11",
+        "Habillement et équipements de protection",
+        "الألبسة ومعدات الوقاية",
+        "Clothing and protective equipment",
+    ),
+    (
+        "12",
+        "Matériel pédagogique et scientifique",
+        "العتاد التربوي والعلمي",
+        "Teaching and scientific equipment",
+    ),
     ("13", "Matériaux de construction", "مواد البناء", "Building materials"),
     ("14", "Matériel agricole et intrants", "العتاد الفلاحي والمدخلات", "Agricultural equipment and inputs"),
     ("15", "Télécommunications et réseaux", "الاتصالات والشبكات", "Telecommunications and networks"),
@@ -43,4 +66,6 @@ def seed(apps, schema_editor=None):
     Region = apps.get_model("tenders", "Region")
     for model, rows in ((Category, CATEGORIES), (Region, REGIONS)):
         for code, fr, ar, en in rows:
-            model.objects.update_or_create(code=code, defaults={"name": {"orig": "fr", "fr": fr, "ar": ar, "en": en}})
+            model.objects.update_or_create(
+                code=code, defaults={"name": {"orig": "fr", "fr": fr, "ar": ar, "en": en}}
+            )

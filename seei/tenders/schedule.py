@@ -26,16 +26,24 @@ def check(published_at: datetime, deadline: datetime, room_openings: list[dateti
     errors = []
     if deadline < earliest_deadline(published_at):
         errors.append(
-            _("The application deadline must leave at least %(days)s days of publicity: %(when)s at the earliest.")
+            _(
+                "The application deadline must leave at least %(days)s days of publicity: %(when)s at the earliest."
+            )
             % {"days": settings.SEEI_PUBLICITY_MIN_DAYS, "when": _when(earliest_deadline(published_at))}
         )
     earliest_room = earliest_room_opening(deadline)
     for number, opening in enumerate(room_openings, 1):
         if opening < earliest_room:
             errors.append(
-                _("Lot %(number)s: the room must open at least %(days)s days after the application deadline: "
-                  "%(when)s at the earliest.")
-                % {"number": number, "days": settings.SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE, "when": _when(earliest_room)}
+                _(
+                    "Lot %(number)s: the room must open at least %(days)s days after the application deadline: "
+                    "%(when)s at the earliest."
+                )
+                % {
+                    "number": number,
+                    "days": settings.SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE,
+                    "when": _when(earliest_room),
+                }
             )
     if errors:
         raise TenderError(errors)

@@ -19,11 +19,15 @@ def document_text(tender: Tender) -> str:
 
 
 def reindex(tender: Tender) -> None:
-    Tender.objects.filter(pk=tender.pk).update(search=SearchVector(Value(document_text(tender)), config=CONFIG))
+    Tender.objects.filter(pk=tender.pk).update(
+        search=SearchVector(Value(document_text(tender)), config=CONFIG)
+    )
 
 
 def matching(queryset, text: str):
     text = text.strip()
     if not text:
         return queryset
-    return queryset.filter(Q(search=SearchQuery(text, search_type="websearch", config=CONFIG)) | Q(reference__iexact=text))
+    return queryset.filter(
+        Q(search=SearchQuery(text, search_type="websearch", config=CONFIG)) | Q(reference__iexact=text)
+    )

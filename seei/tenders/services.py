@@ -22,12 +22,39 @@ from seei.tenders import schedule, search
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Clarification, Erratum, Interest, Item, Lot, Tender, TenderDocument
 
-TENDER_FIELDS = ["reference", "original_language", "title", "object", "category", "region", "delivery_place",
-                 "delivery_terms", "currency", "international", "application_deadline"]
-LOT_FIELDS = ["title", "estimated_amount", "starting_price", "min_decrement_kind", "min_decrement",
-              "max_decrement_kind", "max_decrement", "decrement_base", "opens_at", "duration_minutes",
-              "extension_window_seconds", "extension_seconds", "extension_cap", "only_lead_change_extends",
-              "visibility", "refuse_equal_best", "min_bid_interval_seconds", "public_watch"]
+TENDER_FIELDS = [
+    "reference",
+    "original_language",
+    "title",
+    "object",
+    "category",
+    "region",
+    "delivery_place",
+    "delivery_terms",
+    "currency",
+    "international",
+    "application_deadline",
+]
+LOT_FIELDS = [
+    "title",
+    "estimated_amount",
+    "starting_price",
+    "min_decrement_kind",
+    "min_decrement",
+    "max_decrement_kind",
+    "max_decrement",
+    "decrement_base",
+    "opens_at",
+    "duration_minutes",
+    "extension_window_seconds",
+    "extension_seconds",
+    "extension_cap",
+    "only_lead_change_extends",
+    "visibility",
+    "refuse_equal_best",
+    "min_bid_interval_seconds",
+    "public_watch",
+]
 ITEM_FIELDS = ["designation", "specification", "quantity", "unit"]
 # Everything else in an erratum changes the substance and may move the deadline.
 NON_SUBSTANTIVE = {"title"}
@@ -46,8 +73,11 @@ def _full_clean(obj, exclude):
 
 
 def _check_original_text(original_language, values: dict, names) -> None:
-    missing = {name: _("Give this text in the original language.") for name in names
-               if name in values and not (values[name] or {}).get(original_language)}
+    missing = {
+        name: _("Give this text in the original language.")
+        for name in names
+        if name in values and not (values[name] or {}).get(original_language)
+    }
     if missing:
         raise TenderError(missing)
 
@@ -89,8 +119,11 @@ def check_lot_values(values: dict) -> None:
 def create_tender(membership, values: dict) -> Tender:
     _require_buyer(membership)
     _check_reference(values.get("reference"))
-    tender = Tender(buyer=membership.organisation, created_by=membership.user,
-                    **{k: values[k] for k in TENDER_FIELDS if k in values})
+    tender = Tender(
+        buyer=membership.organisation,
+        created_by=membership.user,
+        **{k: values[k] for k in TENDER_FIELDS if k in values},
+    )
     _check_original_text(tender.original_language, values, ("title", "object"))
     _full_clean(tender, ["buyer", "created_by", "search"])
     tender.save()
@@ -129,11 +162,16 @@ def save_lot(membership, tender: Tender, values: dict, items: list[dict], lot: L
             setattr(lot, field, values[field])
     _check_original_text(tender.original_language, values, ("title",))
     _full_clean(lot, ["tender", "number"])
-    rows = [Item(lot=lot, position=position, **{k: item[k] for k in ITEM_FIELDS})
-            for position, item in enumerate(items, 1)]
+    rows = [
+        Item(lot=lot, position=position, **{k: item[k] for k in ITEM_FIELDS})
+        for position, item in enumerate(items, 1)
+    ]
     for row in rows:
-        _check_original_text(tender.original_language, {k: getattr(row, k) for k in ("designation", "specification")},
-                             ("designation",))
+        _check_original_text(
+            tender.original_language,
+            {k: getattr(row, k) for k in ("designation", "specification")},
+            ("designation",),
+        )
         _full_clean(row, ["lot"])
     lot.save()
     lot.items.all().delete()
@@ -154,8 +192,14 @@ def _store_document(tender, upload, title, erratum=None) -> TenderDocument:
     mime = validate_document(upload)
     digest = sha256_of(upload)
     document = TenderDocument(
-        tender=tender, title=title or upload.name, original_name=upload.name[:255], content_type=mime,
-        size=upload.size, sha256=digest, erratum=erratum, uploaded_at=clock.now(),
+        tender=tender,
+        title=title or upload.name,
+        original_name=upload.name[:255],
+        content_type=mime,
+        size=upload.size,
+        sha256=digest,
+        erratum=erratum,
+        uploaded_at=clock.now(),
     )
     document.file.save(upload.name, upload, save=False)
     document.save()
@@ -167,7 +211,9 @@ def add_document(membership, tender: Tender, upload, title: str = "") -> TenderD
     _require_buyer(membership, tender)
     _require_draft(tender)
     document = _store_document(tender, upload, title)
-    audit.record("tender.document_added", tender, membership.user, membership.organisation, sha256=document.sha256)
+    audit.record(
+        "tender.document_added", tender, membership.user, membership.organisation, sha256=document.sha256
+    )
     return document
 
 
@@ -194,7 +240,9 @@ def publish(membership, tender: Tender) -> Tender:
         gettext_lazy("New notice in your field: {reference}"),
         gettext_lazy("{buyer} published “{title}”. Applications close on {deadline}."),
         url=reverse("portal:tender", args=[tender.pk]),
-        reference=tender.reference, buyer=tender.buyer.name, title=tender.title,
+        reference=tender.reference,
+        buyer=tender.buyer.name,
+        title=tender.title,
         deadline=_LocalTime(tender.application_deadline),
     )
     return tender
@@ -215,26 +263,38 @@ class _LocalTime:
 
 # Errata -----------------------------------------------------------------------------
 
+
 def snapshot(tender: Tender) -> dict:
     """The notice as it is, for the history of versions."""
     return {
         "version": tender.version,
-        "title": dict(tender.title), "object": dict(tender.object), "delivery_place": tender.delivery_place,
+        "title": dict(tender.title),
+        "object": dict(tender.object),
+        "delivery_place": tender.delivery_place,
         "delivery_terms": dict(tender.delivery_terms or {}),
         "application_deadline": tender.application_deadline.isoformat(),
         "lots": [
             {
-                "number": lot.number, "title": dict(lot.title), "estimated_amount": str(lot.estimated_amount),
-                "starting_price": str(lot.starting_price), "opens_at": lot.opens_at.isoformat(),
+                "number": lot.number,
+                "title": dict(lot.title),
+                "estimated_amount": str(lot.estimated_amount),
+                "starting_price": str(lot.starting_price),
+                "opens_at": lot.opens_at.isoformat(),
                 "items": [
-                    {"designation": dict(i.designation), "specification": dict(i.specification),
-                     "quantity": str(i.quantity), "unit": i.unit}
+                    {
+                        "designation": dict(i.designation),
+                        "specification": dict(i.specification),
+                        "quantity": str(i.quantity),
+                        "unit": i.unit,
+                    }
                     for i in lot.items.all()
                 ],
             }
             for lot in tender.lots.prefetch_related("items")
         ],
-        "documents": [{"title": d.title, "sha256": d.sha256} for d in tender.documents.filter(withdrawn_by=None)],
+        "documents": [
+            {"title": d.title, "sha256": d.sha256} for d in tender.documents.filter(withdrawn_by=None)
+        ],
     }
 
 
@@ -254,15 +314,27 @@ def _diff(obj, values: dict, prefix: str, label_of) -> list[dict]:
             new = Decimal(new)
         same = (dict(old or {}) == dict(new or {})) if isinstance(old, dict) else old == new
         if not same:
-            changes.append({"field": f"{prefix}{field}", "label": str(label_of(field)),
-                            "before": _text(old), "after": _text(new)})
+            changes.append(
+                {
+                    "field": f"{prefix}{field}",
+                    "label": str(label_of(field)),
+                    "before": _text(old),
+                    "after": _text(new),
+                }
+            )
     return changes
 
 
 @transaction.atomic
 def publish_erratum(
-    membership, tender: Tender, reason: str, *, tender_values: dict | None = None,
-    lot_values: dict | None = None, item_values: dict | None = None, new_documents: list | None = None,
+    membership,
+    tender: Tender,
+    reason: str,
+    *,
+    tender_values: dict | None = None,
+    lot_values: dict | None = None,
+    item_values: dict | None = None,
+    new_documents: list | None = None,
     withdrawn_documents: list | None = None,
 ) -> Erratum:
     """Change a published notice. ``lot_values``/``item_values`` map a lot/item to its new field values;
@@ -278,7 +350,9 @@ def publish_erratum(
         raise TenderError({"reason": _("Give the reason for the erratum.")})
     previous = snapshot(tender)
     label = lambda model: lambda field: model._meta.get_field(field).verbose_name  # noqa: E731
-    tender_values = {k: v for k, v in (tender_values or {}).items() if k in TENDER_FIELDS and k != "reference"}
+    tender_values = {
+        k: v for k, v in (tender_values or {}).items() if k in TENDER_FIELDS and k != "reference"
+    }
     changes = _diff(tender, tender_values, "", label(Tender))
     lot_values = lot_values or {}
     for lot, values in lot_values.items():
@@ -286,14 +360,19 @@ def publish_erratum(
         changes += _diff(lot, values, f"lot{lot.number}.", label(Lot))
     for item, values in (item_values or {}).items():
         changes += _diff(item, values, f"lot{item.lot.number}.item{item.position}.", label(Item))
-    withdrawn = [d for d in (withdrawn_documents or []) if d.tender_id == tender.pk and d.withdrawn_by_id is None]
-    changes += [{"field": "documents", "label": _("Document withdrawn"), "before": d.title, "after": ""}
-                for d in withdrawn]
+    withdrawn = [
+        d for d in (withdrawn_documents or []) if d.tender_id == tender.pk and d.withdrawn_by_id is None
+    ]
+    changes += [
+        {"field": "documents", "label": _("Document withdrawn"), "before": d.title, "after": ""}
+        for d in withdrawn
+    ]
     new_documents = new_documents or []
     for title, upload in new_documents:
         validate_document(upload)
-        changes.append({"field": "documents", "label": _("Document added"), "before": "",
-                        "after": title or upload.name})
+        changes.append(
+            {"field": "documents", "label": _("Document added"), "before": "", "after": title or upload.name}
+        )
     if not changes:
         raise TenderError(_("The erratum changes nothing."))
 
@@ -304,17 +383,30 @@ def publish_erratum(
     if substantive:
         minimum = now + timedelta(days=settings.SEEI_ERRATUM_MIN_REMAINING_DAYS)
         if tender.application_deadline < minimum:
-            changes.append({"field": "application_deadline", "label": _("Application deadline (moved)"),
-                            "before": _text(tender.application_deadline), "after": _text(minimum)})
+            changes.append(
+                {
+                    "field": "application_deadline",
+                    "label": _("Application deadline (moved)"),
+                    "before": _text(tender.application_deadline),
+                    "after": _text(minimum),
+                }
+            )
             tender.application_deadline = minimum
     if tender.application_deadline < now + timedelta(hours=1):
         raise TenderError({"application_deadline": _("The application deadline must stay in the future.")})
     tender.version += 1
     tender.save()
     erratum = Erratum.objects.create(
-        tender=tender, number=tender.version - 1, reason=reason.strip(), substantive=substantive, changes=changes,
-        previous_version=previous, deadline_before=deadline_before,
-        deadline_after=tender.application_deadline, published_at=now, published_by=membership.user,
+        tender=tender,
+        number=tender.version - 1,
+        reason=reason.strip(),
+        substantive=substantive,
+        changes=changes,
+        previous_version=previous,
+        deadline_before=deadline_before,
+        deadline_after=tender.application_deadline,
+        published_at=now,
+        published_by=membership.user,
     )
     for lot, values in lot_values.items():
         for field, value in values.items():
@@ -335,21 +427,31 @@ def publish_erratum(
     for title, upload in new_documents:
         _store_document(tender, upload, title, erratum=erratum)
     search.reindex(tender)
-    audit.record("tender.erratum", tender, membership.user, membership.organisation, number=erratum.number,
-                 substantive=substantive)
+    audit.record(
+        "tender.erratum",
+        tender,
+        membership.user,
+        membership.organisation,
+        number=erratum.number,
+        substantive=substantive,
+    )
     interested = Interest.objects.filter(tender=tender).values("company")
     notify(
         company_users(interested),
         gettext_lazy("Erratum {number} to notice {reference}"),
         gettext_lazy("The notice “{title}” was amended: {reason}\nApplication deadline: {deadline}."),
         url=reverse("portal:tender", args=[tender.pk]),
-        number=erratum.number, reference=tender.reference, title=tender.title, reason=erratum.reason,
+        number=erratum.number,
+        reference=tender.reference,
+        title=tender.title,
+        reason=erratum.reason,
         deadline=_LocalTime(tender.application_deadline),
     )
     return erratum
 
 
 # Clarifications and interest ----------------------------------------------------------
+
 
 def record_interest(tender: Tender, company, kind: str) -> None:
     Interest.objects.get_or_create(tender=tender, company=company, kind=kind, defaults={"at": clock.now()})
@@ -367,7 +469,10 @@ def ask_clarification(membership, tender: Tender, question: str) -> Clarificatio
     if len(question) < 10:
         raise TenderError({"question": _("Please write your question in a few words at least.")})
     clarification = Clarification.objects.create(
-        tender=tender, company=membership.organisation, asked_by=membership.user, question=question,
+        tender=tender,
+        company=membership.organisation,
+        asked_by=membership.user,
+        question=question,
         asked_at=clock.now(),
     )
     record_interest(tender, membership.organisation, Interest.Kind.QUESTION)
@@ -377,14 +482,19 @@ def ask_clarification(membership, tender: Tender, question: str) -> Clarificatio
         gettext_lazy("New clarification request on {reference}"),
         gettext_lazy("A company asked a question about “{title}”."),
         url=reverse("tenders:clarifications", args=[tender.pk]),
-        reference=tender.reference, title=tender.title,
+        reference=tender.reference,
+        title=tender.title,
     )
     return clarification
 
 
 @transaction.atomic
-def answer_clarification(membership, clarification: Clarification, answer: str, published_question: str = "") -> Clarification:
-    clarification = Clarification.objects.select_for_update().select_related("tender").get(pk=clarification.pk)
+def answer_clarification(
+    membership, clarification: Clarification, answer: str, published_question: str = ""
+) -> Clarification:
+    clarification = (
+        Clarification.objects.select_for_update().select_related("tender").get(pk=clarification.pk)
+    )
     tender = clarification.tender
     _require_buyer(membership, tender)
     if clarification.is_answered:
@@ -396,14 +506,20 @@ def answer_clarification(membership, clarification: Clarification, answer: str, 
     clarification.answered_at = clock.now()
     clarification.answered_by = membership.user
     clarification.save()
-    audit.record("tender.clarification_answered", tender, membership.user, membership.organisation,
-                 clarification=clarification.pk)
+    audit.record(
+        "tender.clarification_answered",
+        tender,
+        membership.user,
+        membership.organisation,
+        clarification=clarification.pk,
+    )
     interested = Interest.objects.filter(tender=tender).values("company")
     notify(
         company_users(interested),
         gettext_lazy("A question on {reference} was answered"),
         gettext_lazy("An answer was published on the notice “{title}”."),
         url=reverse("portal:tender", args=[tender.pk]) + "#clarifications",
-        reference=tender.reference, title=tender.title,
+        reference=tender.reference,
+        title=tender.title,
     )
     return clarification

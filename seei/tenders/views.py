@@ -40,7 +40,9 @@ def tender_create(request):
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("The draft notice was created. Add its lots and documents, then publish it."))
+            messages.success(
+                request, _("The draft notice was created. Add its lots and documents, then publish it.")
+            )
             return redirect("tenders:manage", tender.pk)
     return render(request, "tenders/form.html", {"form": form, "heading": _("New notice")})
 
@@ -59,17 +61,25 @@ def tender_edit(request, pk):
             _apply_errors(form, error)
         else:
             return redirect("tenders:manage", tender.pk)
-    return render(request, "tenders/form.html", {"form": form, "tender": tender, "heading": _("Edit the notice")})
+    return render(
+        request, "tenders/form.html", {"form": form, "tender": tender, "heading": _("Edit the notice")}
+    )
 
 
 @buyer_only
 def tender_manage(request, pk):
     tender = selectors.buyer_tender(request.membership, pk)
     lots = tender.lots.prefetch_related("items")
-    return render(request, "tenders/manage.html", {
-        "tender": tender, "lots": lots, "documents": tender.documents.all(),
-        "pending": tender.clarifications.filter(answered_at=None).count(),
-    })
+    return render(
+        request,
+        "tenders/manage.html",
+        {
+            "tender": tender,
+            "lots": lots,
+            "documents": tender.documents.all(),
+            "pending": tender.clarifications.filter(answered_at=None).count(),
+        },
+    )
 
 
 def _item_values(formset, original_language):
@@ -95,14 +105,21 @@ def lot_edit(request, pk, lot_pk=None):
     formset = ItemFormSet(request.POST or None, instance=lot or Lot(tender=tender), prefix="items")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            services.save_lot(request.membership, tender, form.cleaned_data,
-                              _item_values(formset, tender.original_language), lot=lot)
+            services.save_lot(
+                request.membership,
+                tender,
+                form.cleaned_data,
+                _item_values(formset, tender.original_language),
+                lot=lot,
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             messages.success(request, _("The lot was saved."))
             return redirect("tenders:manage", tender.pk)
-    return render(request, "tenders/lot_form.html", {"form": form, "formset": formset, "tender": tender, "lot": lot})
+    return render(
+        request, "tenders/lot_form.html", {"form": form, "formset": formset, "tender": tender, "lot": lot}
+    )
 
 
 @buyer_only
@@ -122,7 +139,9 @@ def document_add(request, pk):
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_document(request.membership, tender, form.cleaned_data["file"], form.cleaned_data["title"])
+            services.add_document(
+                request.membership, tender, form.cleaned_data["file"], form.cleaned_data["title"]
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -156,14 +175,20 @@ def erratum(request, pk):
         try:
             with transaction.atomic():
                 services.publish_erratum(
-                    request.membership, tender, data["reason"], tender_values=values, new_documents=documents,
+                    request.membership,
+                    tender,
+                    data["reason"],
+                    tender_values=values,
+                    new_documents=documents,
                     withdrawn_documents=list(data.get("withdraw") or []),
                 )
         except ValidationError as error:
             tender.refresh_from_db()
             _apply_errors(form, error)
         else:
-            messages.success(request, _("The erratum is published and the interested companies are notified."))
+            messages.success(
+                request, _("The erratum is published and the interested companies are notified.")
+            )
             return redirect("tenders:manage", tender.pk)
     return render(request, "tenders/erratum_form.html", {"form": form, "tender": tender})
 
@@ -171,8 +196,10 @@ def erratum(request, pk):
 @buyer_only
 def clarifications(request, pk):
     tender = selectors.buyer_tender(request.membership, pk)
-    items = [(c, AnswerForm(initial={"published_question": c.question}, prefix=f"q{c.pk}"))
-             for c in tender.clarifications.all()]
+    items = [
+        (c, AnswerForm(initial={"published_question": c.question}, prefix=f"q{c.pk}"))
+        for c in tender.clarifications.all()
+    ]
     return render(request, "tenders/clarifications.html", {"tender": tender, "items": items})
 
 
@@ -184,12 +211,18 @@ def answer(request, pk):
     form = AnswerForm(request.POST, prefix=f"q{clarification.pk}")
     if form.is_valid():
         try:
-            services.answer_clarification(request.membership, clarification, form.cleaned_data["answer"],
-                                          form.cleaned_data["published_question"])
+            services.answer_clarification(
+                request.membership,
+                clarification,
+                form.cleaned_data["answer"],
+                form.cleaned_data["published_question"],
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("The answer is published on the notice, without the asker's identity."))
+            messages.success(
+                request, _("The answer is published on the notice, without the asker's identity.")
+            )
     else:
         messages.error(request, _("Write the answer and the question as it will be published."))
     return redirect("tenders:clarifications", tender.pk)

@@ -53,7 +53,9 @@ def test_a_notice_without_lots_cannot_be_published(buyer, draft_tender):
 def test_bad_lot_parameters_are_refused_and_nothing_is_saved(draft_tender, buyer, clock, overrides, field):
     before = Lot.objects.count()
     with pytest.raises(TenderError) as error:
-        services.save_lot(buyer, draft_tender, lot_values(clock.now(), number=2, **overrides), [item_values()])
+        services.save_lot(
+            buyer, draft_tender, lot_values(clock.now(), number=2, **overrides), [item_values()]
+        )
     assert field in error.value.error_dict
     assert Lot.objects.count() == before
 
@@ -119,13 +121,20 @@ def test_substantive_erratum_moves_the_deadline_and_notifies_interested_companie
     moment = clock.now()
     with django_capture_on_commit_callbacks(execute=True):
         erratum = services.publish_erratum(
-            buyer, published_tender, "Quantity corrected",
-            tender_values={"object": {**published_tender.object, "fr": "Fourniture de 600 fauteuils roulants"}},
+            buyer,
+            published_tender,
+            "Quantity corrected",
+            tender_values={
+                "object": {**published_tender.object, "fr": "Fourniture de 600 fauteuils roulants"}
+            },
         )
     published_tender.refresh_from_db()
     assert erratum.substantive and erratum.number == 1 and published_tender.version == 2
     assert published_tender.application_deadline >= moment + timedelta(days=10) > deadline
-    assert erratum.deadline_before == deadline and erratum.deadline_after == published_tender.application_deadline
+    assert (
+        erratum.deadline_before == deadline
+        and erratum.deadline_after == published_tender.application_deadline
+    )
     assert erratum.previous_version["object"]["fr"].startswith("Fourniture de fauteuils")
     lot = published_tender.lots.get()
     assert lot.opens_at >= published_tender.application_deadline + timedelta(days=2)
@@ -137,7 +146,10 @@ def test_title_only_erratum_keeps_the_deadline(published_tender, buyer, clock):
     clock.advance(timedelta(days=5))
     deadline = published_tender.application_deadline
     erratum = services.publish_erratum(
-        buyer, published_tender, "Typo", tender_values={"title": {**published_tender.title, "fr": "Fauteuils roulants"}}
+        buyer,
+        published_tender,
+        "Typo",
+        tender_values={"title": {**published_tender.title, "fr": "Fauteuils roulants"}},
     )
     assert not erratum.substantive
     published_tender.refresh_from_db()
