@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "seei.tenders",
     "seei.alerts",
     "seei.applications",
+    "seei.auctions",
     "seei.portal",
     "seei.api",
 ]
@@ -188,6 +189,26 @@ def _document_key() -> str:
 
 
 SEEI_DOCUMENT_KEY = _document_key()
+
+
+# The ledger's Ed25519 signing key (PEM). Demo default: kept beside the embedded database.
+def _signing_key() -> str:
+    if key := env("SEEI_SIGNING_KEY"):
+        return key
+    path = VAR_DIR / "signing_key.pem"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        path.write_bytes(pem)
+    return path.read_text()
+
+
+SEEI_SIGNING_KEY = _signing_key()
 
 # Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

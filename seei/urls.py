@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("seei.accounts.urls")),
     path("buyer/", include("seei.tenders.urls")),
     path("applications/", include("seei.applications.urls")),
+    path("auctions/", include("seei.auctions.urls")),
 )
 
 if settings.DEBUG:
