@@ -56,6 +56,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Utilisez des chiffres et une virgule, par exemple 1234,50.",
         "en": "The amount is not a valid number. Use digits and a decimal point, for example 1234.50.",
     },
+    Reason.AMBIGUOUS_AMOUNT: {
+        "ar": "المبلغ ملتبس: قد تكون الفاصلة فاصلة عشرية أو فاصلة آلاف. اكتبوه دون فاصل الآلاف، مثلًا 1234.",
+        "fr": "Montant ambigu : le séparateur peut être décimal ou séparer les milliers. "
+        "Écrivez-le sans séparateur de milliers, par exemple 1234.",
+        "en": "Ambiguous amount: the separator may be a decimal point or a thousands separator. "
+        "Write it without a thousands separator, for example 1234.",
+    },
     Reason.NOT_POSITIVE: {
         "ar": "يجب أن يكون المبلغ أكبر من الصفر.",
         "fr": "Le montant doit être supérieur à zéro.",

@@ -44,6 +44,7 @@ class Reason(StrEnum):
     TOO_SOON = "too_soon"
     EMPTY_AMOUNT = "empty_amount"
     MALFORMED_AMOUNT = "malformed_amount"
+    AMBIGUOUS_AMOUNT = "ambiguous_amount"  # "1.000": one thousand, or one?
     NOT_POSITIVE = "not_positive"
     TOO_LARGE = "too_large"
     TOO_MANY_DECIMALS = "too_many_decimals"
@@ -460,14 +461,16 @@ _ARABIC_DECIMAL, _ARABIC_THOUSANDS = "\u066b", "\u066c"
 _GROUP_MARKS = " '\u2019" + _ARABIC_THOUSANDS  # never a decimal mark
 _ALLOWED = set("0123456789.,") | set(_GROUP_MARKS) | {_ARABIC_DECIMAL}
 _MINUS = ("-", "\u2212")
+_AMBIGUOUS = re.compile(r"\d{1,3}[.,]\d{3}")
 
 
 def parse_amount(text: str, minor_digits: int) -> Decimal:
     """Read an amount typed by a person, or raise AmountError.
 
     Accepts "1234.50", "1 234,50", "1,234.50", "1234,5" and Arabic-Indic or Persian digits
-    with the Arabic separators. A lone "," or "." is the decimal mark, so "1.234" with two
-    minor digits is refused (too many decimals) rather than misread a thousand times larger.
+    with the Arabic separators. A lone "," or "." is the decimal mark, except that "1.234" or
+    "1,234" is refused as ambiguous (unless the currency has three minor digits) rather than
+    risk reading it a thousand times too large or too small.
     """
     if not isinstance(text, str):
         raise AmountError(Reason.MALFORMED_AMOUNT)
@@ -482,6 +485,8 @@ def parse_amount(text: str, minor_digits: int) -> Decimal:
     text = re.sub(r"\s+", " ", text)
     if not text or any(c not in _ALLOWED for c in text):
         raise AmountError(Reason.MALFORMED_AMOUNT)  # letters, signs, exponents, NaN, Infinity
+    if minor_digits < 3 and _AMBIGUOUS.fullmatch(text):
+        raise AmountError(Reason.AMBIGUOUS_AMOUNT)
     integer, fraction = _split_decimal_mark(text)
     integer = _ungroup(integer)
     if negative and (integer.strip("0") or fraction.strip("0")):
@@ -686,11 +691,13 @@ def apply_event(params: LotParams, state: State, event: Mapping[str, Any]) -> St
         if isinstance(result, Refused):
             raise ReplayError(f"bid refused by the rules: {result.code}", result.code, result.detail)
         return result.state
-    transitions = {"suspend": suspend, "resume": resume, "close": close}
-    if kind not in transitions:
+    transition = (
+        {"suspend": suspend, "resume": resume, "close": close}.get(kind) if isinstance(kind, str) else None
+    )
+    if transition is None:
         raise ReplayError(f"unknown event type {kind!r}")
     try:
-        return transitions[kind](params, state, at)
+        return transition(params, state, at)
     except TransitionError as error:
         raise ReplayError(f"{kind} refused by the rules: {error.code}", error.code, error.detail) from None
     except ValueError as error:

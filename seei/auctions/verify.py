@@ -122,9 +122,11 @@ def _check_chain(entries: list[Any], key: Any, signatures: Mapping[str, Any], er
             errors.append(f"{label}: malformed (an entry has exactly the fields {sorted(ENTRY_KEYS)})")
             previous = None
             continue
-        if entry["seq"] != position:
+        # Numbering follows the previous entry, so one gap is reported once, not to the end.
+        expected = position if previous is None else previous["seq"] + 1
+        if entry["seq"] != expected:
             errors.append(
-                f"{label}: found where entry {position} was expected (an entry is missing or out of order)"
+                f"{label}: found where entry {expected} was expected (an entry is missing or out of order)"
             )
         try:
             intact = ledger.entry_hash(entry) == entry["hash"]
@@ -156,7 +158,7 @@ def _check_genesis(genesis: Any, doc: Mapping[str, Any], report: Report) -> LotP
     try:
         params = LotParams.from_dict(data["params"])
         frozen_at = parse_time(genesis["at"])
-    except (KeyError, TypeError, ValueError) as error:
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
         errors.append(f"entry 0: the lot parameters are unreadable ({error})")
         return None
     report.lot, report.currency = data.get("lot"), params.currency

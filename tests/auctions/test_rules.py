@@ -163,7 +163,7 @@ def test_each_bid_refusal_has_a_minimal_scenario(code):
 
 def test_every_reason_code_is_reachable_and_tested():
     transition_codes = {Reason.NOT_SUSPENDED, Reason.NOT_DUE}  # see the transition tests below
-    parse_only = {Reason.EMPTY_AMOUNT}  # see test_parse_amount_refusals
+    parse_only = {Reason.EMPTY_AMOUNT, Reason.AMBIGUOUS_AMOUNT}  # see test_parse_amount_refusals
     assert set(BID_SCENARIOS) | transition_codes | parse_only == set(Reason)
 
 
@@ -358,7 +358,12 @@ def test_ranking_uses_each_bidders_last_bid():
 
 def _events(state: State, closed_at: datetime | None = None) -> list[dict]:
     events = [
-        {"seq": bid.seq, "type": "bid", "at": bid.at, "data": {"bidder": bid.bidder, "amount": str(bid.amount)}}
+        {
+            "seq": bid.seq,
+            "type": "bid",
+            "at": bid.at,
+            "data": {"bidder": bid.bidder, "amount": str(bid.amount)},
+        }
         for bid in state.bids
     ]
     if closed_at:
@@ -544,7 +549,11 @@ def test_parse_amount_accepts(text, expected):
         ("0", Reason.NOT_POSITIVE),
         ("0,00", Reason.NOT_POSITIVE),
         ("1234.567", Reason.TOO_MANY_DECIMALS),
-        ("1.234", Reason.TOO_MANY_DECIMALS),  # a lone separator is decimal: refused, not misread
+        ("1.234", Reason.AMBIGUOUS_AMOUNT),  # one thousand two hundred, or one point two?
+        ("1,000", Reason.AMBIGUOUS_AMOUNT),
+        ("-1,000", Reason.AMBIGUOUS_AMOUNT),
+        ("1 234.567", Reason.TOO_MANY_DECIMALS),  # the space groups, so the point is decimal
+        ("1,2345", Reason.TOO_MANY_DECIMALS),
         ("1234.500", Reason.TOO_MANY_DECIMALS),
         ("١٢٣٤٫٥٦٧", Reason.TOO_MANY_DECIMALS),
         ("1000000000000000.01", Reason.TOO_LARGE),
@@ -565,6 +574,11 @@ def test_parse_amount_without_minor_unit():
     with pytest.raises(AmountError) as error:
         parse_amount("1234,5", 0)
     assert error.value.code == Reason.TOO_MANY_DECIMALS and error.value.detail == {"digits": 0}
+
+
+def test_three_minor_digits_read_a_lone_separator_as_decimal():
+    assert parse_amount("1,234", 3) == D("1.234")
+    assert parse_amount("1 234", 3) == D("1234.000")
 
 
 def test_parse_amount_refuses_non_strings():

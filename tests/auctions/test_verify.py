@@ -1,0 +1,303 @@
+"""The stand-alone verifier: an honest ledger passes, every kind of tampering is named."""
+
+import copy
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seei.auctions import ledger
+from seei.auctions.rules import Bid
+from seei.auctions.verify import main, verify_ledger
+
+from .test_ledger import LOT, build_chain
+from .test_rules import minutes
+from .test_rules_properties import lot_params, run_auction
+
+KEY = ledger.generate_private_key()
+
+
+@pytest.fixture
+def doc():
+    _, entries, _ = build_chain()
+    return ledger.export_ledger(entries, KEY)
+
+
+def resign(doc, key=KEY, start=0):
+    """Recompute hashes and signatures from ``start`` on, as a forger holding ``key`` would."""
+    entries = doc["entries"]
+    for i in range(start, len(entries)):
+        if i > 0:
+            entries[i]["prev_hash"] = entries[i - 1]["hash"]
+        entries[i]["hash"] = ledger.entry_hash(entries[i])
+    return ledger.export_ledger(entries, key)
+
+
+def errors_of(doc, **kwargs):
+    report = verify_ledger(doc, **kwargs)
+    assert not report.ok
+    return report.errors
+
+
+def test_honest_ledger_verifies(doc):
+    report = verify_ledger(doc, public_key=KEY.public_key())
+    assert report.ok, report.errors
+    assert report.winner == "B-3" and report.winning_amount == Decimal("950.00")
+    assert [r["bidder"] for r in report.ranking] == ["B-3", "B-1", "B-2"]
+    assert report.closes_at == minutes(43) and report.closed
+    assert report.summary() == (
+        "OK: 8 entries, chain intact, signatures valid, winner B-3 at 950.00 MAD, "
+        "closed at 2024-05-10T10:43:00.000000Z"
+    )
+
+
+def test_altered_amount_is_named(doc):
+    doc["entries"][5]["data"]["amount"] = "900.00"
+    errors = errors_of(doc)
+    assert "entry 5: hash mismatch (amount or another field was altered)" in errors
+
+
+def test_altered_amount_with_recomputed_hash_breaks_the_chain_and_signature(doc):
+    doc["entries"][5]["data"]["amount"] = "900.00"
+    doc["entries"][5]["hash"] = ledger.entry_hash(doc["entries"][5])
+    errors = errors_of(doc)
+    assert "entry 5: signature invalid" in errors
+    assert "entry 6: prev_hash does not match entry 5" in errors
+
+
+def test_removed_entry_is_named(doc):
+    del doc["entries"][2]
+    errors = errors_of(doc)
+    assert "entry 3: found where entry 2 was expected (an entry is missing or out of order)" in errors
+    assert "entry 3: prev_hash does not match entry 1" in errors
+
+
+def test_reordered_entries_are_named(doc):
+    entries = doc["entries"]
+    entries[1], entries[2] = entries[2], entries[1]
+    errors = errors_of(doc)
+    assert "entry 2: found where entry 1 was expected (an entry is missing or out of order)" in errors
+    assert "entry 1: prev_hash does not match entry 2" in errors
+
+
+def test_bad_or_missing_signature_is_named(doc):
+    doc["signatures"]["5"] = doc["signatures"]["6"]
+    del doc["signatures"]["7"]
+    errors = errors_of(doc)
+    assert errors == ["entry 5: signature invalid", "entry 7: signature missing"]
+
+
+def test_ledger_signed_by_another_key(doc):
+    forged = resign(copy.deepcopy(doc), key=ledger.generate_private_key())
+    assert verify_ledger(forged).ok  # consistent in itself...
+    errors = errors_of(forged, public_key=KEY.public_key())  # ...but not the platform's
+    assert errors[0] == "the ledger's public key is not the expected public key"
+    assert "entry 0: signature invalid" in errors
+
+
+def test_public_key_swapped_in_the_document(doc):
+    doc["public_key"] = ledger.public_key_pem(ledger.generate_private_key())
+    errors = errors_of(doc)
+    assert len(errors) == len(doc["entries"]) and all(e.endswith("signature invalid") for e in errors)
+
+
+def test_unreadable_public_key(doc):
+    doc["public_key"] = "garbage"
+    assert "the ledger's public key is missing or unreadable" in errors_of(doc)
+
+
+def test_bid_against_the_rules_is_named_even_when_signed():
+    # A server bug (or a key thief) records a bid the rules refuse: signatures cannot hide it.
+    _, entries, state = build_chain()
+    entries = entries[:-1]
+    bad = Bid(seq=entries[-1]["seq"] + 1, bidder="B-2", amount=Decimal("965.00"), at=minutes(40.5))
+    entries.append(ledger.Chain.bid(entries[-1], bad))
+    doc = resign({"entries": entries})
+    errors = errors_of(doc, require_close=False)
+    assert errors == [
+        "entry 7: bid refused by the rules: decrement_too_small "
+        "(The decrease is too small: your bid must be at most 960.00\u00a0MAD.)"
+    ]
+
+
+def test_close_entry_with_another_winner_is_named(doc):
+    data = doc["entries"][-1]["data"]
+    data["winner"] = "B-1"
+    data["closes_at"] = "2024-05-10T10:40:00.000000Z"
+    errors = errors_of(resign(doc))
+    assert errors == [
+        "close entry: winner differs from the recomputed winner (recorded 'B-1', the rules give 'B-3')",
+        "close entry: closing time differs from the recomputed one "
+        "(recorded '2024-05-10T10:40:00.000000Z', the rules give '2024-05-10T10:43:00.000000Z')",
+    ]
+
+
+def test_close_entry_with_another_ranking_is_named(doc):
+    ranking = doc["entries"][-1]["data"]["ranking"]
+    ranking[1], ranking[2] = ranking[2], ranking[1]
+    assert errors_of(resign(doc)) == ["close entry: ranking differs from the recomputed ranking"]
+
+
+def test_close_before_the_closing_time_is_named(doc):
+    doc["entries"][-1]["at"] = "2024-05-10T10:42:00.000000Z"
+    errors = errors_of(resign(doc))
+    assert errors[0].startswith("entry 7: close refused by the rules: not_due")
+
+
+def test_entries_after_the_close_and_missing_close():
+    _, entries, _ = build_chain()
+    after = ledger.Chain.append(entries[-1], "suspend", minutes(50), {})
+    assert "entry 8: recorded after the close" in errors_of(resign({"entries": [*entries, after]}))
+    cut = resign({"entries": entries[:-1]})
+    assert errors_of(cut) == [
+        "the ledger has no close entry (the auction is not finished, or the ledger was cut)"
+    ]
+    report = verify_ledger(cut, require_close=False)
+    assert report.ok and "not closed yet" in report.summary()
+
+
+def test_parameters_frozen_after_opening_are_named():
+    _, entries, _ = build_chain()
+    entries[0]["at"] = "2024-05-10T10:00:00.000001Z"
+    assert "entry 0: the parameters were frozen after the room opened" in errors_of(
+        resign({"entries": entries})
+    )
+
+
+def test_garbage_documents_do_not_crash():
+    assert errors_of([]) == ["the document is not a JSON object"]
+    assert "the ledger has no entries" in errors_of({"format": "seei-ledger/1", "entries": []})
+    assert errors_of({"format": "other", "entries": [{"seq": 0}], "signatures": {}})
+    _, entries, _ = build_chain()
+    entries[0]["data"]["params"]["starting_price"] = 1000.0  # a float where a string is due
+    errors = errors_of(ledger.export_ledger(entries, KEY))
+    assert (
+        "entry 0: not canonical (floats are not allowed in the ledger: encode amounts as Decimal strings)"
+        in errors
+    )
+    assert any("entry 0: the lot parameters are unreadable" in e for e in errors)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    position=st.integers(0, 7),
+    path=st.lists(
+        st.sampled_from(
+            [
+                "seq",
+                "type",
+                "at",
+                "data",
+                "prev_hash",
+                "hash",
+                "params",
+                "amount",
+                "bidder",
+                "ranking",
+                "winner",
+                "closes_at",
+                "starting_price",
+                "bidders",
+            ]
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    value=JSON_VALUES,
+)
+def test_any_tampering_is_reported_without_crashing(position, path, value):
+    _, entries, _ = build_chain()
+    doc = json.loads(json.dumps(ledger.export_ledger(entries, KEY)))
+    target = doc["entries"][position]
+    for key in path[:-1]:  # walk down as far as the path exists
+        if not isinstance(target.get(key), dict):
+            break
+        target = target[key]
+    if target.get(path[-1], object()) == value:
+        return
+    target[path[-1]] = value
+    report = verify_ledger(doc, public_key=KEY.public_key())
+    assert not report.ok and report.errors
+
+
+@settings(max_examples=50, deadline=None)
+@given(params=lot_params(), data=st.data())
+def test_any_ledger_written_by_the_rules_verifies(params, data):
+    run = run_auction(data, params, max_steps=25)
+    entries = [ledger.Chain.genesis(LOT, params, params.opens_at - timedelta(days=1))]
+    for event in run.events:
+        if event["type"] == "close":
+            state = run.state
+            entries.append(ledger.Chain.close(entries[-1], state, event["at"]))
+        else:
+            entries.append(ledger.Chain.append(entries[-1], event["type"], event["at"], event["data"]))
+    report = verify_ledger(ledger.export_ledger(entries, KEY), public_key=KEY.public_key())
+    assert report.ok, report.errors
+    assert report.winner == (run.state.winner().bidder if run.state.bids else None)
+    assert report.closes_at == run.state.closes_at
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+
+def write(tmp_path, name, obj):
+    path = tmp_path / name
+    path.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_cli_ok(doc, tmp_path, capsys):
+    assert main([write(tmp_path, "ledger.json", doc)]) == 0
+    assert capsys.readouterr().out.startswith("OK: 8 entries, chain intact, signatures valid, winner B-3")
+
+
+def test_cli_tampered(doc, tmp_path, capsys):
+    doc["entries"][5]["data"]["amount"] = "900.00"
+    assert main([write(tmp_path, "ledger.json", doc)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("FAILED:") and "entry 5: hash mismatch" in out
+
+
+def test_cli_unreadable_input(tmp_path, capsys):
+    assert main([str(tmp_path / "missing.json")]) == 1
+    (tmp_path / "bad.json").write_text("{not json")
+    assert main([str(tmp_path / "bad.json")]) == 1
+    assert capsys.readouterr().out.count("FAILED: cannot read") == 2
+
+
+def test_cli_expected_public_key(doc, tmp_path, capsys):
+    path = write(tmp_path, "ledger.json", doc)
+    good = tmp_path / "seei.pub"
+    good.write_text(ledger.public_key_pem(KEY))
+    other = tmp_path / "other.pub"
+    other.write_text(ledger.public_key_b64(ledger.generate_private_key()))
+    assert main([path, "--public-key", str(good)]) == 0
+    assert main([path, "--public-key", str(other)]) == 1
+    assert "not the expected public key" in capsys.readouterr().out
+
+
+def test_cli_receipts(doc, tmp_path, capsys):
+    path = write(tmp_path, "ledger.json", doc)
+    receipt = ledger.sign_receipt(KEY, doc["entries"][5], LOT)
+    assert main([path, "--receipt", write(tmp_path, "r.json", receipt)]) == 0
+    assert "bid 5 is in the ledger" in capsys.readouterr().out
+    forged = receipt | {"amount": "900.00"}
+    assert main([path, "--receipt", write(tmp_path, "forged.json", forged)]) == 1
+    assert "receipt: signature invalid" in capsys.readouterr().out
+    # A receipt the server signed but then left out of the published ledger.
+    doc["entries"] = doc["entries"][:5]
+    short = write(tmp_path, "short.json", resign(doc))
+    assert main([short, "--allow-open", "--receipt", write(tmp_path, "r.json", receipt)]) == 1
+    assert "receipt: entry 5 is missing from the ledger" in capsys.readouterr().out
