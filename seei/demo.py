@@ -50,7 +50,7 @@ def _pdf(title: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{title}.pdf", body.encode(), content_type="application/pdf")
 
 
-def _lot(now, title_fr, title_en, estimate, items, days=14, **params):
+def _lot(now, title_fr, title_en, estimate, items, days=15, **params):
     values = {
         "title": make("fr", fr=title_fr, en=title_en),
         "estimated_amount": Decimal(estimate),
@@ -122,11 +122,12 @@ def _tender(
         },
     )
     for values, items in lots:
-        services.save_lot(agent, tender, values, items)
+        earliest_room = tender.application_deadline + timedelta(days=3)
+        services.save_lot(agent, tender, {**values, "opens_at": max(values["opens_at"], earliest_room)}, items)
     for title_doc in documents:
         services.add_document(agent, tender, _pdf(title_doc), title_doc)
     if publish:
-        services.publish(agent, tender)
+        tender = services.publish(agent, tender)
         if published_days_ago:
             # An older notice: moved back in time as a whole, as if published earlier.
             shift = timedelta(days=published_days_ago)

@@ -10,4 +10,4 @@ class Command(BaseCommand):
         accounts = load()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000 with:"))
         for role, email in accounts:
-            self.stdout.write(f"  {role:<28} {email:<40} password: {DEMO_PASSWORD}")
+            self.stdout.write(f"  {role:<42} {email:<34} password: {DEMO_PASSWORD}")
