@@ -23,7 +23,7 @@ chromium:  # Debian's chromium for the end-to-end tests (test tools cannot downl
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core)
 
 messages: install gettext  # .mo files are built, never committed
-	cd seei && ../$(BIN)/django-admin compilemessages --ignore=__pycache__ >/dev/null
+	$(BIN)/seei compilemessages --ignore=.venv --ignore=var >/dev/null
 
 demo: install messages
 	$(BIN)/seei migrate --noinput
