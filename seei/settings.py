@@ -148,10 +148,12 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env("TIME_ZONE", "Africa/Casablanca")
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["seei.formats"]
 
 # Files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # a handful of files: no collectstatic step needed
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 SEEI_MAX_UPLOAD_MB = int(env("SEEI_MAX_UPLOAD_MB", "20"))

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from seei.accounts.views import set_language
 from seei.api.urls import api
 
 urlpatterns = [

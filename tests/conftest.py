@@ -68,6 +68,7 @@ def region(db):
 def make_member(email, organisation, role, **extra):
     from seei.accounts.models import Membership, User
 
+    extra.setdefault("language", "en")  # notifications reach test users in English
     user = User.objects.create_user(email, PASSWORD, email_verified=True, **extra)
     membership = Membership.objects.create(user=user, organisation=organisation, role=role)
     return membership

@@ -165,3 +165,13 @@ def api_tokens(request):
                 form = ApiTokenForm()
     tokens = membership.api_tokens.order_by("-created_at", "-pk")
     return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
+
+
+@require_POST
+def set_language(request):
+    """The language switcher: the same page in the chosen language (the page's, not the browser's)."""
+    next_url = _safe_next(request, reverse("portal:home"))
+    language = request.POST.get("language")
+    if language not in dict(settings.LANGUAGES):
+        return redirect(next_url)
+    return redirect_in_language(next_url, language)

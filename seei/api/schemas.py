@@ -7,7 +7,7 @@ decimals, written as strings in JSON so no client turns them into floats.
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BeforeValidator
 
 from seei.core import clock
 from seei.core.translated import LANGS
+from seei.tenders import errata
 from seei.tenders.models import Currency, Lot, Tender
 
 # Translated values -----------------------------------------------------------------
@@ -173,10 +174,15 @@ class DocumentOut(Schema):
 
 
 class ChangeOut(Schema):
+    """One change: the raw values (translated fields as {fr, ar, en}) and the text a reader sees."""
+
     field: str
+    before: Any = None
+    after: Any = None
+    moved: bool = False
     label: str
-    before: str
-    after: str
+    before_text: str
+    after_text: str
 
 
 class ErratumOut(Schema):
@@ -184,6 +190,7 @@ class ErratumOut(Schema):
     reason: str
     substantive: bool
     changes: list[ChangeOut]
+
     deadline_before: datetime
     deadline_after: datetime
     published_at: datetime

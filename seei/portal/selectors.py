@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from seei.alerts.models import Subscription
 from seei.core.translated import Translated
+from seei.tenders import errata as errata_display
 from seei.tenders.models import Clarification, Lot, Tender
 from seei.tenders.search import matching
 from seei.tenders.selectors import public_tenders
@@ -194,6 +195,7 @@ def errata_history(tender: Tender) -> list:
     errata = list(tender.errata.order_by("number"))
     for erratum in errata:
         erratum.previous = previous_version(erratum.previous_version or {})
+        erratum.rows = [errata_display.describe(change) for change in erratum.changes]
     return errata
 
 

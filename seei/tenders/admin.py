@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from seei.tenders.models import Category, Clarification, Erratum, Interest, Item, Lot, Region, Tender, TenderDocument
+from seei.tenders.models import (
+    Category,
+    Clarification,
+    Erratum,
+    Interest,
+    Item,
+    Lot,
+    Region,
+    Tender,
+    TenderDocument,
+)
 
 
 class LotInline(admin.StackedInline):

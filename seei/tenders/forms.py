@@ -64,6 +64,14 @@ class ErratumForm(TenderForm):
                 self.add_error("document", error)
         return cleaned
 
+    def clean_application_deadline(self):
+        # The input shows minutes only: an untouched deadline must not count as a change.
+        value = self.cleaned_data["application_deadline"]
+        current = self.instance.application_deadline
+        if value and current and value == current.replace(second=0, microsecond=0):
+            return current
+        return value
+
     def _post_clean(self):
         pass  # the erratum service applies the change, not the form
 

@@ -298,15 +298,18 @@ def snapshot(tender: Tender) -> dict:
     }
 
 
-def _text(value) -> str:
+def _raw(value):
+    """A JSON value for the erratum record; ``seei.tenders.errata`` formats it for the reader."""
     if isinstance(value, dict):
-        return " / ".join(f"{k}: {v}" for k, v in sorted(value.items()) if k != "orig" and v)
+        return dict(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return "" if value is None else str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return None if value is None else (value if isinstance(value, int | bool) else str(value))
 
 
-def _diff(obj, values: dict, prefix: str, label_of) -> list[dict]:
+def _diff(obj, values: dict, prefix: str) -> list[dict]:
     changes = []
     for field, new in values.items():
         old = getattr(obj, field)
@@ -314,14 +317,7 @@ def _diff(obj, values: dict, prefix: str, label_of) -> list[dict]:
             new = Decimal(new)
         same = (dict(old or {}) == dict(new or {})) if isinstance(old, dict) else old == new
         if not same:
-            changes.append(
-                {
-                    "field": f"{prefix}{field}",
-                    "label": str(label_of(field)),
-                    "before": _text(old),
-                    "after": _text(new),
-                }
-            )
+            changes.append({"field": f"{prefix}{field}", "before": _raw(old), "after": _raw(new)})
     return changes
 
 
@@ -349,30 +345,26 @@ def publish_erratum(
     if not reason.strip():
         raise TenderError({"reason": _("Give the reason for the erratum.")})
     previous = snapshot(tender)
-    label = lambda model: lambda field: model._meta.get_field(field).verbose_name  # noqa: E731
     tender_values = {
         k: v for k, v in (tender_values or {}).items() if k in TENDER_FIELDS and k != "reference"
     }
-    changes = _diff(tender, tender_values, "", label(Tender))
+    changes = _diff(tender, tender_values, "")
     lot_values = lot_values or {}
     for lot, values in lot_values.items():
         check_lot_values({**{f: getattr(lot, f) for f in LOT_FIELDS}, **values})
-        changes += _diff(lot, values, f"lot{lot.number}.", label(Lot))
+        changes += _diff(lot, values, f"lot{lot.number}.")
     for item, values in (item_values or {}).items():
-        changes += _diff(item, values, f"lot{item.lot.number}.item{item.position}.", label(Item))
+        changes += _diff(item, values, f"lot{item.lot.number}.item{item.position}.")
     withdrawn = [
         d for d in (withdrawn_documents or []) if d.tender_id == tender.pk and d.withdrawn_by_id is None
     ]
     changes += [
-        {"field": "documents", "label": _("Document withdrawn"), "before": d.title, "after": ""}
-        for d in withdrawn
+{"field": "documents.withdrawn", "before": d.title, "after": None} for d in withdrawn
     ]
     new_documents = new_documents or []
     for title, upload in new_documents:
         validate_document(upload)
-        changes.append(
-            {"field": "documents", "label": _("Document added"), "before": "", "after": title or upload.name}
-        )
+        changes.append({"field": "documents.added", "before": None, "after": title or upload.name})
     if not changes:
         raise TenderError(_("The erratum changes nothing."))
 
@@ -384,12 +376,8 @@ def publish_erratum(
         minimum = now + timedelta(days=settings.SEEI_ERRATUM_MIN_REMAINING_DAYS)
         if tender.application_deadline < minimum:
             changes.append(
-                {
-                    "field": "application_deadline",
-                    "label": _("Application deadline (moved)"),
-                    "before": _text(tender.application_deadline),
-                    "after": _text(minimum),
-                }
+                {"field": "application_deadline", "before": _raw(tender.application_deadline),
+                 "after": _raw(minimum), "moved": True}
             )
             tender.application_deadline = minimum
     if tender.application_deadline < now + timedelta(hours=1):

@@ -1,0 +1,61 @@
+"""Pieces shared by the end-to-end tests: people logging in through the real page, a small
+real PDF, and a published notice whose consultation file holds it."""
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+
+
+def pdf_bytes(title: str = "Cahier des prescriptions spéciales") -> bytes:
+    """A real (one blank A4 page) PDF, so the upload passes the content check like a buyer's file would."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def label(text: str) -> re.Pattern:
+    """A form label exactly (Django may add its ':' suffix): "Minimum decrement" but not "... type"."""
+    return re.compile(rf"^\s*{re.escape(text)}\s*:?\s*$")
+
+
+def log_in(page: Page, base_url: str, membership) -> None:
+    """Log in through the login page, as a person would."""
+    page.goto(f"{base_url}/en/accounts/login/")
+    page.get_by_label("Email").fill(membership.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("profile-link")).to_contain_text(membership.organisation.name)
+
+
+@pytest.fixture
+def person(new_context, live_server):
+    """``person(membership_or_None)``: a page in its own browser context, logged in unless anonymous."""
+
+    def open_page(membership=None) -> Page:
+        page = new_context(accept_downloads=True).new_page()
+        if membership is not None:
+            log_in(page, live_server.url, membership)
+        return page
+
+    return open_page
+
+
+@pytest.fixture
+def notice_with_file(draft_tender, buyer):
+    """The published wheelchairs notice, with one PDF in its consultation file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from seei.tenders import services
+
+    upload = SimpleUploadedFile("cps.pdf", pdf_bytes(), content_type="application/pdf")
+    services.add_document(buyer, draft_tender, upload, "Cahier des prescriptions spéciales")
+    return services.publish(buyer, draft_tender)
