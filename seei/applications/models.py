@@ -4,9 +4,16 @@ Document contents never reach the database: they are encrypted at rest in the fi
 (``seei.applications.sealing``); rows keep only what the seal allows (hashes, sizes).
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# The procedure's thresholds per lot: fewer applications at the opening, or fewer admitted
+# companies at the close, and the lot is unsuccessful (infructueux).
+MIN_APPLICATIONS = 3
+MIN_ADMITTED = 2
 
 
 class Application(models.Model):
@@ -15,7 +22,9 @@ class Application(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="applications")
-    company = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="applications")
+    company = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="applications"
+    )
     lots = models.ManyToManyField("tenders.Lot", related_name="applications")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     declaration = models.BooleanField(_("declaration on honour"), default=False)
@@ -25,15 +34,12 @@ class Application(models.Model):
 
     class Meta:
         verbose_name = _("application")
-        constraints = [models.UniqueConstraint(fields=["tender", "company"], name="one_application_per_company")]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "company"], name="one_application_per_company")
+        ]
 
     def __str__(self):
         return f"{self.tender.reference} — application #{self.pk}"
-
-
-def sealed_path(instance, filename):
-    # The name on disk says nothing about the company or the document.
-    return f"sealed/{instance.application.tender_id}/{instance.storage_name}"
 
 
 class ApplicationDocument(models.Model):
@@ -43,7 +49,8 @@ class ApplicationDocument(models.Model):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
-    storage_name = models.CharField(max_length=64, unique=True)  # random
+    # Random; the file lives at sealing.path_of(storage_name) and its name says nothing.
+    storage_name = models.CharField(max_length=64, unique=True)
     name_sealed = models.BinaryField()  # the original file name, encrypted like the content
     content_type = models.CharField(max_length=120)
     size = models.PositiveBigIntegerField()
@@ -54,6 +61,10 @@ class ApplicationDocument(models.Model):
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = _("application document")
+
+    def __str__(self):
+        # Never the sealed name: a document is known by its fingerprint.
+        return f"{self.get_kind_display()} {self.sha256[:12]}"
 
 
 class Receipt(models.Model):
@@ -68,13 +79,20 @@ class Receipt(models.Model):
     number = models.PositiveIntegerField()
     action = models.CharField(max_length=10, choices=Action.choices)
     issued_at = models.DateTimeField()
-    content = models.JSONField()  # {"tender", "lots", "documents": [{"name", "kind", "size", "sha256"}], ...}
-    sha256 = models.CharField(max_length=64)
+    # See seei.applications.receipts.receipt_content: documents by id, kind, size and SHA-256;
+    # their names stay sealed (the company's page decrypts them for display).
+    content = models.JSONField()
+    sha256 = models.CharField(max_length=64)  # of the canonical JSON of ``content``
     signature = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["application", "number"]
-        constraints = [models.UniqueConstraint(fields=["application", "number"], name="unique_receipt_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="unique_receipt_number")
+        ]
+
+    def __str__(self):
+        return f"receipt {self.number} of application #{self.application_id}"
 
 
 class CommissionMember(models.Model):
@@ -83,7 +101,12 @@ class CommissionMember(models.Model):
     is_president = models.BooleanField(_("president"), default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["tender", "membership"], name="unique_commission_member")]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "membership"], name="unique_commission_member")
+        ]
+
+    def __str__(self):
+        return f"{self.membership} — {self.tender_id}"
 
 
 class Examination(models.Model):
@@ -93,8 +116,15 @@ class Examination(models.Model):
     opened_at = models.DateTimeField()
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("examination")
+
+    def __str__(self):
+        return f"examination of notice #{self.tender_id}"
 
     @property
     def is_closed(self):
@@ -116,6 +146,14 @@ class Decision(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["application", "lot"], name="one_decision_per_lot")]
 
+    def __str__(self):
+        return f"{self.get_outcome_display()}: application #{self.application_id}, lot #{self.lot_id}"
+
+
+def minutes_path(instance, filename):
+    # A random name: the file store does not tell which notice a file belongs to.
+    return f"minutes/{secrets.token_hex(16)}.pdf"
+
 
 class Minutes(models.Model):
     """A procès-verbal generated from the data, stored with its hash."""
@@ -125,14 +163,19 @@ class Minutes(models.Model):
         AUCTION = "auction", _("Auction minutes")
 
     tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="minutes")
-    lot = models.ForeignKey("tenders.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="minutes")
+    lot = models.ForeignKey(
+        "tenders.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="minutes"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    file = models.FileField(upload_to="minutes/%Y/")
+    file = models.FileField(upload_to=minutes_path)
     sha256 = models.CharField(max_length=64)
     generated_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-generated_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — notice #{self.tender_id}"
 
 
 class Invitation(models.Model):
@@ -145,3 +188,6 @@ class Invitation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lot", "company"], name="one_invitation_per_lot")]
+
+    def __str__(self):
+        return f"{self.company} — {self.lot}"

@@ -1,0 +1,340 @@
+"""Pages of phase 1 for the company, the buyer and the commission.
+
+Thin: every view checks the role (``role_required``), lets ``selectors`` decide what the
+organisation may see (the seal), and lets ``services`` apply the rules.
+"""
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from seei.accounts.decorators import role_required
+from seei.accounts.models import Role
+from seei.applications import selectors, services
+from seei.applications.forms import ApplicationForm, CommissionForm, DecisionForm
+from seei.applications.models import Application
+from seei.applications.receipts import receipt_pdf as build_receipt_pdf
+from seei.core import clock
+from seei.tenders import selectors as tender_selectors
+from seei.tenders.models import Tender
+
+
+def explained(view):
+    """A refusal (PermissionDenied) is a 403 page that says why, in the visitor's language."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as refusal:
+            message = str(refusal) or _("You are not allowed to see this page.")
+            return render(request, "portal/forbidden.html", {"message": message}, status=403)
+
+    return wrapped
+
+
+def _for(*roles):
+    def decorator(view):
+        return explained(role_required(*roles)(view))
+
+    return decorator
+
+
+company_only = _for(Role.COMPANY_MEMBER)
+buyer_only = _for(Role.BUYER_AGENT)
+commission_only = _for(Role.COMMISSION_MEMBER)
+
+
+def _show_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _file(name: str, content_type: str, content: bytes) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# The company ------------------------------------------------------------------------------------------
+
+
+@company_only
+def mine(request):
+    return render(
+        request,
+        "applications/mine.html",
+        {
+            "entries": selectors.company_applications(request.membership),
+            "invitations": selectors.company_invitations(request.membership),
+        },
+    )
+
+
+@company_only
+def apply(request, pk):
+    tender = tender_selectors.public_tender(pk)
+    membership = request.membership
+    application = selectors.own_application(membership, tender)
+    active = application is not None and application.status == Application.Status.SUBMITTED
+    documents = selectors.current_documents(application) if active else []
+    form = ApplicationForm(
+        request.POST or None,
+        request.FILES or None,
+        tender=tender,
+        documents=documents,
+        initial={"lots": list(application.lots.all()) if active else []},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if active:
+                receipt = services.change(
+                    membership,
+                    tender,
+                    lots=data["lots"],
+                    documents=form.new_documents(),
+                    remove=data.get("remove") or [],
+                    declaration=data["declaration"],
+                )
+            else:
+                receipt = services.apply(
+                    membership,
+                    tender,
+                    lots=data["lots"],
+                    documents=form.new_documents(),
+                    declaration=data["declaration"],
+                )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, _("Your application was recorded. Keep this receipt."))
+            return redirect("applications:receipt", receipt.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "applications/apply.html",
+        {
+            "tender": tender,
+            "form": form,
+            "application": application,
+            "active": active,
+            "documents": documents,
+            "deadline_open": clock.now() < tender.application_deadline,
+        },
+        status=status,
+    )
+
+
+@company_only
+@require_POST
+def withdraw(request, pk):
+    tender = tender_selectors.public_tender(pk)
+    try:
+        receipt = services.withdraw(request.membership, tender)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("applications:apply", tender.pk)
+    messages.success(request, _("Your application was withdrawn. Keep this receipt."))
+    return redirect("applications:receipt", receipt.pk)
+
+
+@company_only
+def own_document(request, pk):
+    document = selectors.own_document(request.membership, pk)
+    return _file(*services.open_document(request.membership, document))
+
+
+@company_only
+def receipt(request, pk):
+    receipt = selectors.own_receipt(request.membership, pk)
+    names = selectors.receipt_document_names(receipt)
+    documents = [{**d, "name": names.get(d["id"], "")} for d in receipt.content.get("documents", [])]
+    return render(
+        request,
+        "applications/receipt.html",
+        {
+            "receipt": receipt,
+            "content": receipt.content,
+            "documents": documents,
+            "as_json": json.dumps(receipt.content, indent=2, sort_keys=True, ensure_ascii=False),
+        },
+    )
+
+
+@company_only
+def receipt_pdf(request, pk):
+    receipt = selectors.own_receipt(request.membership, pk)
+    data = build_receipt_pdf(receipt, selectors.receipt_document_names(receipt), get_language() or "fr")
+    name = f"receipt-{receipt.content['tender']['reference']}-{receipt.number}.pdf"
+    return _file(name, "application/pdf", data)
+
+
+# The buyer ------------------------------------------------------------------------------------------------
+
+
+@buyer_only
+def commission(request, pk):
+    tender = tender_selectors.buyer_tender(request.membership, pk)
+    candidates = selectors.commission_candidates(request.membership)
+    current = list(selectors.commission_of(tender))
+    president = next((m.membership for m in current if m.is_president), None)
+    form = CommissionForm(
+        request.POST or None,
+        candidates=candidates,
+        initial={"members": [m.membership for m in current], "president": president},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.name_commission(
+                request.membership, tender, form.cleaned_data["members"], form.cleaned_data["president"]
+            )
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, _("The commission was named."))
+            return redirect("applications:commission", tender.pk)
+    examination = selectors.examination_of(tender)
+    return render(
+        request,
+        "applications/commission.html",
+        {
+            "tender": tender,
+            "form": form,
+            "members": current,
+            "count": selectors.application_count(request.membership, tender),
+            "examination": examination,
+            "lots": tender.lots.order_by("number"),
+            "minutes": tender.minutes.filter(kind="admission").first(),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# The commission ---------------------------------------------------------------------------------------------
+
+
+@commission_only
+def commission_list(request):
+    return render(
+        request,
+        "applications/commission_list.html",
+        {
+            "tenders": selectors.commission_tenders(request.membership),
+            "now": clock.now(),
+        },
+    )
+
+
+@commission_only
+def examination(request, pk):
+    tender = selectors.commission_tender(request.membership, pk)
+    now = clock.now()
+    context = {
+        "tender": tender,
+        "now": now,
+        "deadline_passed": now >= tender.application_deadline,
+        "examination": None,
+        "entries": [],
+        "lots": tender.lots.order_by("number"),
+    }
+    exam = selectors.examination_of(tender) if context["deadline_passed"] else None
+    if exam is not None:
+        entries = selectors.examination_applications(request.membership, tender)
+        for entry in entries:
+            open_lots = [lot for lot in entry.lots if lot.status == lot.Status.EXAMINATION]
+            entry.form = DecisionForm(
+                prefix=f"a{entry.application.pk}", lots=open_lots, decisions=entry.decisions
+            )
+        context.update(
+            examination=exam,
+            entries=entries,
+            missing=len(services.missing_decisions(tender)),
+            minutes=tender.minutes.filter(kind="admission").first(),
+        )
+    return render(request, "applications/examination.html", context)
+
+
+@commission_only
+@require_POST
+def open_examination(request, pk):
+    tender = selectors.commission_tender(request.membership, pk)
+    try:
+        services.open_examination(request.membership, tender)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The applications are open."))
+    return redirect("applications:examination", tender.pk)
+
+
+@commission_only
+@require_POST
+def decide(request, pk, application_pk):
+    tender = selectors.commission_tender(request.membership, pk)
+    application = selectors.examined_application(request.membership, tender, application_pk)
+    lots = [lot for lot in application.lots.order_by("number") if lot.status == lot.Status.EXAMINATION]
+    form = DecisionForm(request.POST, prefix=f"a{application.pk}", lots=lots, decisions={})
+    if form.is_valid():
+        try:
+            services.decide(request.membership, application, form.decisions())
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, f"{application.company.name}: {message}")
+        else:
+            messages.success(
+                request, _("Decision recorded for %(company)s.") % {"company": application.company}
+            )
+    return redirect(reverse("applications:examination", args=[tender.pk]) + f"#application-{application.pk}")
+
+
+@commission_only
+@require_POST
+def close_examination(request, pk):
+    tender = selectors.commission_tender(request.membership, pk)
+    try:
+        services.close_examination(request.membership, tender)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The session is closed; the minutes are written and the companies notified.")
+        )
+    return redirect("applications:examination", tender.pk)
+
+
+@commission_only
+def sealed_document(request, pk, document_pk):
+    tender = selectors.commission_tender(request.membership, pk)
+    document = selectors.examination_document(request.membership, tender, document_pk)
+    return _file(*services.open_document(request.membership, document))
+
+
+# The commission and the buyer ---------------------------------------------------------------------------------
+
+
+@_for(Role.COMMISSION_MEMBER, Role.BUYER_AGENT)
+def minutes(request, pk):
+    tender = Tender.objects.filter(pk=pk).first()
+    if tender is None:
+        raise Http404(_("This notice does not exist."))
+    minutes = selectors.admission_minutes(request.membership, tender)
+    with minutes.file.open("rb") as handle:
+        data = handle.read()
+    return _file(f"admission-minutes-{tender.reference}.pdf", "application/pdf", data)

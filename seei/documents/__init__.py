@@ -1,0 +1,1 @@
+"""Documents SEEI generates from its data (minutes, receipts): plain Python, no models."""
