@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "seei.alerts",
     "seei.applications",
     "seei.auctions",
+    "seei.awards",
+    "seei.opendata",
     "seei.portal",
     "seei.api",
 ]

@@ -17,6 +17,8 @@ urlpatterns += i18n_patterns(
     path("buyer/", include("seei.tenders.urls")),
     path("applications/", include("seei.applications.urls")),
     path("auctions/", include("seei.auctions.urls")),
+    path("awards/", include("seei.awards.urls")),
+    path("statistics/", include("seei.opendata.urls")),
 )
 
 if settings.DEBUG:
