@@ -35,6 +35,9 @@ test: install messages chromium
 	$(BIN)/ruff check seei tests
 	$(BIN)/python -m pytest
 
+bench: install messages  # a few minutes on 127.0.0.1; prints a table, writes bench/results.json
+	$(BIN)/python bench/run.py
+
 lint: install
 	$(BIN)/ruff check seei tests
 	$(BIN)/ruff format --check seei tests
