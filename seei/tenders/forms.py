@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from seei.core.forms import DateTimeInput, TranslatedFormField, finish_translations
 from seei.core.uploads import validate_document
 from seei.tenders.models import Item, Lot, Tender
+from seei.tenders.services import ITEM_FIELDS, LOT_FIELDS, TENDER_FIELDS
 
 TRANSLATED_TENDER = ["title", "object", "delivery_terms"]
 
@@ -15,19 +16,7 @@ class TenderForm(forms.ModelForm):
 
     class Meta:
         model = Tender
-        fields = [
-            "reference",
-            "original_language",
-            "title",
-            "object",
-            "category",
-            "region",
-            "delivery_place",
-            "delivery_terms",
-            "currency",
-            "international",
-            "application_deadline",
-        ]
+        fields = list(TENDER_FIELDS)
         widgets = {"application_deadline": DateTimeInput()}
 
     def clean(self):
@@ -81,26 +70,7 @@ class LotForm(forms.ModelForm):
 
     class Meta:
         model = Lot
-        fields = [
-            "title",
-            "estimated_amount",
-            "starting_price",
-            "min_decrement_kind",
-            "min_decrement",
-            "max_decrement_kind",
-            "max_decrement",
-            "decrement_base",
-            "opens_at",
-            "duration_minutes",
-            "extension_window_seconds",
-            "extension_seconds",
-            "extension_cap",
-            "only_lead_change_extends",
-            "visibility",
-            "refuse_equal_best",
-            "min_bid_interval_seconds",
-            "public_watch",
-        ]
+        fields = list(LOT_FIELDS)
         widgets = {"opens_at": DateTimeInput()}
 
     def __init__(self, *args, original_language="fr", **kwargs):
@@ -121,7 +91,7 @@ class ItemForm(forms.ModelForm):
 
     class Meta:
         model = Item
-        fields = ["designation", "specification", "quantity", "unit"]
+        fields = list(ITEM_FIELDS)  # a copy: formsets add the foreign key to it
 
 
 ItemFormSet = forms.inlineformset_factory(
