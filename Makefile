@@ -29,7 +29,7 @@ demo: install messages
 	$(BIN)/seei migrate --noinput
 	$(BIN)/seei load_demo
 	@echo "SEEI is at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/uvicorn seei.asgi:application --host $(HOST) --port $(PORT)
+	$(BIN)/python -m seei.room.server --host $(HOST) --port $(PORT)
 
 test: install messages chromium
 	$(BIN)/ruff check seei tests

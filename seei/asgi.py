@@ -1,8 +1,33 @@
-"""The ASGI entry point: Django for pages and the API; the live room is mounted beside it."""
+"""The ASGI entry point: Django for the pages and the API, the live room beside it.
+
+Requests under ``/room/`` (the room's sockets, snapshots, bids and clock) go to the lean
+Starlette app of ``seei.room.app``, which never enters Django's request cycle; everything
+else goes to Django. The lifespan belongs to the room app: it opens the database pool,
+starts this process's one subscription to the lots' snapshots and, on the embedded default
+(no ``REDIS_URL``), runs the task worker in this same process, so one process is the site.
+
+Serve it with ``python -m seei.room.server`` (or uvicorn with ``--ws-per-message-deflate
+false``): broadcast frames are written as they are, never compressed per socket.
+"""
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seei.settings")
-application = get_asgi_application()
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_application = get_asgi_application()  # sets Django up before the room app imports models
+
+from seei.room.app import create_app  # noqa: E402
+
+room_application = create_app()
+ROOM_PREFIX = "/room/"
+
+
+async def application(scope, receive, send):
+    # Django serves neither the lifespan nor sockets; the room app answers them (a socket
+    # outside /room/ gets its 404 there).
+    if scope["type"] != "http" or scope["path"].startswith(ROOM_PREFIX):
+        await room_application(scope, receive, send)
+    else:
+        await django_application(scope, receive, send)

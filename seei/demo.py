@@ -12,6 +12,7 @@ from django.db import transaction
 
 from seei.accounts.models import Membership, Organisation, Role, User
 from seei.alerts.models import Subscription
+from seei.auctions import demo as auctions_demo
 from seei.core import clock
 from seei.core.translated import make
 from seei.tenders import services
@@ -496,4 +497,5 @@ def load():
             "Précision du lieu de livraison",
             tender_values={"delivery_place": "Rabat, magasin central du CHU Ibn Sina"},
         )
+    auctions_demo.load()
     return accounts

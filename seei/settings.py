@@ -49,7 +49,8 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Services --------------------------------------------------------------------------
 REQUIRE_SERVICES = env_bool("SEEI_REQUIRE_SERVICES")  # CI: no silent fallback
 if env("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60)}
+    # No persistent connections: under ASGI each request would leave one open (Django's advice).
+    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=0)}
 elif REQUIRE_SERVICES:
     raise ImproperlyConfigured("SEEI_REQUIRE_SERVICES is set but DATABASE_URL is not.")
 else:

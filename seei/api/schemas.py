@@ -190,10 +190,24 @@ class ErratumOut(Schema):
     reason: str
     substantive: bool
     changes: list[ChangeOut]
-
     deadline_before: datetime
     deadline_after: datetime
     published_at: datetime
+
+    @staticmethod
+    def resolve_changes(obj) -> list[dict]:
+        rows = []
+        for change in obj.changes:
+            shown = errata.describe(change)
+            rows.append(
+                {
+                    **change,
+                    "label": shown["label"],
+                    "before_text": shown["before"],
+                    "after_text": shown["after"],
+                }
+            )
+        return rows
 
 
 class PublicClarification(Schema):

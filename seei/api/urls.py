@@ -6,7 +6,7 @@ OpenAPI document: /api/v1/openapi.json, interactive docs: /api/v1/docs.
 
 from ninja import NinjaAPI
 
-from seei.api import errors, tenders
+from seei.api import applications, auctions, awards, errors, tenders
 
 api = NinjaAPI(
     title="SEEI API",
@@ -21,3 +21,6 @@ api = NinjaAPI(
 errors.install(api)
 
 api.add_router("", tenders.router)
+api.add_router("", applications.router)
+api.add_router("", auctions.router)
+api.add_router("", awards.router)

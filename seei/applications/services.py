@@ -36,6 +36,7 @@ from seei.applications.models import (
     Minutes,
     Receipt,
 )
+from seei.auctions.services import prepare_room
 from seei.core import audit, clock
 from seei.core.uploads import validate_document
 from seei.tenders.errors import TenderError
@@ -688,6 +689,7 @@ def _invite(lot, companies, now, membership):
         lot.opens_at = _ceil_minute(earliest)
     lot.status = Lot.Status.SCHEDULED
     lot.save(update_fields=["status", "opens_at"])
+    prepare_room(lot, companies)  # the genesis: parameters and pseudonyms frozen now, hashed
     for company in companies:
         Invitation.objects.create(lot=lot, company=company, opens_at=lot.opens_at, sent_at=now)
     common = dict(

@@ -152,4 +152,8 @@ def dashboard(request):
             },
         )
     # Commission members and accountants get their own pages in later issues.
+    if role == Role.ACCOUNTANT:
+        return redirect("awards:accountant")
+    if role == Role.COMMISSION_MEMBER:
+        return redirect("applications:commission_list")
     return redirect("portal:home")

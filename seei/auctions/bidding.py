@@ -1,0 +1,805 @@
+"""The bid transaction: the hot path of the room, in plain async psycopg (no ORM).
+
+A bid is one transaction of two pipelined round trips:
+
+1. ``BEGIN``; lock the room row (``SELECT … FOR UPDATE``), joined with what the decision needs (the
+   user's admitted bidder, the first answer to a replayed request); then, in a statement of its own
+   so that it runs once the lock is held, PostgreSQL's time (read once) and the ledger entries since
+   the state this process knows;
+2. ``rules.apply_bid`` decides (in Python, microseconds); one statement appends the signed ledger
+   entry, moves the room's head and logs the attempt; ``COMMIT``.
+
+The lock covers only the rules and the inserts: the receipt is signed and the snapshot published
+after the commit. Within a process, bids on one lot queue on an asyncio lock before the row lock,
+so a commit wakes one waiting backend, not all of them. ``Room.state`` is a checkpoint rewritten
+every CHECKPOINT_EVERY entries; each process keeps the latest state it has seen and moves it
+forward with the few entries since (through the rules), so a bid costs the same at the 1000th bid
+as at the first.
+
+Other entry points: ``room_snapshot``/``snapshot_sync`` (the snapshot every viewer gets),
+``access`` (who may watch), ``pool``/``connection`` (connections of Django's database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from psycopg.conninfo import make_conninfo
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+from seei.auctions import events, ledger, reasons, rules, signing
+
+REQUEST_ID_MAX = 64
+AMOUNT_TEXT_MAX = 100
+
+
+class RoomNotFound(LookupError):
+    """The lot has no auction room (yet)."""
+
+
+# --- the clock of record ------------------------------------------------------------------------
+
+
+def now_sql() -> str:
+    """PostgreSQL's clock, plus the test offset when SEEI_TEST_CLOCK is on (as seei.core.clock.now())."""
+    if settings.SEEI_TEST_CLOCK:
+        return (
+            "clock_timestamp() + make_interval(secs => "
+            "COALESCE((SELECT seconds FROM core_clockoffset WHERE id = 1), 0))"
+        )
+    return "clock_timestamp()"
+
+
+# --- connections ----------------------------------------------------------------------------------
+
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncConnectionPool] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def conninfo() -> str:
+    """The connection string of Django's default database (the test database during tests)."""
+    from django.db import connections
+
+    params = connections["default"].get_connection_params()
+    for key in ("context", "cursor_factory", "prepare_threshold", "server_side_binding"):
+        params.pop(key, None)
+    return make_conninfo(**{k: v for k, v in params.items() if v not in (None, "")})
+
+
+def _connection_kwargs() -> dict[str, Any]:
+    options = settings.DATABASES["default"].get("OPTIONS", {})
+    # Server-side prepared statements pay off on the hot path unless a pooler forbids them.
+    return {"autocommit": True, "prepare_threshold": options.get("prepare_threshold", 5)}
+
+
+def pool() -> AsyncConnectionPool:
+    """The pool of the running event loop, created closed on first use: the ROOM app opens it
+    (``await pool().open()``) and closes it in its lifespan."""
+    loop = asyncio.get_running_loop()
+    existing = _pools.get(loop)
+    if existing is None:
+        existing = _pools[loop] = AsyncConnectionPool(
+            conninfo(),
+            kwargs=_connection_kwargs(),
+            min_size=2,
+            max_size=getattr(settings, "SEEI_DB_POOL_SIZE", 20),
+            open=False,
+            name="seei-room",
+        )
+    return existing
+
+
+def _open_pool_of_this_loop() -> AsyncConnectionPool | None:
+    try:
+        existing = _pools.get(asyncio.get_running_loop())
+    except RuntimeError:
+        return None
+    return existing if existing is not None and not existing.closed else None
+
+
+@asynccontextmanager
+async def connection():
+    """A connection from the pool opened on this loop, or a short-lived one (a sync caller such as
+    a Django view run through async_to_sync gets a fresh loop per call)."""
+    opened = _open_pool_of_this_loop()
+    if opened is not None:
+        async with opened.connection() as conn:
+            yield conn
+        return
+    conn = await psycopg.AsyncConnection.connect(conninfo(), **_connection_kwargs())
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+# --- the shared snapshot --------------------------------------------------------------------------
+
+
+_format_time = lru_cache(maxsize=8192)(rules.format_time)  # a bid's time is formatted once, not per snapshot
+
+
+def build_snapshot(
+    lot_id: int, params: rules.LotParams, state: rules.State, now: datetime, *, viewer: str | None = None
+) -> dict[str, Any]:
+    """The snapshot every viewer of the lot receives (plus ``me`` for one bidder when asked).
+
+    Pseudonyms only, never a company or a person. Amounts follow the lot's visibility until the
+    close; the final ranking is shown in full once the close entry is written. It is built on every
+    change of a busy room, so it reads the state once (see rules.view for the same view, per viewer).
+    """
+    status = rules.phase(params, state, now)
+    if status == "suspended" and state.suspended_at is not None:
+        remaining = state.closes_at - state.suspended_at  # the clock is stopped
+    elif status == "open":
+        remaining = state.closes_at - now
+    else:
+        remaining = timedelta(0)
+    closed = state.status == "closed"
+    show_amounts = closed or params.visibility == "all"
+    ordered = state.ranking()
+    ranking = []
+    for rank, bid in enumerate(ordered, start=1):
+        line = {"rank": rank, "pseudonym": bid.bidder, "at": _format_time(bid.at)}
+        if show_amounts:
+            line["amount"] = rules.format_decimal(bid.amount)
+        ranking.append(line)
+    snapshot: dict[str, Any] = {
+        "lot": lot_id,
+        "seq": state.seq,
+        "server_time": rules.format_time(now),
+        "status": status,
+        "opens_at": _format_time(params.opens_at),
+        "closes_at": _format_time(state.closes_at),
+        "remaining_ms": max(0, remaining // timedelta(milliseconds=1)),
+        "extensions": state.extensions,
+        "currency": params.currency,
+        "visibility": params.visibility,
+        "starting_price": rules.format_decimal(params.starting_price),
+        "bidders": len(params.bidders),
+        "active_bidders": len(ordered),
+        "bids": len(state.bids),
+        "ranking": ranking,
+        "winner": ordered[0].bidder if closed and ordered else None,
+        "suspended": status == "suspended",
+    }
+    if closed or params.visibility in ("best", "all"):
+        snapshot["best"] = rules.format_decimal(ordered[0].amount) if ordered else None
+    if viewer is not None:
+        own = state.last_bids.get(viewer)
+        me = {
+            "pseudonym": viewer,
+            "rank": next((line["rank"] for line in ranking if line["pseudonym"] == viewer), None),
+            "last_amount": None if own is None else rules.format_decimal(own.amount),
+        }
+        if viewer in params.bidders and status == "open":
+            lowest, highest = rules.allowed_range(params, state, viewer)
+            me |= {
+                "lowest_allowed": rules.format_decimal(lowest),
+                "highest_allowed": rules.format_decimal(highest),
+            }
+        snapshot["me"] = me
+    return snapshot
+
+
+# --- the state of a room -------------------------------------------------------------------------
+# ``Room.state`` is a checkpoint: rules.State.to_dict() at the seq it names, rewritten every
+# CHECKPOINT_EVERY entries (and by every transition of services.py), so that a bid writes one small
+# row and not the whole history. The state at the head of the chain is the checkpoint moved forward
+# by the ledger entries after it, through rules.apply_event (as the verifier replays them).
+#
+# Each process also keeps the latest state it has seen, at some (seq, hash) of the chain: a read then
+# needs only the few entries since, so a busy room costs O(new entries) per bid, not O(all bids),
+# even when several processes share it.
+
+CHECKPOINT_EVERY = 32
+MAX_DELTA = 64  # a known state further behind than this is dropped for the checkpoint
+
+
+@dataclass(frozen=True)
+class _Known:
+    seq: int
+    hash: str
+    state: rules.State
+
+
+_params_cache: dict[int, tuple[str, rules.LotParams]] = {}  # lot id -> (genesis hash, params)
+_state_cache: dict[int, _Known] = {}  # lot id -> the latest state this process has seen
+
+
+def _params(lot_id: int, known: tuple | None, genesis_hash: str, raw: Any) -> rules.LotParams:
+    if raw is None and known is not None:
+        return known[1]
+    params = rules.LotParams.from_dict(_json(raw))
+    _params_cache[lot_id] = (genesis_hash, params)
+    return params
+
+
+def _remember(lot_id: int, seq: int, entry_hash: str, state: rules.State) -> None:
+    current = _state_cache.get(lot_id)
+    if current is None or current.seq <= seq:
+        _state_cache[lot_id] = _Known(seq, entry_hash, state)
+
+
+def advance(params: rules.LotParams, state: rules.State, entries) -> rules.State:
+    """``state`` moved forward by the ledger entries after it: rows of (seq, type, at, data, ...)
+    in order. Raises rules.ReplayError if they do not follow on from it."""
+    for seq, kind, at, data, *_rest in entries:
+        if seq > state.seq:
+            state = rules.apply_event(
+                params, state, {"seq": seq, "type": kind, "at": at, "data": _json(data)}
+            )
+    return state
+
+
+def _state(
+    lot_id, params, known: _Known | None, head: tuple[int, str], checkpoint: Any, delta
+) -> rules.State | None:
+    """The state at the chain's head ``(seq, hash)``, from the checkpoint (when sent) or the known
+    state, and the ``delta`` entries from there on. None if they do not fit together."""
+    if checkpoint is not None:
+        state = rules.State.from_dict(_json(checkpoint))
+    elif known is not None and delta and (delta[0][0], delta[0][4]) == (known.seq, known.hash):
+        state = known.state
+    else:
+        return None
+    try:
+        state = advance(params, state, delta)
+    except rules.ReplayError:
+        return None
+    last = (delta[-1][0], delta[-1][4]) if delta else None
+    if state.seq != head[0] or (last is not None and last != head):
+        return None
+    _remember(lot_id, head[0], head[1], state)
+    return state
+
+
+def _state_sql(known: _Known | None) -> dict[str, Any]:
+    return {"known_seq": None if known is None else known.seq}
+
+
+# Our known state is usable when the head is at most MAX_DELTA entries ahead of it.
+_USABLE = f"r.seq BETWEEN %(known_seq)s AND %(known_seq)s + {MAX_DELTA}"
+# The checkpoint is sent only when the known state is not usable.
+STATE_COLUMN = f"CASE WHEN {_USABLE} THEN NULL ELSE r.state END"
+# The entries from the known state (or the checkpoint) to the head. ``r`` is the room.
+_DELTA = f"""
+    SELECT e.seq, e.type, e.at, e.data, e.hash
+    FROM auctions_ledgerentry e
+    WHERE e.room_id = r.id
+      AND e.seq >= CASE WHEN {_USABLE} THEN %(known_seq)s ELSE (r.state ->> 'seq')::int END
+"""
+# Read once the room is locked (so in a statement of its own, with a snapshot taken after the lock):
+# the time, then the entries since the state we know.
+TIME_AND_DELTA_SQL = (
+    """
+WITH clock AS MATERIALIZED (SELECT {now} AS now)
+SELECT clock.now, e.seq, e.type, e.at, e.data, e.hash
+FROM clock LEFT JOIN (
+    SELECT e.* FROM auctions_room r CROSS JOIN LATERAL ("""
+    + _DELTA
+    + """) e WHERE r.lot_id = %(lot_id)s
+) e ON true
+ORDER BY e.seq
+"""
+)
+# When our known state does not fit the chain after all (a rare fallback): the checkpoint and all after it.
+FULL_STATE_SQL = """
+SELECT r.state, e.seq, e.type, e.at, e.data, e.hash
+FROM auctions_room r
+LEFT JOIN auctions_ledgerentry e ON e.room_id = r.id AND e.seq >= (r.state ->> 'seq')::int
+WHERE r.lot_id = %(lot_id)s
+ORDER BY e.seq
+"""
+
+
+async def _read_whole(conn, lot_id, params, head) -> rules.State:
+    rows = await (await conn.execute(FULL_STATE_SQL, {"lot_id": lot_id})).fetchall()
+    state = _state(lot_id, params, None, head, rows[0][0], [row[1:] for row in rows if row[1] is not None])
+    if state is None:
+        raise RuntimeError(f"the ledger of lot {lot_id} does not replay to its head {head}")
+    return state
+
+
+def state_of_room_sync(room) -> rules.State:
+    """The state at the head of a Room's chain, through the ORM (services, pages)."""
+    from seei.auctions.models import LedgerEntry
+
+    params = rules.LotParams.from_dict(room.params)
+    checkpoint = rules.State.from_dict(room.state)
+    if checkpoint.seq == room.seq:
+        return checkpoint
+    entries = LedgerEntry.objects.filter(room_id=room.pk, seq__gt=checkpoint.seq).order_by("seq")
+    return advance(params, checkpoint, entries.values_list("seq", "type", "at", "data"))
+
+
+# --- the result -----------------------------------------------------------------------------------
+
+
+@dataclass
+class BidResult:
+    accepted: bool
+    reason: str | None  # a rules.Reason code when refused
+    message: str  # in the user's language
+    receipt: dict[str, Any] | None = None  # signed, when accepted
+    snapshot: dict[str, Any] | None = None  # the lot as everyone sees it after this attempt
+    me: dict[str, Any] | None = None  # the bidder's own view: pseudonym, rank, allowed range
+    allowed: dict[str, str] | None = None  # {"lowest", "highest"} for the next bid
+    replayed: bool = False  # the request was already applied: this is its original answer
+    extended: bool = False  # this bid moved the close
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "reason": self.reason,
+            "message": self.message,
+            "receipt": self.receipt,
+            "snapshot": self.snapshot,
+            "me": self.me,
+            "allowed": self.allowed,
+            "replayed": self.replayed,
+            "extended": self.extended,
+        }
+
+
+ACCEPTED_MESSAGES = {
+    "ar": "سُجّل عرضكم البالغ {amount}. ترتيبكم: {rank}.",
+    "fr": "Votre offre de {amount} est enregistrée. Votre rang : {rank}.",
+    "en": "Your bid of {amount} is recorded. Your rank: {rank}.",
+}
+EXTENDED_MESSAGES = {
+    "ar": " تم تمديد موعد الإغلاق إلى {closes_at}.",
+    "fr": " La clôture est reportée au {closes_at}.",
+    "en": " The closing time moved to {closes_at}.",
+}
+
+
+def _language(lang: str | None) -> str:
+    code = (lang or reasons.DEFAULT_LANGUAGE).replace("_", "-").split("-")[0].lower()
+    return code if code in reasons.LANGUAGES else reasons.DEFAULT_LANGUAGE
+
+
+def accepted_message(
+    params: rules.LotParams, state: rules.State, bid: rules.Bid, lang: str | None, extended: bool, rank=None
+) -> str:
+    code = _language(lang)
+    text = ACCEPTED_MESSAGES[code].format(
+        amount=reasons.format_amount(bid.amount, params.currency, code),
+        rank=rank if rank is not None else state.rank_of(bid.bidder),
+    )
+    if extended:
+        text += EXTENDED_MESSAGES[code].format(closes_at=reasons.format_time(state.closes_at))
+    return text
+
+
+def _encode_detail(detail: Any) -> dict[str, Any]:
+    return ledger.to_jsonable(dict(detail or {}))
+
+
+def _decode_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    """The stored message parameters, with amounts and times typed again for formatting."""
+    decoded = dict(detail or {})
+    if isinstance(decoded.get("limit"), str):
+        decoded["limit"] = Decimal(decoded["limit"])
+    for key in ("opens_at", "closes_at"):
+        if isinstance(decoded.get(key), str):
+            decoded[key] = rules.parse_time(decoded[key])
+    return decoded
+
+
+def _refusal_message(code: str, detail: dict[str, Any], lang: str | None) -> str:
+    return reasons.message(code, _language(lang), **detail)
+
+
+def _allowed(me: dict[str, Any] | None) -> dict[str, str] | None:
+    if not me or "lowest_allowed" not in me:
+        return None
+    return {"lowest": me["lowest_allowed"], "highest": me["highest_allowed"]}
+
+
+def _check_request_id(request_id: Any) -> str:
+    if not isinstance(request_id, str) or not request_id.strip() or len(request_id) > REQUEST_ID_MAX:
+        raise ValueError(f"request_id must be a non-empty string of at most {REQUEST_ID_MAX} characters")
+    return request_id
+
+
+# --- the transaction ------------------------------------------------------------------------------
+
+# Bids on one lot queue here, one per process at a time, before they queue on the room's row lock:
+# otherwise every commit wakes every waiting backend, which re-checks the row and queues again.
+_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _queue(lot_id: int) -> asyncio.Lock:
+    locks = _queues.setdefault(asyncio.get_running_loop(), {})
+    lock = locks.get(lot_id)
+    if lock is None:
+        lock = locks[lot_id] = asyncio.Lock()
+    return lock
+
+
+@asynccontextmanager
+async def _transaction(conn: psycopg.AsyncConnection):
+    """A transaction inside a pipeline. On an autocommit connection (the pool's) BEGIN and COMMIT are
+    plain pipelined statements, which costs half of ``conn.transaction()`` on this path."""
+    if not conn.autocommit:
+        async with conn.pipeline() as pipeline, conn.transaction():
+            yield pipeline
+        return
+    try:
+        async with conn.pipeline() as pipeline:
+            await conn.execute("BEGIN")
+            yield pipeline
+            await conn.execute("COMMIT")
+    except BaseException:
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            await conn.execute("ROLLBACK")
+        raise
+
+
+LOCK_SQL = """
+SELECT r.id, r.ref, r.genesis_hash, r.last_hash, r.seq,
+       CASE WHEN r.genesis_hash = %(genesis_hash)s THEN NULL ELSE r.params END,
+       {state_column},
+       u.id, u.language, b.id, b.pseudonym,
+       a.outcome, a.reason, a.detail, e.seq, e.type, e.at, e.data, e.prev_hash, e.hash
+FROM auctions_room r
+LEFT JOIN accounts_user u ON u.id = %(user_id)s
+LEFT JOIN LATERAL (
+    SELECT b.id, b.pseudonym
+    FROM auctions_bidder b JOIN accounts_membership m ON m.organisation_id = b.company_id
+    WHERE b.room_id = r.id AND m.user_id = u.id AND m.role = 'company_member' AND u.is_active
+    ORDER BY b.id LIMIT 1
+) b ON true
+LEFT JOIN auctions_bidattempt a ON a.bidder_id = b.id AND a.request_id = %(request_id)s
+LEFT JOIN auctions_ledgerentry e ON e.id = a.entry_id
+WHERE r.lot_id = %(lot_id)s
+FOR UPDATE OF r
+""".replace("{state_column}", STATE_COLUMN)
+
+_ACCEPT = """
+WITH entry AS (
+    INSERT INTO auctions_ledgerentry (room_id, seq, type, at, data, prev_hash, hash, signature)
+    VALUES (%(room_id)s, %(seq)s, 'bid', %(at)s, %(data)s, %(prev_hash)s, %(hash)s, %(signature)s)
+    RETURNING id
+), moved AS (
+    UPDATE auctions_room
+    SET {checkpoint} seq = %(seq)s, closes_at = %(closes_at)s, last_hash = %(hash)s, updated_at = %(at)s
+    WHERE id = %(room_id)s
+)
+INSERT INTO auctions_bidattempt
+    (room_id, bidder_id, user_id, amount_text, amount, at, outcome, reason, detail, request_id, entry_id)
+SELECT %(room_id)s, %(bidder_id)s, %(user_id)s, %(amount_text)s, %(amount)s, %(at)s, 'accepted', '',
+       '{{}}'::jsonb, %(request_id)s, entry.id
+FROM entry
+"""
+ACCEPT_SQL = _ACCEPT.format(checkpoint="")
+ACCEPT_AND_CHECKPOINT_SQL = _ACCEPT.format(checkpoint="state = %(state)s,")
+
+REFUSE_SQL = """
+INSERT INTO auctions_bidattempt
+    (room_id, bidder_id, user_id, amount_text, amount, at, outcome, reason, detail, request_id, entry_id)
+VALUES (%(room_id)s, %(bidder_id)s, %(user_id)s, %(amount_text)s, %(amount)s, %(at)s, 'refused', %(reason)s,
+        %(detail)s, %(request_id)s, NULL)
+"""
+
+
+async def place_bid(
+    conn: psycopg.AsyncConnection,
+    *,
+    lot_id: int,
+    user_id: int,
+    amount: str,
+    request_id: str,
+    lang: str | None = None,
+) -> BidResult:
+    """Place ``amount`` (as the person typed it) for the user's company on the lot.
+
+    ``request_id`` is the client's idempotency key: a request seen before returns its original
+    answer and changes nothing. ``lang`` defaults to the user's language. Raises RoomNotFound
+    when the lot has no room and ValueError for a missing or overlong request_id.
+    """
+    request_id = _check_request_id(request_id)
+    async with _queue(lot_id):
+        done = await _decide_and_store(conn, lot_id, user_id, amount, request_id)
+        snapshot = build_snapshot(lot_id, done.params, done.state, done.now, viewer=done.pseudonym)
+        mine = snapshot.pop("me", None)
+        if done.entry is not None:
+            # Published in the order of the chain, at least within this process.
+            await events.publish(lot_id, snapshot)
+    # Everything below runs after the commit, outside the lot's queue.
+    lang = lang or done.language
+    context = {"snapshot": snapshot, "me": mine, "allowed": _allowed(mine)}
+    decision = done.decision
+    if isinstance(decision, rules.Accepted):
+        return BidResult(
+            accepted=True,
+            reason=None,
+            message=accepted_message(
+                done.params, done.state, decision.bid, lang, decision.extended, mine["rank"]
+            ),
+            receipt=signing.sign_receipt(done.entry, done.ref),
+            extended=decision.extended,
+            **context,
+        )
+    if isinstance(decision, rules.Refused):
+        return BidResult(
+            accepted=False,
+            reason=str(decision.code),
+            message=_refusal_message(decision.code, dict(decision.detail), lang),
+            **context,
+        )
+    original = _original_answer(done.params, done.state, *done.replay, done.ref, lang)
+    return replace(original, replayed=True, **context)
+
+
+@dataclass
+class _Stored:
+    """What the transaction decided and stored, for the answer composed after the commit."""
+
+    params: rules.LotParams
+    state: rules.State  # after the decision
+    now: datetime
+    ref: str
+    pseudonym: str | None
+    language: str | None
+    decision: rules.Accepted | rules.Refused | None  # None: a replayed request
+    entry: dict[str, Any] | None = None  # the ledger entry of an accepted bid
+    replay: tuple = ()  # the stored outcome, reason, detail and entry of a replayed request
+
+
+async def _decide_and_store(conn, lot_id, user_id, amount, request_id) -> _Stored:
+    amount_text = amount if isinstance(amount, str) else repr(amount)
+    known_params = _params_cache.get(lot_id)
+    known = _state_cache.get(lot_id)
+    reading = {"lot_id": lot_id, **_state_sql(known)}
+    async with _transaction(conn) as pipeline:
+        # One round trip: the lock first, then the time and what happened since the state we know, both
+        # read once the lock is held. The lock stays held until the commit, and no longer.
+        locked = await conn.execute(
+            LOCK_SQL,
+            {
+                **reading,
+                "user_id": user_id,
+                "request_id": request_id,
+                "genesis_hash": known_params[0] if known_params else None,
+            },
+        )
+        later = await conn.execute(TIME_AND_DELTA_SQL.replace("{now}", now_sql()), reading)
+        await pipeline.sync()
+        row = await locked.fetchone()
+        rows = await later.fetchall()
+        now = rules.utc(rows[0][0])
+        entries = [r[1:] for r in rows if r[1] is not None]
+        if row is None:
+            raise RoomNotFound(lot_id)
+        (room_id, ref, genesis_hash, last_hash, seq, raw_params, raw_state, found_user, language) = row[:9]
+        bidder_id, pseudonym, replay = row[9], row[10], (row[11], row[12], row[13], row[14:20])
+        if found_user is None:
+            raise LookupError(f"no user {user_id}")
+        params = _params(lot_id, known_params, genesis_hash, raw_params)
+        state = _state(lot_id, params, known, (seq, last_hash), raw_state, entries)
+        if state is None:  # our copy did not fit the chain after all: read the checkpoint and what follows
+            state = await _read_whole(conn, lot_id, params, (seq, last_hash))
+        done = _Stored(params, state, now, ref, pseudonym, language, decision=None, replay=replay)
+        if replay[0] is not None:
+            return done  # answered from the audit log; nothing is written
+        if pseudonym is None:
+            done.decision = rules.Refused(rules.Reason.NOT_ADMITTED)
+        else:
+            try:
+                value = rules.parse_amount(amount, params.minor_digits)
+            except rules.AmountError as error:
+                done.decision = rules.Refused(error.code, error.detail)
+            else:
+                done.decision = rules.apply_bid(params, state, pseudonym, value, now)
+        attempt = {
+            "room_id": room_id,
+            "bidder_id": bidder_id,
+            "user_id": user_id,
+            "amount_text": amount_text[:AMOUNT_TEXT_MAX],
+            "at": now,
+            "request_id": request_id,
+        }
+        if isinstance(done.decision, rules.Accepted):
+            done.entry = entry = ledger.Chain.bid({"seq": seq, "hash": last_hash}, done.decision.bid)
+            done.state = done.decision.state
+            checkpoint = entry["seq"] % CHECKPOINT_EVERY == 0
+            await conn.execute(
+                ACCEPT_AND_CHECKPOINT_SQL if checkpoint else ACCEPT_SQL,
+                {
+                    **attempt,
+                    "seq": entry["seq"],
+                    "data": Jsonb(entry["data"]),
+                    "prev_hash": entry["prev_hash"],
+                    "hash": entry["hash"],
+                    "signature": signing.sign_entry(entry),
+                    "state": Jsonb(done.state.to_dict()) if checkpoint else None,
+                    "closes_at": done.state.closes_at,
+                    "amount": done.decision.bid.amount,
+                },
+            )
+        else:
+            await conn.execute(
+                REFUSE_SQL,
+                {
+                    **attempt,
+                    "amount": None,
+                    "reason": str(done.decision.code),
+                    "detail": Jsonb(_encode_detail(done.decision.detail)),
+                },
+            )
+    if done.entry is not None:
+        _remember(lot_id, done.entry["seq"], done.entry["hash"], done.state)
+    return done
+
+
+def _original_answer(params, state, outcome, reason, detail, stored_entry, ref, lang) -> BidResult:
+    """The answer given the first time to a request now replayed, rebuilt from the audit log."""
+    if outcome == "accepted":
+        seq, kind, at, data, prev_hash, entry_hash = stored_entry
+        at = rules.utc(at)
+        entry = {
+            "seq": seq,
+            "type": kind,
+            "at": rules.format_time(at),
+            "data": data,
+            "prev_hash": prev_hash,
+            "hash": entry_hash,
+        }
+        bid = rules.Bid(seq, data["bidder"], rules.parse_decimal(data["amount"]), at)
+        return BidResult(
+            accepted=True,
+            reason=None,
+            message=accepted_message(params, state, bid, lang, extended=False),
+            receipt=signing.sign_receipt(entry, ref),
+        )
+    return BidResult(
+        accepted=False, reason=reason, message=_refusal_message(reason, _decode_detail(detail), lang)
+    )
+
+
+# --- reads for the room ---------------------------------------------------------------------------
+
+SNAPSHOT_SQL = (
+    """
+SELECT r.genesis_hash, r.last_hash, r.seq,
+       CASE WHEN r.genesis_hash = %(genesis_hash)s THEN NULL ELSE r.params END,
+       {state_column},
+       (SELECT b.pseudonym
+        FROM auctions_bidder b JOIN accounts_membership m ON m.organisation_id = b.company_id
+        JOIN accounts_user u ON u.id = m.user_id
+        WHERE b.room_id = r.id AND m.user_id = %(user_id)s AND m.role = 'company_member' AND u.is_active
+        ORDER BY b.id LIMIT 1),
+       {now},
+       e.seq, e.type, e.at, e.data, e.hash
+FROM auctions_room r
+LEFT JOIN LATERAL ("""
+    + _DELTA
+    + """) e ON true
+WHERE r.lot_id = %(lot_id)s
+ORDER BY e.seq
+"""
+)
+
+
+async def room_snapshot(conn: psycopg.AsyncConnection, lot_id: int, *, user_id: int | None = None) -> dict:
+    """The current snapshot in one statement (so one consistent read); with ``user_id`` of an
+    admitted bidder, plus ``me``. The caller decides who may see it (``access``)."""
+    known_params = _params_cache.get(lot_id)
+    known = _state_cache.get(lot_id)
+    cursor = await conn.execute(
+        SNAPSHOT_SQL.format(now=now_sql(), state_column=STATE_COLUMN),
+        {
+            "lot_id": lot_id,
+            **_state_sql(known),
+            "user_id": user_id,
+            "genesis_hash": known_params[0] if known_params else None,
+        },
+    )
+    rows = await cursor.fetchall()
+    if not rows:
+        raise RoomNotFound(lot_id)
+    genesis_hash, last_hash, seq, raw_params, raw_state, pseudonym, now = rows[0][:7]
+    entries = [row[7:] for row in rows if row[7] is not None]
+    params = _params(lot_id, known_params, genesis_hash, raw_params)
+    state = _state(lot_id, params, known, (seq, last_hash), raw_state, entries)
+    if state is None:
+        state = await _read_whole(conn, lot_id, params, (seq, last_hash))
+    return build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
+
+
+ACCESS_SQL = """
+SELECT l.id, l.public_watch, t.buyer_id, r.id, r.status,
+       (SELECT b.pseudonym
+        FROM auctions_bidder b JOIN accounts_membership m ON m.organisation_id = b.company_id
+        WHERE b.room_id = r.id AND m.user_id = u.id AND m.role = 'company_member'
+        ORDER BY b.id LIMIT 1),
+       EXISTS (SELECT 1 FROM accounts_membership m
+               WHERE m.user_id = u.id AND m.role = 'buyer_agent' AND m.organisation_id = t.buyer_id),
+       EXISTS (SELECT 1 FROM applications_commissionmember c
+               JOIN accounts_membership m ON m.id = c.membership_id
+               WHERE c.tender_id = t.id AND m.user_id = u.id)
+FROM tenders_lot l
+JOIN tenders_tender t ON t.id = l.tender_id
+LEFT JOIN auctions_room r ON r.lot_id = l.id
+LEFT JOIN accounts_user u ON u.id = %(user_id)s AND u.is_active
+WHERE l.id = %(lot_id)s
+"""
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who is looking at a room, by the same rules as ``selectors.can_watch``."""
+
+    exists: bool  # the lot has a room
+    role: str | None  # "bidder" | "buyer" | "commission" | "public" | None (may not watch)
+    pseudonym: str | None = None  # the viewer's own, when it is a bidder
+
+    @property
+    def allowed(self) -> bool:
+        return self.exists and self.role is not None
+
+
+async def access(conn: psycopg.AsyncConnection, *, lot_id: int, user_id: int | None) -> Access:
+    """Whether this user (None for an anonymous visitor) may watch the lot's room, in one query.
+
+    Bidders of the room, buyer agents of the notice's buyer and members of its commission may;
+    anyone may when the lot is watchable by the public or once the auction is closed."""
+    cursor = await conn.execute(ACCESS_SQL, {"lot_id": lot_id, "user_id": user_id})
+    row = await cursor.fetchone()
+    if row is None or row[3] is None:
+        return Access(exists=False, role=None)
+    _lot, public_watch, _buyer, _room, status, pseudonym, is_buyer, is_commission = row
+    if pseudonym is not None:
+        return Access(True, "bidder", pseudonym)
+    if is_buyer:
+        return Access(True, "buyer")
+    if is_commission:
+        return Access(True, "commission")
+    if public_watch or status == "closed":
+        return Access(True, "public")
+    return Access(True, None)
+
+
+def snapshot_sync(lot_id: int, *, user_id: int | None = None) -> dict:
+    """The same snapshot through Django's connection (pages, API, closing task)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SNAPSHOT_SQL.format(now=now_sql(), state_column="r.state"),
+            {"lot_id": lot_id, "user_id": user_id, "genesis_hash": None, "known_seq": None},
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        raise RoomNotFound(lot_id)
+    row = rows[0]
+    _genesis, _last, _seq, raw_params, raw_state, pseudonym, now = row[:7]
+    params = rules.LotParams.from_dict(_json(raw_params))
+    state = advance(
+        params, rules.State.from_dict(_json(raw_state)), [r[7:] for r in rows if r[7] is not None]
+    )
+    return build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
+
+
+def _json(value: Any) -> Any:
+    # Django's cursor may hand jsonb back as text.
+    if isinstance(value, str):
+        import json
+
+        return json.loads(value)
+    return value

@@ -1,0 +1,79 @@
+"""Reads of the auction that enforce who may see what.
+
+Bidders of the room, the buyer agents of the notice's buyer and the members of its commission
+may watch a room; anyone may when the lot is watchable by the public, or once it is closed.
+Nobody ever learns which company is behind a pseudonym here.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from seei.accounts.models import Role
+from seei.auctions import signing
+from seei.auctions.models import Bidder, LedgerEntry, Room
+from seei.tenders.models import Lot
+
+
+def room_of(lot_id: int) -> Room:
+    room = Room.objects.select_related("lot__tender").filter(lot_id=lot_id).first()
+    if room is None:
+        raise Http404(_("This lot has no auction room."))
+    return room
+
+
+def bidder_of(membership, room: Room) -> Bidder | None:
+    """The membership's company in this room, when it acts as a company member."""
+    if membership is None or membership.role != Role.COMPANY_MEMBER:
+        return None
+    return Bidder.objects.filter(room=room, company_id=membership.organisation_id).first()
+
+
+def watcher_role(membership, room: Room) -> str | None:
+    """ "bidder", "buyer", "commission", "public", or None when this person may not watch."""
+    if bidder_of(membership, room) is not None:
+        return "bidder"
+    tender = room.lot.tender
+    if (
+        membership is not None
+        and membership.role == Role.BUYER_AGENT
+        and membership.organisation_id == tender.buyer_id
+    ):
+        return "buyer"
+    if membership is not None and membership.role == Role.COMMISSION_MEMBER:
+        from seei.applications.models import CommissionMember
+
+        if CommissionMember.objects.filter(tender=tender, membership=membership).exists():
+            return "commission"
+    if room.lot.public_watch or room.status == Room.Status.CLOSED:
+        return "public"
+    return None
+
+
+def watchable_room(membership, lot_id: int) -> tuple[Room, str]:
+    """The room and the viewer's role, or 403/404."""
+    room = room_of(lot_id)
+    role = watcher_role(membership, room)
+    if role is None:
+        raise PermissionDenied(
+            _("Only the bidders, the buyer and the commission of this lot can watch its room.")
+        )
+    return room, role
+
+
+def ledger_document(room: Room) -> dict:
+    """The anonymised ledger as published (format seei-ledger/1): pseudonyms, amounts, times, hashes."""
+    entries = [entry.as_entry() for entry in LedgerEntry.objects.filter(room=room).order_by("seq")]
+    lot: Lot = room.lot
+    return signing.export(
+        entries,
+        {"ref": room.ref, "id": lot.pk, "notice": lot.tender.reference, "number": lot.number},
+    )
+
+
+def public_ledger(lot_id: int) -> dict:
+    """The ledger of a closed lot, for anyone; before the close it stays with the server."""
+    room = room_of(lot_id)
+    if room.status != Room.Status.CLOSED:
+        raise PermissionDenied(_("The ledger of a lot is published once its auction is closed."))
+    return ledger_document(room)

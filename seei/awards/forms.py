@@ -1,0 +1,69 @@
+"""The award's forms: the candidate's documents, the commission's decisions, the accountant's visa and
+payments. They only shape the input; the rules are in ``services``."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from seei.awards import documents
+from seei.awards.models import Visa
+
+
+class DocumentsForm(forms.Form):
+    """One file per document the award requires."""
+
+    def __init__(self, *args, kinds=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in kinds:
+            self.fields[kind] = forms.FileField(
+                label=documents.label(kind),
+                help_text=_("PDF, image or office document."),
+                widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,.docx,.odt"}),
+            )
+
+    def files_by_kind(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in self.fields}
+
+
+class ConfirmForm(forms.Form):
+    rank = forms.IntegerField(widget=forms.HiddenInput)
+    low_price_note = forms.CharField(
+        label=_("What the commission checked about the abnormally low price"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class FailForm(forms.Form):
+    rank = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why the candidate fails"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Told to the company and written in the minutes; the award then passes to the next rank."
+        ),
+    )
+
+
+class VisaForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=Visa.Decision.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when the visa is refused."),
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class PaymentForm(forms.Form):
+    paid_on = forms.DateField(label=_("Payment date"), widget=DateInput)
+    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    reference = forms.CharField(label=_("Reference"), max_length=80, help_text=_("Order or transfer number."))

@@ -1,0 +1,20 @@
+"""The task worker's job for the awards: start any award the close's hook missed.
+
+The close starts the award right after it commits (``services.start_award_after_close``); this
+sweep, every five minutes, catches a lot whose hook failed or ran nowhere. ``start_award`` is
+idempotent and locks the lot, so any number of workers may run it.
+"""
+
+from procrastinate.contrib.django import app
+
+from seei.auctions.tasks import _with_fresh_connections
+
+QUEUE = "awards"
+
+
+@app.periodic(cron="*/5 * * * *", periodic_id="awards-sweep")
+@app.task(name="seei.awards.start_missing_awards", queue=QUEUE, queueing_lock="awards.sweep")
+def start_missing_awards(timestamp: int) -> int:
+    from seei.awards import services
+
+    return _with_fresh_connections(services.start_missing_awards)

@@ -1,0 +1,337 @@
+"""The live room: a lean Starlette app beside Django (no Django request cycle on the hot path).
+
+    WS   /room/lots/{lot_id}/ws        the lot's snapshot on connect, then every pushed frame,
+                                       and the server time every few seconds
+    GET  /room/lots/{lot_id}/snapshot  the same snapshot over HTTP (resync after a gap or sleep);
+                                       a bidder also gets its own rank and allowed range ("me")
+    GET  /room/lots/{lot_id}/history   the events so far, as the lot's visibility shows them
+    POST /room/lots/{lot_id}/bids      {"amount", "request_id"}: one bid, one short transaction
+    GET  /room/time                    the server time of record, to measure the clock offset
+
+Everything goes through psycopg's async pool (``seei.auctions.bidding.pool()``) and the
+Django session cookie (``seei.room.auth``). Nobody can talk in the room: the socket ignores
+whatever a client sends, except a ping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import warnings
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connections
+from django.utils import translation
+from django.utils.translation import gettext as _
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from seei.room import auth, history
+from seei.room.fanout import PONG, Subscriber, hub, iso
+
+log = logging.getLogger(__name__)
+
+BID_HEADER = "x-seei-room"  # a custom header: a cross-site form or a simple request cannot send it
+LANGUAGE_HEADER = "x-seei-language"
+MAX_BODY = 4096
+MAX_REQUEST_ID = 64
+MAX_AMOUNT_TEXT = 1000  # longer than any amount: the rules refuse a huge one with its own message
+CLOSE_FORBIDDEN = 4403
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _pool():
+    from seei.auctions import bidding
+
+    return bidding.pool()
+
+
+# --- the server clock ---------------------------------------------------------------------------
+
+
+async def server_now(conn) -> datetime:
+    """PostgreSQL's clock (the clock of record), with the test offset when the test clock is on."""
+    from seei.auctions import bidding
+
+    cursor = await conn.execute(f"SELECT {bidding.now_sql()}")
+    return (await cursor.fetchone())[0]
+
+
+async def clock() -> datetime:
+    async with _pool().connection() as conn:
+        return await server_now(conn)
+
+
+# --- snapshots ----------------------------------------------------------------------------------
+
+
+async def snapshot_frame(lot_id: int) -> bytes | None:
+    """A fresh frame for a lot (on connect; after Redis came back, frames may have been lost)."""
+    from seei.auctions import bidding, events
+
+    async with _pool().connection() as conn:
+        try:
+            return events.encode(await bidding.room_snapshot(conn, lot_id))
+        except bidding.RoomNotFound:
+            return None
+
+
+async def ledger_entries(conn, lot_id: int) -> tuple[str, str, list[dict]] | None:
+    """(visibility, room status, entries) of the lot's room, or None without a room."""
+    from seei.auctions.models import LedgerEntry, Room
+
+    cursor = await conn.execute(
+        f"SELECT id, params->>'visibility', status FROM {Room._meta.db_table} WHERE lot_id = %s", (lot_id,)
+    )
+    room = await cursor.fetchone()
+    if room is None:
+        return None
+    cursor = await conn.execute(
+        f"SELECT seq, type, at, data FROM {LedgerEntry._meta.db_table} WHERE room_id = %s ORDER BY seq",
+        (room[0],),
+    )
+    entries = [
+        {"seq": seq, "type": kind, "at": at, "data": data} for seq, kind, at, data in await cursor.fetchall()
+    ]
+    return room[1], room[2], entries
+
+
+# --- request helpers ----------------------------------------------------------------------------
+
+
+def same_origin(connection: HTTPConnection) -> bool:
+    """The request comes from a page of this site (CSRF, cross-site WebSocket hijacking)."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        # Browsers always send Origin on a WebSocket and on a fetch POST; without it, trust
+        # only the Fetch metadata of a same-origin request.
+        return connection.headers.get("sec-fetch-site") == "same-origin"
+    # The host decides (behind a TLS proxy this process may see http while the page is https).
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc == connection.headers.get("host", "")
+
+
+def language_of(connection: HTTPConnection, person: auth.Person | None) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    wanted = (connection.headers.get(LANGUAGE_HEADER) or connection.query_params.get("lang") or "").lower()
+    wanted = wanted.split("-")[0]
+    if wanted in codes:
+        return wanted
+    if person is not None and person.language in codes:
+        return person.language
+    return settings.LANGUAGE_CODE
+
+
+async def viewer(conn, connection: HTTPConnection, lot_id: int):
+    """(person or None, bidding.Access) of a request."""
+    from seei.auctions import bidding
+
+    person = await auth.person_from_cookies(conn, connection.cookies)
+    access = await bidding.access(conn, lot_id=lot_id, user_id=person.user_id if person else None)
+    return person, access
+
+
+def refusal(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse({"accepted": False, "reason": code, "message": message}, status, headers=NO_STORE)
+
+
+def _not_allowed(access) -> JSONResponse:
+    if not access.exists:
+        return refusal(404, _("The room of this lot is not ready yet."), "no_room")
+    return refusal(403, _("You may not see this room."), "forbidden")
+
+
+# --- the endpoints ------------------------------------------------------------------------------
+
+
+async def time_view(request: Request) -> Response:
+    return JSONResponse({"type": "time", "server_time": iso(await clock())}, headers=NO_STORE)
+
+
+async def snapshot_view(request: Request) -> Response:
+    from seei.auctions import bidding, events
+
+    lot_id = request.path_params["lot_id"]
+    async with _pool().connection() as conn:
+        person, access = await viewer(conn, request, lot_id)
+        if not access.allowed:
+            with translation.override(language_of(request, person)):
+                return _not_allowed(access)
+        # A bidder also gets "me": its rank and the range its next bid may take.
+        user_id = person.user_id if access.role == "bidder" else None
+        current = await bidding.room_snapshot(conn, lot_id, user_id=user_id)
+    return Response(events.encode(current), media_type="application/json", headers=NO_STORE)
+
+
+async def history_view(request: Request) -> Response:
+    lot_id = request.path_params["lot_id"]
+    async with _pool().connection() as conn:
+        person, access = await viewer(conn, request, lot_id)
+        if not access.allowed:
+            with translation.override(language_of(request, person)):
+                return _not_allowed(access)
+        visibility, status, entries = await ledger_entries(conn, lot_id)
+    items = history.history(entries, visibility, viewer=access.pseudonym, closed=status == "closed")
+    return JSONResponse({"lot": lot_id, "history": items}, headers=NO_STORE)
+
+
+def _read_bid(body: bytes, content_type: str) -> tuple[str, str] | None:
+    if content_type.split(";")[0].strip() != "application/json" or len(body) > MAX_BODY:
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    amount, request_id = data.get("amount"), data.get("request_id")
+    if isinstance(amount, int) and not isinstance(amount, bool):
+        amount = str(amount)  # a float is refused: prices are never binary floating point
+    if not isinstance(amount, str) or not isinstance(request_id, str):
+        return None
+    if not 0 < len(request_id.strip()) <= MAX_REQUEST_ID or len(amount) > MAX_AMOUNT_TEXT:
+        return None
+    return amount, request_id
+
+
+async def bid_view(request: Request) -> Response:
+    from seei.auctions import bidding
+
+    lot_id = request.path_params["lot_id"]
+    if request.headers.get(BID_HEADER) is None or not same_origin(request):
+        with translation.override(language_of(request, None)):
+            return refusal(403, _("This request did not come from the room's page."), "cross_site")
+    bid = _read_bid(await request.body(), request.headers.get("content-type", ""))
+    async with _pool().connection() as conn:
+        person, access = await viewer(conn, request, lot_id)
+        language = language_of(request, person)
+        with translation.override(language):
+            if person is None:
+                return refusal(401, _("Please log in to bid."), "not_authenticated")
+            if access.role != "bidder":
+                if not access.exists:
+                    return _not_allowed(access)
+                return refusal(403, _("Only the admitted bidders of this lot can bid."), "not_admitted")
+            if bid is None:
+                return refusal(
+                    400, _("The bid must be sent as JSON with an amount and a request id."), "bad_request"
+                )
+        amount, request_id = bid
+        result = await bidding.place_bid(
+            conn, lot_id=lot_id, user_id=person.user_id, amount=amount, request_id=request_id, lang=language
+        )
+    return JSONResponse(result.to_dict(), 201 if result.accepted else 422, headers=NO_STORE)
+
+
+async def lot_socket(websocket: WebSocket) -> None:
+    lot_id = websocket.path_params["lot_id"]
+    if not same_origin(websocket):
+        await websocket.close(CLOSE_FORBIDDEN)  # before accept: the handshake gets a 403
+        return
+    async with _pool().connection() as conn:
+        _person, access = await viewer(conn, websocket, lot_id)
+    await websocket.accept()
+    if not access.allowed:
+        await websocket.close(CLOSE_FORBIDDEN)  # the page stops reconnecting on this code
+        return
+    subscriber = Subscriber(websocket.send_bytes)
+    # Join before reading the snapshot: a change committed after the read is pushed to us.
+    hub.join(lot_id, subscriber)
+    subscriber.start()
+    try:
+        first = await snapshot_frame(lot_id)
+        if first is not None:
+            subscriber.push_first(first)
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            if message.get("text") == "ping" or message.get("bytes") == b"ping":
+                subscriber.push_control(PONG)
+            # Anything else is dropped: nobody can talk in the room.
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.leave(lot_id, subscriber)
+        await subscriber.stop()
+
+
+# --- the process's lifespan ---------------------------------------------------------------------
+
+
+def close_connections_after_job(call_next, context, worker):
+    """A job runs in a thread of this web process: leave no idle database connection behind."""
+    try:
+        return call_next()
+    finally:
+        connections.close_all()
+
+
+async def run_worker() -> None:
+    """The task worker in this process (embedded default: one process runs everything)."""
+    from procrastinate.contrib.django import app as tasks_app
+
+    connector = tasks_app.connector.get_worker_connector()
+    with warnings.catch_warnings():
+        # A second App sharing the tasks, with a pool of its own (LISTEN/NOTIFY), so the
+        # Django app keeps its connector for the jobs that pages defer.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        worker_app = tasks_app.with_connector(connector)
+    while True:
+        try:
+            async with worker_app.open_async():
+                await worker_app.run_worker_async(
+                    install_signal_handlers=False,
+                    name="seei-web",
+                    fetch_job_polling_interval=1.0,
+                    task_middleware=[close_connections_after_job],
+                )
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("in-process task worker stopped; restarting")
+            await asyncio.sleep(2)
+
+
+def create_app(*, in_process_worker: bool | None = None) -> Starlette:
+    """The room app. ``in_process_worker`` defaults to the embedded set-up (no ``REDIS_URL``)."""
+    if in_process_worker is None:
+        in_process_worker = not settings.REDIS_URL
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        pool = _pool()
+        await pool.open()
+        await hub.start(redis_url=settings.REDIS_URL, clock=clock, resync=snapshot_frame)
+        worker = asyncio.create_task(run_worker()) if in_process_worker else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker
+            await hub.stop()
+            await pool.close()
+            # Django's pages (and the periodic deferrer) used a connection in asgiref's thread.
+            await sync_to_async(connections.close_all)()
+
+    return Starlette(
+        routes=[
+            Route("/room/time", time_view),
+            Route("/room/lots/{lot_id:int}/snapshot", snapshot_view),
+            Route("/room/lots/{lot_id:int}/history", history_view),
+            Route("/room/lots/{lot_id:int}/bids", bid_view, methods=["POST"]),
+            WebSocketRoute("/room/lots/{lot_id:int}/ws", lot_socket),
+        ],
+        lifespan=lifespan,
+    )

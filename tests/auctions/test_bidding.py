@@ -1,0 +1,469 @@
+"""The bid transaction (bidding.place_bid): every refusal is clear and changes nothing.
+
+The lot of the ``auction`` fixture: starting price 600,000.00 MAD, minimum decrement 1,000.00,
+maximum 10 % (so a first bid lies between 540,000.00 and 599,000.00), 5 s between two bids of a
+bidder, a 180 s extension window and extension.
+"""
+
+import asyncio
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from seei.auctions import bidding, events, ledger, services, signing
+from seei.auctions.models import BidAttempt, LedgerEntry
+
+from .conftest import bid, ledger_length, move_before_close, open_room, room_row
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def live(auction, clock):
+    """The auction's room, open for a minute."""
+    open_room(auction, clock)
+    return auction
+
+
+def refused(auction, membership, amount, reason, message, lang="en", **kwargs):
+    """Bid, and check the refusal: its code, its message, and that the chain and the room did not move."""
+    before_length, before_room = ledger_length(auction.lot), room_row(auction.lot)
+    attempts = BidAttempt.objects.count()
+
+    result = bid(auction, membership, amount, lang=lang, **kwargs)
+
+    assert (result.accepted, result.reason) == (False, reason)
+    assert result.message == message
+    assert result.receipt is None
+    assert ledger_length(auction.lot) == before_length
+    assert room_row(auction.lot) == before_room
+    attempt = BidAttempt.objects.latest("id")
+    assert BidAttempt.objects.count() == attempts + 1
+    assert (attempt.outcome, attempt.reason, attempt.amount_text) == ("refused", reason, amount[:100])
+    assert attempt.entry is None
+    return result
+
+
+# Accepted ------------------------------------------------------------------------------------------
+
+
+def test_an_accepted_bid_is_chained_signed_and_receipted(live):
+    member = live.bidders[0]
+    pseudonym = live.pseudonym(member)
+
+    result = bid(live, member, "590 000,00")
+
+    assert result.accepted and result.reason is None
+    assert result.message == "Your bid of 590,000.00\xa0MAD is recorded. Your rank: 1."
+    entry = LedgerEntry.objects.get(room__lot=live.lot, seq=1)
+    assert entry.type == "bid" and entry.data == {"bidder": pseudonym, "amount": "590000.00"}
+    assert entry.prev_hash == live.room.genesis_hash and entry.hash == ledger.entry_hash(entry.as_entry())
+    key = signing.private_key().public_key()
+    assert ledger.verify_entry_signature(key, entry.hash, entry.signature)
+    receipt = result.receipt
+    assert ledger.verify_receipt(key, receipt)
+    assert (receipt["lot"], receipt["seq"], receipt["hash"], receipt["bidder"], receipt["amount"]) == (
+        "AO-ROOM-001/1",
+        1,
+        entry.hash,
+        pseudonym,
+        "590000.00",
+    )
+    room = live.room
+    assert room.seq == 1 and room.last_hash == entry.hash
+    assert services.rules_of(room)[1].bids[0].amount == Decimal("590000.00")
+    attempt = BidAttempt.objects.get(entry=entry)
+    assert (attempt.outcome, attempt.user_id, attempt.amount_text) == (
+        "accepted",
+        member.user_id,
+        "590 000,00",
+    )
+    assert result.me == {
+        "pseudonym": pseudonym,
+        "rank": 1,
+        "last_amount": "590000.00",
+        "lowest_allowed": "530000.00",
+        "highest_allowed": "589000.00",
+    }
+    assert result.allowed == {"lowest": "530000.00", "highest": "589000.00"}
+
+
+def test_the_snapshot_shows_pseudonyms_never_identities(live):
+    bid(live, live.bidders[0], "590000")
+    result = bid(live, live.bidders[1], "580000")
+    snapshot = result.snapshot
+
+    assert snapshot["seq"] == 2 and snapshot["bids"] == 2 and snapshot["bidders"] == 3
+    assert snapshot["best"] == "580000.00"  # the lot shows the best price
+    assert [line["pseudonym"] for line in snapshot["ranking"]] == [
+        live.pseudonym(live.bidders[1]),
+        live.pseudonym(live.bidders[0]),
+    ]
+    assert all("amount" not in line for line in snapshot["ranking"])  # but not every price
+    assert snapshot["status"] == "open" and snapshot["winner"] is None and "me" not in snapshot
+    text = json.dumps(snapshot, ensure_ascii=False)
+    for member in live.bidders:
+        assert member.organisation.name not in text
+        assert member.user.email not in text and member.user.first_name not in text
+        assert f'"{member.organisation_id}"' not in text
+
+
+def test_the_snapshot_is_the_same_through_every_read(live):
+    bid(live, live.bidders[0], "590000")
+
+    async def read():
+        async with bidding.connection() as conn:
+            return await bidding.room_snapshot(conn, live.lot.pk)
+
+    from_async, from_sync = asyncio.run(read()), bidding.snapshot_sync(live.lot.pk)
+
+    assert {k: v for k, v in from_async.items() if k not in ("server_time", "remaining_ms")} == {
+        k: v for k, v in from_sync.items() if k not in ("server_time", "remaining_ms")
+    }
+    mine = bidding.snapshot_sync(live.lot.pk, user_id=live.bidders[0].user_id)["me"]
+    assert mine["rank"] == 1 and mine["pseudonym"] == live.pseudonym(live.bidders[0])
+    assert "me" not in bidding.snapshot_sync(live.lot.pk, user_id=live.outsiders[0].user_id)
+
+
+def test_an_accepted_bid_publishes_one_snapshot_and_a_refusal_none(live):
+    frames = []
+
+    def listener(lot_id, frame):
+        frames.append((lot_id, frame))
+
+    events.add_local_listener(listener)
+    try:
+        result = bid(live, live.bidders[0], "590000")
+        bid(live, live.bidders[1], "600000")  # refused
+    finally:
+        events.remove_local_listener(listener)
+
+    assert frames == [(live.lot.pk, events.encode(result.snapshot))]
+
+
+def test_arabic_indic_digits_are_accepted_and_normalised(live):
+    result = bid(live, live.bidders[0], "٥٩٠٠٠٠٫٥٠")
+
+    assert result.accepted
+    entry = LedgerEntry.objects.get(room__lot=live.lot, seq=1)
+    assert entry.data["amount"] == "590000.50"
+    assert BidAttempt.objects.get(entry=entry).amount_text == "٥٩٠٠٠٠٫٥٠"
+
+
+def test_a_bid_in_the_extension_window_moves_the_close(live, clock):
+    move_before_close(live, clock, 60)
+    closes_at = live.room.closes_at
+
+    result = bid(live, live.bidders[0], "590000")
+
+    assert result.accepted and result.extended
+    room = live.room
+    assert room.closes_at > closes_at
+    assert room.closes_at == LedgerEntry.objects.get(room=room, seq=1).at + timedelta(seconds=180)
+    assert result.snapshot["extensions"] == 1
+    assert result.message.endswith(f"The closing time moved to {room.closes_at:%Y-%m-%d %H:%M:%S} UTC.")
+
+
+# Refused ---------------------------------------------------------------------------------------------
+
+
+def test_a_company_that_is_not_admitted_cannot_bid(live):
+    refused(
+        live, live.outsiders[0], "590000", "not_admitted", "Your company is not admitted to bid on this lot."
+    )
+    assert BidAttempt.objects.get().bidder is None
+
+
+def test_a_buyer_cannot_bid(live):
+    refused(live, live.buyer, "590000", "not_admitted", "Your company is not admitted to bid on this lot.")
+
+
+def test_a_bid_at_the_starting_price_is_refused(live):
+    refused(
+        live,
+        live.bidders[0],
+        "600000",
+        "not_below_start",
+        "Your bid must be below the starting price of 600,000.00\xa0MAD.",
+    )
+
+
+def test_a_bid_above_the_allowed_range_is_refused(live):
+    refused(
+        live,
+        live.bidders[0],
+        "599500",
+        "decrement_too_small",
+        "The decrease is too small: your bid must be at most 599,000.00\xa0MAD.",
+    )
+
+
+def test_a_bid_below_the_maximum_decrement_is_refused(live):
+    refused(
+        live,
+        live.bidders[0],
+        "539999.99",
+        "decrement_too_large",
+        "The decrease is too large: your bid must be at least 540,000.00\xa0MAD.",
+    )
+
+
+def test_a_bid_above_ones_own_previous_bid_is_refused(live, clock):
+    bid(live, live.bidders[0], "590000")
+    clock.advance(timedelta(seconds=6))
+    refused(
+        live,
+        live.bidders[0],
+        "595000",
+        "not_below_own",
+        "Your bid must be lower than your previous bid of 590,000.00\xa0MAD.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason", "message"),
+    [
+        (
+            "59O000",
+            "malformed_amount",
+            "The amount is not a valid number. Use digits and a decimal point, for example 1234.50.",
+        ),
+        (
+            "abc",
+            "malformed_amount",
+            "The amount is not a valid number. Use digits and a decimal point, for example 1234.50.",
+        ),
+        (
+            "590000.123",
+            "too_many_decimals",
+            "The amount can have at most 2 digit(s) after the decimal point.",
+        ),
+        ("-590000", "not_positive", "The amount must be greater than zero."),
+        ("1" + "0" * 30, "too_large", "The amount is too large. Check the number of digits."),
+        ("9" * 5000, "too_large", "The amount is too large. Check the number of digits."),
+        ("", "empty_amount", "Please enter an amount."),
+        (
+            "1e5",
+            "malformed_amount",
+            "The amount is not a valid number. Use digits and a decimal point, for example 1234.50.",
+        ),
+    ],
+)
+def test_a_malformed_amount_is_refused(live, amount, reason, message):
+    refused(live, live.bidders[0], amount, reason, message)
+
+
+def test_a_bid_before_the_opening_is_refused(auction):
+    opens_at = auction.room.opens_at
+    refused(
+        auction,
+        auction.bidders[0],
+        "590000",
+        "not_open",
+        f"The auction has not opened yet; it opens at {opens_at:%Y-%m-%d %H:%M:%S} UTC.",
+    )
+
+
+def test_a_bid_after_the_closing_time_is_refused_even_before_the_close_task(live, clock):
+    move_before_close(live, clock, 0)  # exactly the closing time: too late
+    refused(live, live.bidders[0], "590000", "closed", "The auction is closed; no more bids are accepted.")
+
+
+def test_a_bid_after_the_close_is_refused(live, clock):
+    bid(live, live.bidders[0], "590000")
+    move_before_close(live, clock, -1)
+    assert services.close_room(live.lot.pk).status == "closed"
+
+    refused(live, live.bidders[1], "580000", "closed", "The auction is closed; no more bids are accepted.")
+
+
+def test_a_flood_from_one_bidder_is_held_back(live, clock):
+    member = live.bidders[0]
+    first = bid(live, member, "590000")
+    results = [bid(live, member, f"{589000 - step * 1000}") for step in range(10)]
+
+    assert first.accepted
+    assert all((r.accepted, r.reason) == (False, "too_soon") for r in results)
+    assert results[0].message == "You bid a moment ago. Please wait 5 s before your next bid."
+    assert ledger_length(live.lot) == 2
+    assert BidAttempt.objects.filter(outcome="refused", reason="too_soon").count() == 10
+    clock.advance(timedelta(seconds=5))
+    assert bid(live, member, "589000").accepted
+
+
+def test_refusals_speak_the_bidders_language(live):
+    member = live.bidders[0]
+    french = bid(live, member, "600000", lang="fr")
+    arabic = bid(live, member, "600000", lang="ar")
+    member.user.language = "ar"
+    member.user.save()
+    default = bid(live, member, "600000", lang=None)
+
+    assert french.message == "Votre offre doit être inférieure au prix de départ de 600\xa0000,00\xa0MAD."
+    assert arabic.message.startswith("يجب أن يكون عرضكم أقل من السعر الابتدائي")
+    assert default.message == arabic.message
+
+
+# Replayed requests --------------------------------------------------------------------------------------
+
+
+def test_a_replayed_request_returns_the_original_answer_and_changes_nothing(live, clock):
+    member = live.bidders[0]
+    first = bid(live, member, "590000", request_id="req-1")
+    length, room, attempts = ledger_length(live.lot), room_row(live.lot), BidAttempt.objects.count()
+    clock.advance(timedelta(seconds=10))
+
+    again = bid(live, member, "590000", request_id="req-1")
+
+    assert again.replayed and again.accepted
+    assert again.receipt == first.receipt
+    assert (ledger_length(live.lot), room_row(live.lot), BidAttempt.objects.count()) == (
+        length,
+        room,
+        attempts,
+    )
+
+
+def test_a_replayed_refusal_stays_refused(live, clock):
+    member = live.bidders[0]
+    bid(live, member, "590000")
+    first = bid(live, member, "589000", request_id="too-early")
+    clock.advance(timedelta(seconds=10))
+    length, room, attempts = ledger_length(live.lot), room_row(live.lot), BidAttempt.objects.count()
+
+    again = bid(live, member, "589000", request_id="too-early")
+
+    assert (first.reason, again.reason, again.replayed) == ("too_soon", "too_soon", True)
+    assert again.message == first.message == "You bid a moment ago. Please wait 5 s before your next bid."
+    assert (ledger_length(live.lot), room_row(live.lot), BidAttempt.objects.count()) == (
+        length,
+        room,
+        attempts,
+    )
+
+
+def test_the_same_request_id_from_another_bidder_is_another_request(live):
+    assert bid(live, live.bidders[0], "590000", request_id="shared").accepted
+    other = bid(live, live.bidders[1], "580000", request_id="shared")
+    assert other.accepted and not other.replayed
+
+
+# Contract -------------------------------------------------------------------------------------------------
+
+
+def test_a_lot_without_room_is_not_found(published_tender):
+    with pytest.raises(bidding.RoomNotFound):
+        bid(published_tender.lots.get(), published_tender.buyer.memberships.first(), "1")
+
+
+@pytest.mark.parametrize("request_id", ["", "x" * 65, None])
+def test_a_request_needs_a_usable_id(live, request_id):
+    async def run():
+        async with bidding.connection() as conn:
+            await bidding.place_bid(
+                conn,
+                lot_id=live.lot.pk,
+                user_id=live.bidders[0].user_id,
+                amount="590000",
+                request_id=request_id,
+            )
+
+    with pytest.raises(ValueError, match="request_id"):
+        asyncio.run(run())
+    assert not BidAttempt.objects.exists()
+
+
+def test_access_tells_who_may_watch(live):
+    async def role(user_id):
+        async with bidding.connection() as conn:
+            return await bidding.access(conn, lot_id=live.lot.pk, user_id=user_id)
+
+    bidder = asyncio.run(role(live.bidders[0].user_id))
+    assert (bidder.role, bidder.pseudonym) == ("bidder", live.pseudonym(live.bidders[0]))
+    assert asyncio.run(role(live.buyer.user_id)).role == "buyer"
+    assert asyncio.run(role(live.commission.user_id)).role == "commission"
+    assert not asyncio.run(role(live.outsiders[0].user_id)).allowed
+    assert not asyncio.run(role(None)).allowed
+
+
+# The stored state --------------------------------------------------------------------------------------
+
+
+def test_the_state_is_a_checkpoint_moved_forward_by_the_ledger(live, clock):
+    """Room.state is rewritten every 32 entries; the head state is the checkpoint plus the entries after
+    it, exactly what replaying the whole ledger through the rules gives, however a process reads it."""
+    from seei.auctions import rules
+    from seei.auctions.models import Room
+
+    def head_state():
+        room = Room.objects.get(lot=live.lot)
+        return services.rules_of(room)[1]
+
+    def replayed():
+        room = Room.objects.get(lot=live.lot)
+        entries = [e.as_entry() for e in LedgerEntry.objects.filter(room=room).order_by("seq")]
+        return rules.replay(rules.LotParams.from_dict(room.params), entries[1:])
+
+    for round_number in range(14):
+        for index, member in enumerate(live.bidders):
+            assert bid(live, member, str(599_000 - 1_000 * round_number - 100 * index)).accepted
+        clock.advance(timedelta(seconds=5))
+
+    room = Room.objects.get(lot=live.lot)
+    assert (room.seq, room.state["seq"]) == (42, 32)
+    assert head_state() == replayed()
+
+    # A process that knows nothing (a fresh one), one that knows an old state, one whose copy is wrong.
+    known = bidding._state_cache[live.lot.pk]
+    old = bidding._Known(
+        10,
+        LedgerEntry.objects.get(room=room, seq=10).hash,
+        rules.replay(
+            rules.LotParams.from_dict(room.params),
+            [
+                e.as_entry()
+                for e in LedgerEntry.objects.filter(room=room, seq__in=range(1, 11)).order_by("seq")
+            ],
+        ),
+    )
+    wrong = bidding._Known(known.seq, "0" * 64, known.state)
+    for cache, amount in ((None, "580000"), (old, "579000"), (wrong, "578000")):
+        bidding._state_cache.pop(live.lot.pk, None)
+        bidding._params_cache.clear()
+        if cache is not None:
+            bidding._state_cache[live.lot.pk] = cache
+        clock.advance(timedelta(seconds=5))
+        result = bid(live, live.bidders[0], amount)
+        assert result.accepted, result.message
+        assert result.snapshot == bidding.snapshot_sync(live.lot.pk) | {
+            "server_time": result.snapshot["server_time"],
+            "remaining_ms": result.snapshot["remaining_ms"],
+        }
+    assert head_state() == replayed() and head_state().seq == 45
+
+
+def test_with_redis_each_snapshot_is_published_once_on_the_lots_channel(live, settings):
+    import redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis server here")
+    subscriber = client.pubsub()
+    subscriber.psubscribe(events.CHANNEL_PATTERN)
+    subscriber.get_message(timeout=1)  # the subscription's confirmation
+    try:
+        result = bid(live, live.bidders[0], "590000")
+        bid(live, live.bidders[1], "600000")  # refused: nothing published
+        message = subscriber.get_message(timeout=2)
+        assert message["channel"] == f"seei:lot:{live.lot.pk}".encode()
+        assert events.lot_of_channel(message["channel"]) == live.lot.pk
+        assert message["data"] == events.encode(result.snapshot)
+        assert subscriber.get_message(timeout=0.5) is None
+    finally:
+        subscriber.close()
+        events._sync_client = None

@@ -1,0 +1,83 @@
+"""The room reads Django's session itself (async psycopg + Django's session decoding)."""
+
+import pytest
+from django.test import Client
+
+from seei.room import auth
+from tests.room.conftest import run_async, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def person_for(cookie_value):
+    from seei.auctions import bidding
+
+    async def read():
+        async with bidding.connection() as conn:
+            return await auth.person_from_cookies(conn, {"sessionid": cookie_value} if cookie_value else {})
+
+    return run_async(read())
+
+
+def test_a_logged_in_session_gives_the_person_and_its_language(company):
+    company.user.language = "ar"
+    company.user.save()
+    person = person_for(session_cookie(company))
+    assert person == auth.Person(user_id=company.user.pk, language="ar")
+
+
+def test_a_login_through_the_login_form_is_read_the_same_way(company):
+    from tests.conftest import PASSWORD
+
+    client = Client()
+    assert client.login(email=company.user.email, password=PASSWORD)
+    assert person_for(client.cookies["sessionid"].value).user_id == company.user.pk
+
+
+@pytest.mark.parametrize("cookie", [None, "", "x" * 65, "nosuchsessionkey0123456789abcdef"])
+def test_no_or_unknown_cookie_is_anonymous(db, cookie):
+    assert person_for(cookie) is None
+
+
+def test_a_tampered_session_is_anonymous(company):
+    from django.contrib.sessions.models import Session
+
+    key = session_cookie(company)
+    session = Session.objects.get(session_key=key)
+    payload, _, signature = session.session_data.rpartition(":")
+    session.session_data = f"{payload}:{'A' * len(signature)}"
+    session.save()
+    assert person_for(key) is None
+
+
+def test_a_session_ends_with_a_password_change(company):
+    key = session_cookie(company)
+    company.user.set_password("another-long-passphrase-42")
+    company.user.save()
+    assert person_for(key) is None
+
+
+def test_an_inactive_user_is_refused(company):
+    key = session_cookie(company)
+    company.user.is_active = False
+    company.user.save()
+    assert person_for(key) is None
+
+
+def test_a_logged_out_session_is_refused(company):
+    client = Client()
+    client.force_login(company.user)
+    key = client.cookies["sessionid"].value
+    client.post("/en/accounts/logout/")
+    assert person_for(key) is None
+
+
+def test_an_expired_session_is_refused(company):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    key = session_cookie(company)
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert person_for(key) is None

@@ -1,0 +1,242 @@
+"""The fan-out: one message per process, the same bytes to every local socket, coalescing.
+
+Sockets are stood in for by their ``send`` coroutine, which is all a Subscriber writes to.
+"""
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+
+import pytest
+import redis
+
+from seei.auctions import events
+from seei.room.fanout import PONG, Hub, Subscriber
+from tests.room.conftest import run_async
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class Socket:
+    """A local socket's send side; ``gate`` (when set) makes it slow."""
+
+    def __init__(self, gate: asyncio.Event | None = None):
+        self.frames: list[bytes] = []
+        self.gate = gate
+
+    async def send(self, frame: bytes) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        self.frames.append(frame)
+
+
+def subscribe(hub: Hub, lot_id: int, count: int) -> list[Socket]:
+    sockets = []
+    for _ in range(count):
+        socket = Socket()
+        subscriber = Subscriber(socket.send)
+        hub.join(lot_id, subscriber)
+        subscriber.start()
+        sockets.append(socket)
+    return sockets
+
+
+async def settle(condition, timeout: float = 3.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.005)
+
+
+def test_one_local_publish_reaches_every_socket_of_the_lot_as_the_same_bytes(settings):
+    settings.REDIS_URL = ""
+
+    async def scenario():
+        hub = Hub()
+        await hub.start()
+        try:
+            watchers = subscribe(hub, 7, 50)
+            elsewhere = subscribe(hub, 8, 3)
+            await events.publish(7, {"lot": 7, "seq": 1})
+            await settle(lambda: all(socket.frames for socket in watchers))
+            first = watchers[0].frames[0]
+            assert first == events.encode({"lot": 7, "seq": 1})
+            # Encoded once: every socket was handed the very same object, not an equal copy.
+            assert all(socket.frames == [first] and socket.frames[0] is first for socket in watchers)
+            assert hub.frames_in == 1
+            assert all(socket.frames == [] for socket in elsewhere)
+        finally:
+            await hub.stop()
+
+    run_async(scenario())
+
+
+def test_a_publish_from_another_thread_reaches_the_sockets_through_the_event_loop(settings):
+    """Services publish after commit from sync code (a view's thread, a task): the hub hops onto its loop."""
+    settings.REDIS_URL = ""
+
+    async def scenario():
+        hub = Hub()
+        await hub.start()
+        try:
+            sockets = subscribe(hub, 7, 5)
+            thread = threading.Thread(target=events.publish_sync, args=(7, {"lot": 7, "seq": 2}))
+            thread.start()
+            thread.join()
+            await settle(lambda: all(socket.frames for socket in sockets))
+            assert len({id(socket.frames[0]) for socket in sockets}) == 1
+        finally:
+            await hub.stop()
+        assert hub._local_listener is None and hub.deliver_from_anywhere not in events._listeners
+
+    run_async(scenario())
+
+
+def test_with_redis_each_process_subscribes_once_and_gets_one_message_per_change(settings):
+    settings.REDIS_URL = REDIS_URL
+    server = redis.Redis.from_url(REDIS_URL)
+
+    def subscriptions(name):
+        """(channels, patterns) subscribed by the Redis connections of one process's hub."""
+        clients = [client for client in server.client_list() if client["name"] == name]
+        return sum(int(c["sub"]) for c in clients), sum(int(c["psub"]) for c in clients)
+
+    async def scenario():
+        first_process, second_process = Hub("seei-test-first"), Hub("seei-test-second")
+        await first_process.start(redis_url=REDIS_URL)
+        await second_process.start(redis_url=REDIS_URL)
+        try:
+            await settle(lambda: first_process.subscribed.is_set() and second_process.subscribed.is_set())
+            here = subscribe(first_process, 4242, 20)
+            there = subscribe(second_process, 4242, 20)
+            subscribe(first_process, 4343, 5)
+            # One pattern subscription per process, whatever the number of lots and sockets.
+            assert subscriptions("seei-test-first") == subscriptions("seei-test-second") == (0, 1)
+            await events.publish(4242, {"lot": 4242, "seq": 3})
+            await settle(lambda: all(socket.frames for socket in here + there))
+            for sockets in (here, there):
+                frame = sockets[0].frames[0]
+                assert frame == events.encode({"lot": 4242, "seq": 3})
+                assert all(socket.frames[0] is frame for socket in sockets)
+            assert first_process.frames_in == second_process.frames_in == 1
+        finally:
+            await first_process.stop()
+            await second_process.stop()
+        await events._async_redis().aclose()
+
+    run_async(scenario())
+    assert subscriptions("seei-test-first") == (0, 0)
+
+
+def test_after_losing_redis_the_hub_subscribes_again_and_resyncs_its_lots(settings):
+    settings.REDIS_URL = REDIS_URL
+    server = redis.Redis.from_url(REDIS_URL)
+    resynced = []
+
+    async def resync(lot_id):
+        resynced.append(lot_id)
+        return events.encode({"lot": lot_id, "seq": 9})
+
+    async def scenario():
+        hub = Hub("seei-test-resync")
+        await hub.start(redis_url=REDIS_URL, resync=resync)
+        try:
+            await settle(hub.subscribed.is_set)
+            sockets = subscribe(hub, 5151, 2)
+            for client in server.client_list():  # Redis drops this process's subscription
+                if client["name"] == "seei-test-resync":
+                    server.client_kill_filter(_id=client["id"])
+            await settle(lambda: resynced == [5151] and all(socket.frames for socket in sockets), timeout=10)
+            assert sockets[0].frames == [events.encode({"lot": 5151, "seq": 9})]
+            await events.publish(5151, {"lot": 5151, "seq": 10})
+            await settle(lambda: len(sockets[1].frames) == 2)
+        finally:
+            await hub.stop()
+        await events._async_redis().aclose()
+
+    run_async(scenario())
+
+
+def test_a_slow_socket_gets_the_latest_frame_and_does_not_hold_the_others_back():
+    async def scenario():
+        hub = Hub()
+        gate = asyncio.Event()
+        slow = Socket(gate)
+        slow_subscriber = Subscriber(slow.send)
+        hub.join(1, slow_subscriber)
+        slow_subscriber.start()
+        (fast,) = subscribe(hub, 1, 1)
+        frames = [f'{{"seq":{seq}}}'.encode() for seq in range(1, 11)]
+        for frame in frames:
+            hub.deliver(1, frame)
+            await asyncio.sleep(0.001)
+        await settle(lambda: len(fast.frames) == 10)
+        assert fast.frames == frames
+        assert slow.frames == []  # still writing the first frame
+        gate.set()
+        await settle(lambda: len(slow.frames) == 2)
+        await asyncio.sleep(0.05)
+        # The first (being written when the burst came) and the latest: nothing in between.
+        assert slow.frames == [frames[0], frames[-1]]
+        await slow_subscriber.stop()
+
+    run_async(scenario())
+
+
+def test_the_snapshot_read_on_connect_never_replaces_a_newer_frame():
+    async def scenario():
+        gate = asyncio.Event()
+        socket = Socket(gate)
+        subscriber = Subscriber(socket.send)
+        subscriber.start()
+        subscriber.push(b'{"seq":1}')
+        await asyncio.sleep(0.01)  # the sender is now writing seq 1
+        subscriber.push(b'{"seq":3}')
+        subscriber.push_first(b'{"seq":2}')  # read before seq 3 was pushed: older
+        gate.set()
+        await settle(lambda: len(socket.frames) == 2)
+        assert socket.frames == [b'{"seq":1}', b'{"seq":3}']
+        await subscriber.stop()
+
+    run_async(scenario())
+
+
+def test_clock_frames_go_to_every_socket_without_pushing_out_a_snapshot():
+    moment = datetime(2026, 5, 10, 10, 0, 0, 250000, tzinfo=UTC)
+
+    async def clock():
+        return moment
+
+    async def scenario():
+        hub = Hub()
+        gate = asyncio.Event()
+        socket = Socket(gate)
+        subscriber = Subscriber(socket.send)
+        hub.join(3, subscriber)
+        subscriber.start()
+        hub.deliver(3, b'{"seq":1}')
+        await asyncio.sleep(0.01)
+        hub.deliver(3, b'{"seq":2}')
+        hub.deliver_control(b'{"type":"time","server_time":"x"}')
+        subscriber.push_control(PONG)  # the latest control frame wins its own slot
+        gate.set()
+        await settle(lambda: len(socket.frames) == 3)
+        assert socket.frames == [b'{"seq":1}', b'{"seq":2}', PONG]
+        await subscriber.stop()
+
+        ticking = Hub()
+        ticking._tasks.append(asyncio.create_task(ticking._tick(clock, 0.01)))
+        (watcher,) = subscribe(ticking, 3, 1)
+        await settle(lambda: watcher.frames)
+        assert watcher.frames[0] == b'{"type":"time","server_time":"2026-05-10T10:00:00.250000Z"}'
+        await ticking.stop()
+
+    run_async(scenario())
+
+
+@pytest.mark.parametrize("channel, lot_id", [(b"seei:lot:42", 42), ("seei:lot:7", 7), (b"seei:lot:x", None)])
+def test_the_lot_is_read_from_the_channel_name(channel, lot_id):
+    from seei.room.fanout import _lot_of
+
+    assert _lot_of(channel) == lot_id
