@@ -14,6 +14,7 @@ from seei.accounts.models import Membership, Organisation, Role, User
 from seei.alerts.models import Subscription
 from seei.auctions import demo as auctions_demo
 from seei.core import clock
+from seei.opendata import history
 from seei.core.translated import make
 from seei.tenders import services
 from seei.tenders.models import Category, Region, Tender
@@ -498,4 +499,5 @@ def load():
             tender_values={"delivery_place": "Rabat, magasin central du CHU Ibn Sina"},
         )
     auctions_demo.load()
+    history.load()  # the programme's year 2016, to the cent
     return accounts

@@ -1,8 +1,10 @@
+import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +48,28 @@ class Currency(models.TextChoices):
     USD = "USD", _("US dollar (USD)")
 
 
+def validate_exchange_rates(value) -> None:
+    """{currency code: positive decimal written as a string}, so SQL can read each rate as a number."""
+    if not isinstance(value, dict):
+        raise ValidationError(
+            _("The exchange rates must map a currency code to a rate."), code="invalid_rates"
+        )
+    for code, rate in value.items():
+        if code not in Currency.values:
+            raise ValidationError(
+                _("“%(code)s” is not a currency of the platform.") % {"code": code}, code="invalid_rates"
+            )
+        if (
+            not isinstance(rate, str)
+            or not re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,10})?", rate)
+            or not Decimal(rate)
+        ):
+            raise ValidationError(
+                _("The rate for %(code)s must be a positive number such as 0.1012.") % {"code": code},
+                code="invalid_rates",
+            )
+
+
 class Tender(models.Model):
     """An auction notice (avis d'enchère)."""
 
@@ -69,6 +93,17 @@ class Tender(models.Model):
     delivery_terms = TranslatedField(_("delivery terms"), default=dict, blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.MAD)
     international = models.BooleanField(_("international notice"), default=False)
+    # What 1 unit of the notice's currency was worth in other currencies when it was published,
+    # {"USD": "0.1012"}: the statistics convert its amounts with this rate and show it.
+    exchange_rates = models.JSONField(
+        _("exchange rates"),
+        default=dict,
+        blank=True,
+        validators=[validate_exchange_rates],
+        help_text=_(
+            'Value of one unit of the notice\'s currency in other currencies, e.g. {"USD": "0.1012"}.'
+        ),
+    )
     application_deadline = models.DateTimeField(_("application deadline"))
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
