@@ -228,6 +228,11 @@ SEEI_PUBLICITY_MIN_DAYS = int(env("SEEI_PUBLICITY_MIN_DAYS", "10"))
 SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE = int(env("SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE", "2"))
 SEEI_ERRATUM_MIN_REMAINING_DAYS = int(env("SEEI_ERRATUM_MIN_REMAINING_DAYS", "10"))
 SEEI_CLOSING_SOON_DAYS = 3
+SEEI_AWARD_DOCUMENTS_DAYS = int(env("SEEI_AWARD_DOCUMENTS_DAYS", "5"))
+# An abnormally low price: below this share of the estimate and of the second price.
+SEEI_LOW_PRICE_SHARE = env("SEEI_LOW_PRICE_SHARE", "0.5")
+SEEI_LOW_PRICE_GAP = env("SEEI_LOW_PRICE_GAP", "0.8")
+SEEI_STATISTICS_CURRENCY = env("SEEI_STATISTICS_CURRENCY", "USD")
 # A clock the tests can move (stored in the database so every process sees it).
 SEEI_TEST_CLOCK = env_bool("SEEI_TEST_CLOCK")
 

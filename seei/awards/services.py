@@ -47,15 +47,15 @@ log = logging.getLogger(__name__)
 
 
 def documents_days() -> int:
-    return int(getattr(settings, "SEEI_AWARD_DOCUMENTS_DAYS", 5))
+    return int(settings.SEEI_AWARD_DOCUMENTS_DAYS)
 
 
 def low_price_share() -> Decimal:
-    return Decimal(str(getattr(settings, "SEEI_LOW_PRICE_SHARE", "0.5")))
+    return Decimal(str(settings.SEEI_LOW_PRICE_SHARE))
 
 
 def low_price_gap() -> Decimal:
-    return Decimal(str(getattr(settings, "SEEI_LOW_PRICE_GAP", "0.8")))
+    return Decimal(str(settings.SEEI_LOW_PRICE_GAP))
 
 
 def is_abnormally_low(amount: Decimal, estimate: Decimal, next_amount: Decimal | None) -> bool:

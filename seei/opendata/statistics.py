@@ -68,7 +68,7 @@ BREAKDOWNS = {
 
 
 def default_currency() -> str:
-    return getattr(settings, "SEEI_STATISTICS_CURRENCY", Currency.USD)
+    return settings.SEEI_STATISTICS_CURRENCY
 
 
 # What is asked ----------------------------------------------------------------------------------
