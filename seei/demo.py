@@ -14,8 +14,8 @@ from seei.accounts.models import Membership, Organisation, Role, User
 from seei.alerts.models import Subscription
 from seei.auctions import demo as auctions_demo
 from seei.core import clock
-from seei.opendata import history
 from seei.core.translated import make
+from seei.opendata import history
 from seei.tenders import services
 from seei.tenders.models import Category, Region, Tender
 
