@@ -127,7 +127,8 @@ def test_the_snapshot_is_the_same_through_every_read(live):
     assert "me" not in bidding.snapshot_sync(live.lot.pk, user_id=live.outsiders[0].user_id)
 
 
-def test_an_accepted_bid_publishes_one_snapshot_and_a_refusal_none(live):
+def test_an_accepted_bid_publishes_one_snapshot_and_a_refusal_none(live, settings):
+    settings.REDIS_URL = ""  # the in-process fan-out of the embedded default
     frames = []
 
     def listener(lot_id, frame):

@@ -20,7 +20,8 @@ from .conftest import bid, ledger_length, move_before_close, open_room, room_row
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_room_opens_at_its_opening_time(auction, clock):
+def test_the_room_opens_at_its_opening_time(auction, clock, settings):
+    settings.REDIS_URL = ""  # the in-process fan-out of the embedded default
     frames = []
     events.add_local_listener(lambda lot_id, frame: frames.append(json.loads(frame)))
     try:

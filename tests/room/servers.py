@@ -53,6 +53,8 @@ def environment(redis_url: str = "") -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    if not redis_url:
+        env.pop("SEEI_REQUIRE_SERVICES", None)  # this process is the one-process default on purpose
     return env
 
 
