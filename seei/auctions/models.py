@@ -9,12 +9,13 @@ path (``bidding.py``) reads and writes these tables with plain SQL: keep column 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Room(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("room status", "Open")
         SUSPENDED = "suspended", _("Suspended")
         CLOSED = "closed", _("Closed")
 

@@ -180,6 +180,7 @@ def saving_chart(report, rtl: bool) -> SafeString:
     rows = report.rows
     return bar_chart(
         "chart-saving",
+        # xgettext:no-python-format
         _("Saving (% of the estimated amount)"),
         _("For each line of the table below: the saving as a share of the estimated amount."),
         [row.label for row in rows],
