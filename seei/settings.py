@@ -241,6 +241,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"procrastinate": {"level": env("LOG_LEVEL_TASKS", "WARNING")}},
 }
 
 PAGE_SIZE = 20
