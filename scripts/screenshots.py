@@ -4,7 +4,7 @@
 
 URL defaults to http://127.0.0.1:8000 (``make demo``). It uses Debian's Chromium
 (/usr/bin/chromium) through Playwright and writes portal.png, search.png, notice.png,
-notice-ar.png and buyer.png, at 1280x900.
+notice-ar.png, buyer.png, statistics.png and replay.png, at 1280x900.
 """
 
 import argparse
@@ -27,6 +27,9 @@ VIEWPORT = {"width": 1280, "height": 900}
 NOTICE = "AO-DHSA-2026-014"  # the wheelchairs notice of the demo data
 SEARCH = "fauteuils"
 BUYER = ("acheteur@sante.gov.ma", "demo-seei-2026")
+
+
+CLOSED_AUCTION = "AO-DHSA-2026-004"  # one of the demo's closed auctions
 
 
 def shoot(page: Page, out: Path, name: str) -> None:
@@ -73,6 +76,15 @@ def take(url: str, out: Path) -> None:
         buyer.get_by_role("link", name=NOTICE, exact=True).click()
         expect(buyer.locator("h1")).to_be_visible()
         shoot(buyer, out, "buyer.png")
+
+        # Open data: the statistics of the programme's year 2016, and a closed auction's replay.
+        visitor.goto(f"{url}/fr/statistics/?start=2016-01-01&end=2016-12-31&by=month")
+        shoot(visitor, out, "statistics.png")
+        visitor.goto(f"{url}/fr/notices/?q={CLOSED_AUCTION}")
+        visitor.locator("article.notice h2 a").first.click()
+        visitor.get_by_test_id("room-link").first.click()
+        expect(visitor.locator("svg").first).to_be_visible()
+        shoot(visitor, out, "replay.png")
 
         browser.close()
 

@@ -190,7 +190,9 @@ def _history_line(item: dict, strings: dict, money) -> dict:
 @watcher
 def enter(request, room, role):
     """The one link to a lot's room (from an invitation or the lot's page): each visitor lands
-    on the page it may see."""
+    on the page it may see; once the room is closed, everyone gets the replay."""
+    if room.status == Room.Status.CLOSED:
+        return redirect("auctions:replay", lot_id=room.lot_id)
     return redirect("auctions:room" if role == "bidder" else "auctions:watch", lot_id=room.lot_id)
 
 

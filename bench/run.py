@@ -1,0 +1,555 @@
+"""``make bench``: SEEI's figures beside their baselines, measured in the same run on 127.0.0.1.
+
+    python bench/run.py [--quick] [--only hot,many,fanout,portal] [--output bench/results.json]
+
+Starts what it needs (see ``bench.services``), loads its own data (``bench.data``), runs each
+scenario for a bounded time and count, prints a table and writes a list of
+``{name, value, unit, baseline, ratio}``. A few minutes in all; ``--quick`` is a smaller run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script: make the bench and seei packages importable
+
+from bench import services, stats  # noqa: E402
+from bench.stats import Figure  # noqa: E402
+
+SCENARIOS = ("hot", "many", "fanout", "portal")
+CPU_NOTE = (
+    "SEEI: its web processes' CPU; baseline: the harness's psycopg client CPU (PostgreSQL's not counted)"
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    hot_levels: tuple[int, ...] = (8, 32, 64)
+    hot_seconds: float = 6.0
+    many_lots: int = 200
+    many_bidders: int = 10
+    many_seconds: float = 8.0
+    baseline_seconds: float = 4.0
+    max_each: int = 20_000  # operations per worker, whatever the time
+    viewers: tuple[int, ...] = (1000, 5000)
+    viewer_processes: int = 2
+    paced: int = 30
+    burst: int = 200
+    notices: int = 100_000
+    page_workers: int = 8
+    page_seconds: float = 6.0
+    web_processes: int = 2
+
+
+QUICK = Config(
+    hot_levels=(8, 32),
+    hot_seconds=2.0,
+    many_lots=20,
+    many_bidders=5,
+    many_seconds=2.0,
+    baseline_seconds=1.5,
+    viewers=(200,),
+    paced=10,
+    burst=40,
+    notices=5_000,
+    page_seconds=2.0,
+)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S', time.gmtime())}Z] {message}", file=sys.stderr, flush=True)
+
+
+def run_async(coroutine):
+    try:
+        import uvloop
+
+        return uvloop.run(coroutine)
+    except ImportError:
+        return asyncio.run(coroutine)
+
+
+class Bench:
+    def __init__(self, config: Config, scenarios: tuple[str, ...]):
+        self.config, self.scenarios = config, scenarios
+        self.figures: list[Figure] = []
+        self.facts: dict = {}
+        self.servers: list[services.Process] = []
+        self.redis: services.Redis | None = None
+
+    def add(self, *figures: Figure) -> None:
+        for figure in figures:
+            self.figures.append(figure)
+            base = "" if figure.baseline is None else f" (baseline {figure.baseline}, ratio {figure.ratio})"
+            log(f"  {figure.name}: {figure.value} {figure.unit}{base}")
+
+    # --- set-up -------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        config = self.config
+        limit = services.raise_open_files(max(config.viewers, default=0) * 2 + 8192)
+        self.facts["machine"] = services.machine()
+        self.facts["open_files_limit"] = limit
+        self.db = services.database()
+        log(f"database: {self.db.kind} server, database {services.BENCH_DATABASE} (dropped and created)")
+        self.db.recreate()
+        self.facts["postgresql"] = {"server": self.db.kind, **self.db.server_settings()}
+        self.redis = services.redis_server()
+        log(f"redis: {self.redis.how} {self.redis.url}")
+        if not self.redis.url:
+            config = self.config = replace(config, web_processes=1)  # in-process fan-out only
+        self.facts["redis"] = self.redis.how
+        secret = services.new_secret_key()
+        self.env = services.seei_environment(self.db, self.redis.url, secret)
+        os.environ.update({key: self.env[key] for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")})
+        os.environ.update(
+            DJANGO_SETTINGS_MODULE="seei.settings",
+            ALLOWED_HOSTS=self.env["ALLOWED_HOSTS"],
+            LOG_LEVEL="WARNING",
+        )
+        log("migrating")
+        services.migrate(self.env)
+        from bench import data
+
+        data.setup_django()
+        from django.conf import settings
+
+        self.pool_size = getattr(settings, "SEEI_DB_POOL_SIZE", 20) * config.web_processes
+        self.base = data.base()
+        if "portal" in self.scenarios:
+            log(f"loading {config.notices:,} notices")
+            started = time.perf_counter()
+            data.notices(self.base, config.notices)
+            self.facts["notices_load_seconds"] = round(time.perf_counter() - started, 1)
+        log(f"starting {config.web_processes} SEEI web process(es)")
+        self.servers = services.start_seei(self.env, config.web_processes)
+        self.ports = [server.port for server in self.servers]
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """A few seconds of bids through every process: imports, pools, prepared statements."""
+        from bench import bids, data
+
+        people = data.people(8, "warm")
+        lot = data.auction(self.base, people, "BENCH-WARM")
+        bidders = [
+            bids.Bidder(self.ports[i % len(self.ports)], lot, p.session_key, i, len(people))
+            for i, p in enumerate(people)
+        ]
+        result = run_async(bids.run(bidders, duration=2.0, max_each=2000))
+        log(f"warm-up: {result.summary()}")
+        if not result.ok:
+            raise RuntimeError(
+                f"no bid was accepted during the warm-up: {bids.refusals(bidders)} {dict(result.errors)}"
+            )
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+        if self.redis is not None:
+            self.redis.stop()
+
+    # --- 1. one hot lot -------------------------------------------------------------------------
+
+    def hot(self) -> None:
+        from bench import bids, data, sqlbase
+
+        config = self.config
+        run_async(sqlbase.create_schema(self.db.conninfo, max(config.many_lots, 1)))
+        people = data.people(max(config.hot_levels), "hot")
+        for level in config.hot_levels:
+            lot = data.auction(self.base, people[:level], f"BENCH-HOT-{level}")
+            bidders = [
+                bids.Bidder(self.ports[i % len(self.ports)], lot, p.session_key, i, level)
+                for i, p in enumerate(people[:level])
+            ]
+            log(f"hot lot, {level} bidders: SEEI")
+            cpu = self._cpu()
+            seei = run_async(bids.run(bidders, duration=config.hot_seconds, max_each=config.max_each))
+            seei_cpu = self._cpu_per_bid(cpu, seei)
+            log(f"  {seei.summary()} refusals {bids.refusals(bidders)}")
+            log(f"hot lot, {level} bidders: bare SQL transaction")
+            bare, bare_cpu = self._baseline(
+                sqlbase.run(
+                    self.db.conninfo,
+                    lots=1,
+                    bidders_per_lot=level,
+                    connections=min(level, self.pool_size),
+                    duration=config.baseline_seconds,
+                    max_each=config.max_each,
+                )
+            )
+            log(f"  {bare.summary()}")
+            name = f"hot lot, {level} bidders"
+            self.add(
+                Figure(f"{name}: accepted bids/s", seei.rate, "bids/s", bare.rate),
+                Figure(f"{name}: p50 latency", seei.p(0.5), "ms", bare.p(0.5)),
+                Figure(f"{name}: p99 latency", seei.p(0.99), "ms", bare.p(0.99)),
+                Figure(f"{name}: CPU per bid", seei_cpu, "ms", bare_cpu, note=CPU_NOTE),
+            )
+            self._check_errors(name, seei)
+
+    # --- 2. many lots ---------------------------------------------------------------------------
+
+    def many(self) -> None:
+        from bench import bids, data, sqlbase
+
+        config = self.config
+        lots, per_lot = config.many_lots, config.many_bidders
+        run_async(sqlbase.create_schema(self.db.conninfo, lots))
+        log(f"creating {lots} lots with {per_lot} bidders each")
+        people = data.people(lots * per_lot, "many")
+        bidders = []
+        for number in range(lots):
+            group = people[number * per_lot : (number + 1) * per_lot]
+            lot = data.auction(self.base, group, f"BENCH-MANY-{number}")
+            bidders += [
+                bids.Bidder(self.ports[(number + i) % len(self.ports)], lot, p.session_key, i, per_lot)
+                for i, p in enumerate(group)
+            ]
+        log(f"{lots} lots x {per_lot} bidders: SEEI")
+        cpu = self._cpu()
+        seei = run_async(bids.run(bidders, duration=config.many_seconds, max_each=config.max_each))
+        seei_cpu = self._cpu_per_bid(cpu, seei)
+        log(f"  {seei.summary()} refusals {bids.refusals(bidders)}")
+        log(f"{lots} lots x {per_lot} bidders: bare SQL transaction")
+        bare, bare_cpu = self._baseline(
+            sqlbase.run(
+                self.db.conninfo,
+                lots=lots,
+                bidders_per_lot=per_lot,
+                connections=self.pool_size,
+                duration=config.baseline_seconds,
+                max_each=config.max_each,
+            )
+        )
+        log(f"  {bare.summary()}")
+        name = f"{lots} lots x {per_lot} bidders"
+        self.add(
+            Figure(f"{name}: accepted bids/s", seei.rate, "bids/s", bare.rate),
+            Figure(f"{name}: p50 latency", seei.p(0.5), "ms", bare.p(0.5)),
+            Figure(f"{name}: p99 latency", seei.p(0.99), "ms", bare.p(0.99)),
+            Figure(f"{name}: CPU per bid", seei_cpu, "ms", bare_cpu, note=CPU_NOTE),
+        )
+        self._check_errors(name, seei)
+
+    def _cpu(self) -> float:
+        return sum(services.cpu_seconds(server.pid) for server in self.servers)
+
+    def _cpu_per_bid(self, before: float, result) -> float:
+        """CPU time of SEEI's web processes per accepted bid (everything they did meanwhile), in ms."""
+        return (self._cpu() - before) * 1000 / result.ok if result.ok else math.nan
+
+    @staticmethod
+    def _baseline(coroutine):
+        """Run a baseline in this process; (result, this process's CPU ms per operation)."""
+        before = time.process_time()
+        result = run_async(coroutine)
+        spent = (time.process_time() - before) * 1000
+        return result, spent / result.ok if result.ok else math.nan
+
+    def _check_errors(self, name: str, result) -> None:
+        if result.errors:
+            self.facts.setdefault("errors", {})[name] = dict(result.errors)
+
+    # --- 3. fan-out and 5. memory ---------------------------------------------------------------
+
+    def restart_seei(self) -> None:
+        """Fresh web processes: a scenario's memory figure must not reuse what an earlier one freed."""
+        for server in self.servers:
+            server.stop()
+        self.servers = services.start_seei(self.env, self.config.web_processes)
+        self.ports = [server.port for server in self.servers]
+
+    def fanout(self) -> None:
+        from bench import bids, data, fanout
+
+        config = self.config
+        people = data.people(10, "watch")
+        lot = data.auction(self.base, people, "BENCH-WATCH", public_watch=True)
+        bidders = [bids.Bidder(0, lot, p.session_key, i, len(people)) for i, p in enumerate(people)]
+        turn = {"next": 0}
+
+        async def current_seq() -> int:
+            return max(bidder.last_seq for bidder in bidders)  # 0 before the first bid: the genesis
+
+        async def trigger() -> int:
+            bidder = bidders[turn["next"] % len(bidders)]
+            turn["next"] += 1
+            if not await bidder.bid():
+                raise RuntimeError(f"a fan-out bid was refused: {bidder.refusals}")
+            return bidder.last_seq
+
+        async def burst(count: int) -> int:
+            """Back-to-back changes. With Redis: SEEI's own frames published on the lot's channel, as
+            fast as the baseline's triggers (the fan-out alone; the bid path has its own figures);
+            without Redis: real bids from every bidder at once."""
+            first = max(bidder.last_seq for bidder in bidders) + 1
+            if self.redis.url:
+                return await fanout.publish_burst(self.redis.url, lot, template, first, count)
+            each = max(1, count // len(bidders))
+            await bids.closed_loop([b.bid for b in bidders], duration=60, max_each=each)
+            return max(bidder.last_seq for bidder in bidders)
+
+        template_file = Path(tempfile.mkdtemp()) / "frame.json"
+        try:
+            for count in config.viewers:
+                self.restart_seei()
+                for number, bidder in enumerate(bidders):
+                    bidder.move(self.ports[number % len(self.ports)])
+                    bidder.keep_seq = True
+                    # One bid each: the processes are warm and the frame has its full ranking.
+                    run_async(self._one_bid(bidder))
+                template = run_async(self._snapshot_bytes(lot))
+                template_file.write_bytes(template)
+                self.facts["snapshot_frame_bytes"] = len(template)
+                urls = [f"ws://127.0.0.1:{port}/room/lots/{lot}/ws" for port in self.ports]
+                log(f"fan-out to {count:,} viewers: SEEI")
+                seei = run_async(
+                    fanout.measure(
+                        urls,
+                        count,
+                        server_pids=[server.pid for server in self.servers],
+                        current_seq=current_seq,
+                        trigger=trigger,
+                        burst_trigger=burst,
+                        paced=config.paced,
+                        burst=config.burst,
+                        processes=config.viewer_processes,
+                    )
+                )
+                log(f"  {seei.summary()}")
+                log(f"fan-out to {count:,} viewers: plain websockets broadcast")
+                plain = self._start_plain(template_file)
+                try:
+                    bare = run_async(self._plain_fanout(plain, count))
+                finally:
+                    for process in plain:
+                        process.stop()
+                log(f"  {bare.summary()}")
+                self._fanout_figures(count, seei, bare)
+        finally:
+            template_file.unlink(missing_ok=True)
+            template_file.parent.rmdir()
+
+    def _start_plain(self, template_file: Path) -> list[services.Process]:
+        """The baseline: as many plain broadcast processes as SEEI has web processes, the same frame."""
+        plain = []
+        for number in range(self.config.web_processes):
+            port = services.free_port()
+            args = [sys.executable, "-m", "bench.broadcast_server", str(port), str(template_file)]
+            plain.append(services.Process(f"broadcast-{number + 1}", args, dict(os.environ), port).start())
+        for process in plain:
+            services.wait_http(process, "/health")
+        return plain
+
+    def _fanout_figures(self, count: int, seei, bare) -> None:
+        name = f"fan-out, {count:,} viewers"
+        burst = self.config.burst
+        self.add(
+            Figure(f"{name}: p50 commit-to-viewer", seei.p(0.5), "ms", bare.p(0.5)),
+            Figure(f"{name}: p99 commit-to-viewer", seei.p(0.99), "ms", bare.p(0.99)),
+            Figure(
+                f"{name}: deliveries/s (burst of {burst})",
+                seei.deliveries_per_second,
+                "msg/s",
+                bare.deliveries_per_second,
+                note="SEEI coalesces: a viewer behind gets the latest snapshot, not every one",
+            ),
+            Figure(
+                f"{name}: burst of {burst}, until every viewer has the last",
+                seei.burst_seconds * 1000,
+                "ms",
+                bare.burst_seconds * 1000,
+            ),
+            Figure(
+                f"{name}: lost messages",
+                seei.lost + seei.burst_missing,
+                "msg",
+                bare.lost + bare.burst_missing,
+            ),
+            Figure(
+                f"{name}: servers' CPU per delivery (paced)",
+                seei.cpu_per_delivery * 1e6,
+                "us",
+                bare.cpu_per_delivery * 1e6,
+                note="SEEI: includes the bid that made the frame; baseline: the broadcast only",
+            ),
+            Figure(
+                f"memory per viewer ({count:,} viewers)",
+                seei.rss_per_viewer / 1024,
+                "KiB",
+                bare.rss_per_viewer / 1024,
+            ),
+        )
+        self.facts.setdefault("fanout", {})[count] = {
+            side: {
+                "connected": result.connected,
+                "failed": result.failed,
+                "out_of_order": result.out_of_order,
+                "burst_deliveries": result.burst_deliveries,
+                "burst_seconds": round(result.burst_seconds, 3),
+            }
+            for side, result in (("seei", seei), ("baseline", bare))
+        }
+
+    async def _one_bid(self, bidder) -> None:
+        try:
+            if not await bidder.bid():
+                raise RuntimeError(f"a fan-out bid was refused: {bidder.refusals}")
+        finally:
+            await bidder.close()
+
+    async def _snapshot_bytes(self, lot: int) -> bytes:
+        import httpx
+
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.ports[0]}") as client:
+            response = await client.get(f"/room/lots/{lot}/snapshot")
+            response.raise_for_status()
+            return response.content
+
+    async def _plain_fanout(self, plain, count: int):
+        from bench import fanout
+
+        control = fanout.BroadcastControl([process.port for process in plain])
+        await control.open()
+        try:
+            return await fanout.measure(
+                [f"ws://127.0.0.1:{process.port}/viewer" for process in plain],
+                count,
+                server_pids=[process.pid for process in plain],
+                current_seq=control.current_seq,
+                trigger=control.trigger,
+                burst_trigger=control.burst,
+                paced=self.config.paced,
+                burst=self.config.burst,
+                processes=self.config.viewer_processes,
+            )
+        finally:
+            await control.close()
+
+    # --- 4. portal ------------------------------------------------------------------------------
+
+    def portal(self) -> None:
+        from bench import data, portal
+        from seei.tenders.models import Tender
+
+        config = self.config
+        ids = list(
+            Tender.objects.filter(reference__startswith="BP-").values_list("pk", flat=True)[
+                :: max(1, config.notices // 500)
+            ]
+        )
+        workers, seconds = config.page_workers, config.page_seconds
+        searches = [portal.search_path(text) for text in portal.SEARCHES]
+        log(f"search page, {config.notices:,} notices")
+        search = run_async(
+            portal.pages(self.ports, searches, workers=workers, duration=seconds, max_each=config.max_each)
+        )
+        log(f"  {search.summary()}")
+        search_sql = run_async(
+            portal.bare_sql(
+                self.db.conninfo,
+                portal.SEARCH_SQL,
+                [{"q": text} for text in portal.SEARCHES],
+                workers=workers,
+                duration=config.baseline_seconds,
+                max_each=config.max_each,
+            )
+        )
+        log(f"  bare SQL: {search_sql.summary()}")
+        log("notice page")
+        notice = run_async(
+            portal.pages(
+                self.ports,
+                [f"/fr/notices/{pk}/" for pk in ids],
+                workers=workers,
+                duration=seconds,
+                max_each=config.max_each,
+            )
+        )
+        log(f"  {notice.summary()}")
+        notice_sql = run_async(
+            portal.bare_sql(
+                self.db.conninfo,
+                portal.NOTICE_SQL,
+                [{"pk": pk} for pk in ids],
+                workers=workers,
+                duration=config.baseline_seconds,
+                max_each=config.max_each,
+            )
+        )
+        log(f"  bare SQL: {notice_sql.summary()}")
+        for name, seei, bare in (("search page", search, search_sql), ("notice page", notice, notice_sql)):
+            label = f"portal {name} ({config.notices:,} notices)"
+            self.add(
+                Figure(f"{label}: p50", seei.p(0.5), "ms", bare.p(0.5)),
+                Figure(f"{label}: p99", seei.p(0.99), "ms", bare.p(0.99)),
+                Figure(f"{label}: requests/s", seei.rate, "req/s", bare.rate),
+            )
+            self._check_errors(label, seei)
+        home_html, home_total = run_async(portal.weight(self.ports[0], "/fr/"))
+        people = data.people(2, "page")
+        lot = data.auction(self.base, people, "BENCH-PAGE")
+        cookies = {"sessionid": people[0].session_key}
+        room_html, room_total = run_async(
+            portal.weight(self.ports[0], f"/fr/auctions/lots/{lot}/room/", cookies)
+        )
+        self.add(
+            Figure("weight: portal home, HTML", home_html, "bytes"),
+            Figure("weight: portal home, with CSS and JS", home_total, "bytes"),
+            Figure("weight: room page, HTML", room_html, "bytes"),
+            Figure("weight: room page, with CSS and JS", room_total, "bytes"),
+        )
+
+    # --- the whole run --------------------------------------------------------------------------
+
+    def run(self) -> list[Figure]:
+        started = time.perf_counter()
+        try:
+            self.prepare()
+            for scenario in SCENARIOS:
+                if scenario in self.scenarios:
+                    getattr(self, scenario)()
+        finally:
+            self.stop()
+        self.facts["seconds"] = round(time.perf_counter() - started, 1)
+        self.facts["machine"]["load_after"] = os.getloadavg()[0]
+        return self.figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smaller run (a minute or so)")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="scenarios: " + ",".join(SCENARIOS))
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args(argv)
+    scenarios = tuple(name.strip() for name in args.only.split(",") if name.strip())
+    unknown = set(scenarios) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    os.chdir(ROOT)
+    bench = Bench(QUICK if args.quick else Config(), scenarios)
+    figures = bench.run()
+    print()
+    print(stats.table(figures))
+    print()
+    print(json.dumps(bench.facts, default=str))
+    stats.write(figures, args.output)
+    print(f"\nwritten: {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

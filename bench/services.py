@@ -1,0 +1,296 @@
+"""What the bench starts on 127.0.0.1: its own database, Redis, SEEI's web processes.
+
+- PostgreSQL: a dedicated database ``seei_bench``, dropped and created anew at each run, on the
+  machine's server when ``DATABASE_URL`` is set, else on the embedded one (``var/pgdata``).
+- Redis: ``REDIS_URL`` when set; else a private ``redis-server`` on a free port when the binary is
+  there (pub/sub channels are global to a Redis server: a private one keeps other SEEI processes
+  of this machine, e.g. a test suite, off the bench's ``seei:lot:*`` channels); else
+  127.0.0.1:6379 when it answers; else none (then one web process, in-process fan-out).
+- SEEI: ``python -m seei.room.server`` (uvicorn serving ``seei.asgi:application`` with the room's
+  options) on free ports, one process per core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DATABASE = "seei_bench"
+LOG_DIR = ROOT / "var" / "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def raise_open_files(wanted: int) -> int:
+    """Raise this process's (and its children's) open-files limit toward ``wanted``; the new limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def cpu_times(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    return sum(cpu_times(pid))
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process (Linux /proc)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def machine() -> dict:
+    memory = 0
+    with contextlib.suppress(OSError), open("/proc/meminfo") as meminfo:
+        memory = int(meminfo.readline().split()[1]) * 1024
+    model = ""
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "")
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory / 2**30, 1),
+        "cpu": model,
+        "load_before": os.getloadavg()[0],
+        "python": sys.version.split()[0],
+    }
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Database:
+    url: str  # the bench database, as DATABASE_URL for SEEI's processes
+    admin_url: str  # a database of the same server, to drop and create the bench one
+    kind: str  # "machine" | "embedded"
+
+    @property
+    def conninfo(self) -> str:
+        """The bench database for psycopg (which reads URLs too)."""
+        return self.url
+
+    def recreate(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+
+    def server_settings(self) -> dict:
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            names = ("server_version", "synchronous_commit", "fsync", "shared_buffers", "max_connections")
+            return {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in names}
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def database() -> Database:
+    """The bench database's server: the machine's (DATABASE_URL) or the embedded one."""
+    if url := os.environ.get("DATABASE_URL"):
+        return Database(_with_database(url, BENCH_DATABASE), url, "machine")
+    from seei.embedded import database_settings
+
+    var_dir = Path(os.environ.get("SEEI_VAR_DIR", ROOT / "var")).resolve()
+    settings = database_settings(var_dir / "pgdata")  # starts it when it is not running
+    host = quote(settings["HOST"], safe="")
+    base = f"postgresql://{settings['USER']}@{host}"
+    return Database(f"{base}/{BENCH_DATABASE}", f"{base}/{settings['NAME']}", "embedded")
+
+
+# --- Redis ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Redis:
+    url: str  # "" without Redis
+    how: str
+    process: subprocess.Popen | None = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def redis_server() -> Redis:
+    if url := os.environ.get("REDIS_URL"):
+        return Redis(url, "REDIS_URL")
+    binary = shutil.which("redis-server")
+    if binary:
+        port = free_port()
+        process = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+        for _ in range(50):
+            if _redis_answers(url):
+                return Redis(url, "private redis-server", process)
+            time.sleep(0.1)
+        process.terminate()
+    if _redis_answers("redis://127.0.0.1:6379/0"):
+        return Redis("redis://127.0.0.1:6379/0", "127.0.0.1:6379")
+    return Redis("", "none")
+
+
+# --- SEEI's web processes -------------------------------------------------------------------------
+
+
+def seei_environment(db: Database, redis_url: str, secret_key: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "SEEI_TEST"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="seei.settings",
+        DATABASE_URL=db.url,
+        REDIS_URL=redis_url,
+        SECRET_KEY=secret_key,  # the sessions the bench writes must be valid in every process
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DEBUG="0",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(50)
+
+
+def migrate(env: dict[str, str]) -> None:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    with (LOG_DIR / "migrate.log").open("wb") as output:
+        done = subprocess.run(
+            [sys.executable, "-m", "seei.cli", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    if done.returncode:
+        raise RuntimeError(
+            "migrate failed:\n" + (LOG_DIR / "migrate.log").read_text(errors="replace")[-4000:]
+        )
+
+
+@dataclass
+class Process:
+    """A child process in its own session, with its output in var/bench/<name>.log."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    port: int = 0
+    popen: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self) -> Process:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self._log = (LOG_DIR / f"{self.name}.log").open("wb")
+        self.popen = subprocess.Popen(
+            self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def rss(self) -> int:
+        return rss_bytes(self.pid)
+
+    def output(self) -> str:
+        self._log.flush()
+        return (LOG_DIR / f"{self.name}.log").read_text(errors="replace")[-4000:]
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self) -> None:
+        if self.popen is None:
+            return
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(5)
+        self._log.close()
+
+
+def wait_http(process: Process, path: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.alive():
+            raise RuntimeError(f"{process.name} exited:\n{process.output()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"http://127.0.0.1:{process.port}{path}", timeout=2).status_code < 500:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"{process.name} did not start:\n{process.output()}")
+
+
+def start_seei(env: dict[str, str], count: int) -> list[Process]:
+    """``count`` SEEI web processes (pages, API, room), each on its own free port."""
+    servers = []
+    for number in range(count):
+        port = free_port()
+        args = [sys.executable, "-m", "seei.room.server", "--port", str(port), "--log-level", "warning"]
+        servers.append(Process(f"seei-web-{number + 1}", args, env, port).start())
+    for server in servers:
+        wait_http(server, "/room/time")
+    return servers

@@ -1,0 +1,279 @@
+"""The bench's pieces with tiny counts, so that CI notices when the bench code rots.
+
+No SEEI web process is started here (``make bench`` does that): the figures, the runner, the
+HTTP client, the SQL baseline, the data the bench writes (and that SEEI's rules accept it), the
+viewers against the plain broadcast server, and the notices' search document.
+"""
+
+import asyncio
+import json
+import math
+import os
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from bench import bids, fanout, load, services, sqlbase, stats
+from bench.broadcast_server import frame_of
+from bench.viewers import Viewers
+
+# --- figures --------------------------------------------------------------------------------------
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert stats.percentile(values, 0.5) == 50
+    assert stats.percentile(values, 0.99) == 99
+    assert stats.percentile([3.0], 0.99) == 3.0
+    assert math.isnan(stats.percentile([], 0.5))
+
+
+def test_results_json_has_the_five_keys_and_the_ratio(tmp_path):
+    figures = [
+        stats.Figure("hot lot: accepted bids/s", 900.0, "bids/s", 1800.0),
+        stats.Figure("weight: portal home, HTML", 30_000, "bytes"),
+        stats.Figure("no answer", math.nan, "ms", 10.0),
+    ]
+    path = tmp_path / "results.json"
+    stats.write(figures, path)
+    written = json.loads(path.read_text())
+    assert written[0] == {
+        "name": "hot lot: accepted bids/s",
+        "value": 900.0,
+        "unit": "bids/s",
+        "baseline": 1800.0,
+        "ratio": 0.5,
+    }
+    assert written[1]["baseline"] is None and written[1]["ratio"] is None
+    assert written[2]["value"] is None and written[2]["ratio"] is None  # JSON has no NaN
+    printed = stats.table(figures)
+    assert "hot lot: accepted bids/s" in printed and "0.50" in printed
+
+
+# --- the runner and the HTTP client ---------------------------------------------------------------
+
+
+def test_closed_loop_is_bounded_in_count_and_counts_outcomes():
+    calls = []
+
+    def operation(accept: bool):
+        async def run():
+            calls.append(accept)
+            if len(calls) == 3:
+                raise ValueError("boom")
+            return accept
+
+        return run
+
+    result = asyncio.run(load.closed_loop([operation(True), operation(False)], duration=10, max_each=4))
+    assert len(calls) == 8
+    assert result.ok + result.refused == 7
+    assert result.errors == {"ValueError: boom": 1}
+    assert len(result.latencies) == 7 and result.rate > 0
+
+
+def test_closed_loop_is_bounded_in_time():
+    async def slow():
+        await asyncio.sleep(0.05)
+        return True
+
+    result = asyncio.run(load.closed_loop([slow], duration=0.2, max_each=1_000_000))
+    assert 2 <= result.ok <= 6
+    assert result.elapsed < 1
+
+
+def test_http_connection_keeps_alive_and_reads_both_framings():
+    seen = []
+
+    async def handle(reader, writer):
+        while request := await reader.readuntil(b"\r\n\r\n"):
+            seen.append(request.split(b"\r\n")[0])
+            length = int(
+                next(
+                    (
+                        line.split(b":")[1]
+                        for line in request.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    ),
+                    b"0",
+                )
+            )
+            body = await reader.readexactly(length)
+            if b"chunked" in request:
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+                )
+            else:
+                writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+
+    async def scenario():
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        connection = load.HttpConnection(port)
+        first = await connection.request("POST", "/echo", {"Content-Type": "application/json"}, b'{"a":1}')
+        second = await connection.request("GET", "/chunked", {})
+        await connection.close()
+        server.close()
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert first[0] == 201 and first[2] == b'{"a":1}'
+    assert second[0] == 200 and second[2] == b"abcde"
+    assert seen == [b"POST /echo HTTP/1.1", b"GET /chunked HTTP/1.1"]  # one connection, two requests
+
+
+def test_bidder_amounts_decrease_and_never_collide():
+    lot = [bids.Bidder(1, 7, "key", index, 3, run="t") for index in range(3)]
+    amounts = []
+    for _round in range(4):
+        for bidder in lot:
+            amounts.append(bidder.next_amount())
+            bidder.count += 1
+    assert len(set(amounts)) == len(amounts)
+    assert amounts[:3] == ["99999999.97", "99999999.96", "99999999.95"]
+    assert lot[0].path == "/room/lots/7/bids" and lot[0].headers["X-SEEI-Room"]
+
+
+def test_open_files_limit_can_be_raised():
+    assert services.raise_open_files(256) >= 256
+
+
+# --- the fan-out harness against the plain broadcast server ---------------------------------------
+
+
+def test_viewers_receive_every_paced_frame_and_the_last_of_a_burst(tmp_path):
+    snapshot = {"lot": 1, "seq": 0, "server_time": "2026-01-01T00:00:00.000000Z", "ranking": []}
+    template = json.dumps(snapshot, separators=(",", ":")).encode()  # compact, as seei.auctions.events
+    assert frame_of(template, 5, "T") == b'{"lot":1,"seq":5,"server_time":"T","ranking":[]}'
+    (tmp_path / "template.json").write_bytes(template)
+    port = services.free_port()
+    args = [sys.executable, "-m", "bench.broadcast_server", str(port), str(tmp_path / "template.json")]
+    server = services.Process("test-broadcast", args, dict(os.environ), port).start()
+    try:
+        services.wait_http(server, "/health", timeout=20)
+
+        async def scenario():
+            control = fanout.BroadcastControl([port])
+            await control.open()
+            try:
+                return await fanout.measure(
+                    [f"ws://127.0.0.1:{port}/viewer"],
+                    6,
+                    server_pids=[server.pid],
+                    current_seq=control.current_seq,
+                    trigger=control.trigger,
+                    burst_trigger=control.burst,
+                    paced=3,
+                    burst=5,
+                    processes=1,
+                )
+            finally:
+                await control.close()
+
+        result = asyncio.run(scenario())
+    finally:
+        server.stop()
+    assert result.connected == 6 and not result.failed
+    assert result.lost == 0 and result.burst_missing == 0 and result.out_of_order == 0
+    assert len(result.latencies) == 6 * 3
+    assert all(0 <= latency < 5 for latency in result.latencies)
+    assert result.burst_deliveries == 6 * 5 and result.deliveries_per_second > 0
+
+
+def test_viewer_latency_is_arrival_minus_server_time():
+    viewers = Viewers(["ws://x"], 1)
+    viewers.is_open[0], viewers.open = True, 1
+    viewers.mark(0)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    viewers.on_frame(0, b'{"seq":1,"server_time":"' + now.encode() + b'"}')
+    viewers.on_frame(0, b'{"type":"time","server_time":"2026-01-01T00:00:00Z"}')  # a clock frame: ignored
+    viewers.on_frame(0, b'{"seq":0,"server_time":"' + now.encode() + b'"}')  # older: out of order
+    assert viewers.receipts == {1: 1} and viewers.out_of_order == 1
+    assert 0 <= viewers.latencies[0] < 1
+
+
+# --- with the database ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bare_transaction_baseline_places_bids():
+    from seei.auctions.bidding import conninfo
+
+    async def scenario():
+        await sqlbase.create_schema(conninfo(), 2)
+        result = await sqlbase.run(
+            conninfo(), lots=2, bidders_per_lot=3, connections=2, duration=5, max_each=4
+        )
+        import psycopg
+
+        async with await psycopg.AsyncConnection.connect(conninfo(), autocommit=True) as conn:
+            rows = await (await conn.execute("SELECT id, price, bids FROM bench_lot ORDER BY id")).fetchall()
+            await conn.execute("DROP TABLE bench_bid; DROP TABLE bench_lot")
+        return result, rows
+
+    result, rows = asyncio.run(scenario())
+    assert result.ok == 2 * 3 * 4 and not result.errors
+    assert [(lot, bids_) for lot, _price, bids_ in rows] == [(1, 12), (2, 12)]
+    assert rows[0][1] == sqlbase.STARTING_PRICE - 12 * sqlbase.CENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_auction_accepts_every_bench_bid(clock):
+    """The data the bench writes is an open room where the bench's amount scheme is always valid."""
+    from bench import data
+    from seei.auctions import bidding
+    from seei.auctions.models import Room
+
+    base = data.base()
+    people = data.people(3, "smoke")
+    lot_id = data.auction(base, people, "BENCH-SMOKE")
+    assert Room.objects.get(lot_id=lot_id).status == "open"
+    lot = [bids.Bidder(1, lot_id, p.session_key, i, len(people), run="s") for i, p in enumerate(people)]
+
+    async def scenario():
+        answers = []
+        async with bidding.connection() as conn:
+            for _round in range(3):
+                for bidder, person in zip(lot, people, strict=True):
+                    result = await bidding.place_bid(
+                        conn,
+                        lot_id=lot_id,
+                        user_id=person.user_id,
+                        amount=bidder.next_amount(),
+                        request_id=f"smoke-{bidder.index}-{bidder.count}",
+                    )
+                    bidder.count += 1
+                    answers.append((result.accepted, result.reason))
+        return answers
+
+    answers = asyncio.run(scenario())
+    assert answers == [(True, None)] * 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sessions_written_by_the_bench_log_the_person_in(client):
+    from bench import data
+
+    (person,) = data.people(1, "login")
+    client.cookies["sessionid"] = person.session_key
+    assert client.get("/en/dashboard/").wsgi_request.user.pk == person.user_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generated_notices_are_searchable_like_seei_indexes_them():
+    from bench import data
+    from seei.tenders import search
+    from seei.tenders.models import Tender
+
+    base = data.base()
+    data.notices(base, 30)
+    notices = Tender.objects.filter(reference__startswith="BP-")
+    assert notices.count() == 30
+    sample = notices.select_related("buyer").get(reference="BP-000007")
+    generated = Tender.objects.filter(pk=sample.pk).values_list("search", flat=True).get()
+    search.reindex(sample)
+    assert Tender.objects.filter(pk=sample.pk).values_list("search", flat=True).get() == generated
+    assert search.matching(Tender.objects.all(), "fauteuils").exists()
+    assert sample.lots.get().items.count() == 1
