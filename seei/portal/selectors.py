@@ -46,12 +46,13 @@ def latest_notices(limit: int = 10):
     return public_tenders().order_by("-published_at", "-id")[:limit]
 
 
-def closing_soon(now: datetime):
+def closing_soon(now: datetime, limit: int = 10):
+    """The first notices to close; the home page links to the full list (a search by closing date)."""
     horizon = now + timedelta(days=settings.SEEI_CLOSING_SOON_DAYS)
     return (
         public_tenders()
         .filter(application_deadline__gt=now, application_deadline__lte=horizon)
-        .order_by("application_deadline", "id")
+        .order_by("application_deadline", "id")[:limit]
     )
 
 

@@ -1,5 +1,7 @@
 """The public portal: notices anyone can read, and the company's clarification requests."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -39,6 +41,7 @@ def home(request):
             "latest": _with_status(selectors.latest_notices(10), now),
             "closing_soon": _with_status(selectors.closing_soon(now), now),
             "closing_soon_days": settings.SEEI_CLOSING_SOON_DAYS,
+            "closing_soon_until": (now + timedelta(days=settings.SEEI_CLOSING_SOON_DAYS)).date().isoformat(),
         },
     )
 

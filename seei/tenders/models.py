@@ -7,6 +7,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from seei.core.translated import TranslatedField
@@ -121,6 +122,7 @@ class Tender(models.Model):
         verbose_name = _("notice")
         indexes = [
             GinIndex(fields=["search"]),
+            models.Index(Upper("reference"), name="tender_reference_upper"),  # reference__iexact
             models.Index(fields=["status", "-published_at"]),
             models.Index(fields=["status", "application_deadline"]),
         ]

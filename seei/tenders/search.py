@@ -1,7 +1,7 @@
 """Full-text search over notices: every language of every field, the items, the buyer."""
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
-from django.db.models import Q, Value
+from django.db.models import Value
 
 from seei.tenders.models import Tender
 
@@ -25,9 +25,11 @@ def reindex(tender: Tender) -> None:
 
 
 def matching(queryset, text: str):
+    """A notice's reference finds that notice (through its index); any other text is searched."""
     text = text.strip()
     if not text:
         return queryset
-    return queryset.filter(
-        Q(search=SearchQuery(text, search_type="websearch", config=CONFIG)) | Q(reference__iexact=text)
-    )
+    by_reference = queryset.filter(reference__iexact=text)
+    if by_reference.exists():
+        return by_reference
+    return queryset.filter(search=SearchQuery(text, search_type="websearch", config=CONFIG))
