@@ -442,7 +442,6 @@ class Bench:
     # --- 4. portal ------------------------------------------------------------------------------
 
     def portal(self) -> None:
-        from bench import data, portal
         from seei.tenders.models import Tender
 
         config = self.config
@@ -452,10 +451,19 @@ class Bench:
             ]
         )
         workers, seconds = config.page_workers, config.page_seconds
+        pages_server = services.start_pages(self.env)
+        try:
+            self._portal_pages(config, ids, workers, seconds, [pages_server.port])
+        finally:
+            pages_server.stop()
+
+    def _portal_pages(self, config, ids, workers, seconds, ports) -> None:
+        from bench import data, portal
+
         searches = [portal.search_path(text) for text in portal.SEARCHES]
         log(f"search page, {config.notices:,} notices")
         search = run_async(
-            portal.pages(self.ports, searches, workers=workers, duration=seconds, max_each=config.max_each)
+            portal.pages(ports, searches, workers=workers, duration=seconds, max_each=config.max_each)
         )
         log(f"  {search.summary()}")
         search_sql = run_async(
@@ -472,7 +480,7 @@ class Bench:
         log("notice page")
         notice = run_async(
             portal.pages(
-                self.ports,
+                ports,
                 [f"/fr/notices/{pk}/" for pk in ids],
                 workers=workers,
                 duration=seconds,
@@ -499,7 +507,7 @@ class Bench:
                 Figure(f"{label}: requests/s", seei.rate, "req/s", bare.rate),
             )
             self._check_errors(label, seei)
-        home_html, home_total = run_async(portal.weight(self.ports[0], "/fr/"))
+        home_html, home_total = run_async(portal.weight(ports[0], "/fr/"))
         people = data.people(2, "page")
         lot = data.auction(self.base, people, "BENCH-PAGE")
         cookies = {"sessionid": people[0].session_key}

@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_DATABASE = "seei_bench"
+BENCH_DATABASE = os.environ.get("SEEI_BENCH_DATABASE", "seei_bench")
 LOG_DIR = ROOT / "var" / "bench"
 
 
@@ -282,6 +282,29 @@ def wait_http(process: Process, path: str, timeout: float = 60) -> None:
                 return
         time.sleep(0.2)
     raise RuntimeError(f"{process.name} did not start:\n{process.output()}")
+
+
+def start_pages(env: dict[str, str], workers: int = 2, threads: int = 8) -> Process:
+    """SEEI's pages and API as production serves them: Django under a threaded WSGI server (the
+    room has its own processes). Under ASGI, Django runs sync views one at a time per process."""
+    port = free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "seei.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+    ]
+    process = Process("seei-pages", args, env, port).start()
+    wait_http(process, "/fr/")
+    return process
 
 
 def start_seei(env: dict[str, str], count: int) -> list[Process]:
