@@ -338,6 +338,7 @@ class BidResult:
     allowed: dict[str, str] | None = None  # {"lowest", "highest"} for the next bid
     replayed: bool = False  # the request was already applied: this is its original answer
     extended: bool = False  # this bid moved the close
+    frame: bytes | None = None  # the snapshot as encoded for the viewers (reused by the HTTP answer)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -351,6 +352,14 @@ class BidResult:
             "replayed": self.replayed,
             "extended": self.extended,
         }
+
+    def encode(self) -> bytes:
+        """The answer as JSON bytes, reusing the snapshot's frame (encoded once for everyone)."""
+        if self.frame is None or self.snapshot is None:
+            return events.encode(self.to_dict())
+        rest = self.to_dict()
+        del rest["snapshot"]
+        return b'{"snapshot":' + self.frame + b"," + events.encode(rest)[1:]
 
 
 ACCEPTED_MESSAGES = {
@@ -498,31 +507,44 @@ VALUES (%(room_id)s, %(bidder_id)s, %(user_id)s, %(amount_text)s, %(amount)s, %(
 
 
 async def place_bid(
-    conn: psycopg.AsyncConnection,
+    conn: psycopg.AsyncConnection | AsyncConnectionPool,
     *,
     lot_id: int,
     user_id: int,
     amount: str,
     request_id: str,
     lang: str | None = None,
+    audit_outsiders: bool = True,
 ) -> BidResult:
     """Place ``amount`` (as the person typed it) for the user's company on the lot.
 
-    ``request_id`` is the client's idempotency key: a request seen before returns its original
-    answer and changes nothing. ``lang`` defaults to the user's language. Raises RoomNotFound
-    when the lot has no room and ValueError for a missing or overlong request_id.
+    ``conn`` is a connection, or a pool: then a connection is taken only once this bid's turn on
+    the lot has come (waiting bids hold no connection). ``request_id`` is the client's idempotency
+    key: a request seen before returns its original answer and changes nothing. ``lang`` defaults
+    to the user's language. With ``audit_outsiders=False`` (the room, which has no separate
+    permission query) an attempt by someone who is not an admitted bidder writes nothing; the API
+    logs it. Raises RoomNotFound when the lot has no room and ValueError for a missing or overlong
+    request_id.
     """
     request_id = _check_request_id(request_id)
     async with _queue(lot_id):
-        done = await _decide_and_store(conn, lot_id, user_id, amount, request_id)
+        if isinstance(conn, AsyncConnectionPool):
+            async with conn.connection() as pooled:
+                done = await _decide_and_store(pooled, lot_id, user_id, amount, request_id, audit_outsiders)
+        else:
+            done = await _decide_and_store(conn, lot_id, user_id, amount, request_id, audit_outsiders)
         snapshot = build_snapshot(lot_id, done.params, done.state, done.now, viewer=done.pseudonym)
         mine = snapshot.pop("me", None)
+        frame = events.encode(snapshot)
         if done.entry is not None:
-            # Published in the order of the chain, at least within this process.
-            await events.publish(lot_id, snapshot)
+            # Handed over in the order of the chain (at least within this process); the Redis round
+            # trip itself happens below, outside the lot's queue.
+            publication = events.hand_over(lot_id, done.entry["seq"], frame)
     # Everything below runs after the commit, outside the lot's queue.
+    if done.entry is not None:
+        await publication
     lang = lang or done.language
-    context = {"snapshot": snapshot, "me": mine, "allowed": _allowed(mine)}
+    context = {"snapshot": snapshot, "me": mine, "allowed": _allowed(mine), "frame": frame}
     decision = done.decision
     if isinstance(decision, rules.Accepted):
         return BidResult(
@@ -546,6 +568,10 @@ async def place_bid(
     return replace(original, replayed=True, **context)
 
 
+class _Outsider(Exception):
+    """Not an admitted bidder, and the caller asked for no audit row: the transaction is rolled back."""
+
+
 @dataclass
 class _Stored:
     """What the transaction decided and stored, for the answer composed after the commit."""
@@ -561,7 +587,14 @@ class _Stored:
     replay: tuple = ()  # the stored outcome, reason, detail and entry of a replayed request
 
 
-async def _decide_and_store(conn, lot_id, user_id, amount, request_id) -> _Stored:
+async def _decide_and_store(conn, lot_id, user_id, amount, request_id, audit_outsiders=True) -> _Stored:
+    try:
+        return await _decide_and_store_once(conn, lot_id, user_id, amount, request_id, audit_outsiders)
+    except _Outsider as outsider:
+        return outsider.args[0]
+
+
+async def _decide_and_store_once(conn, lot_id, user_id, amount, request_id, audit_outsiders) -> _Stored:
     amount_text = amount if isinstance(amount, str) else repr(amount)
     known_params = _params_cache.get(lot_id)
     known = _state_cache.get(lot_id)
@@ -599,6 +632,8 @@ async def _decide_and_store(conn, lot_id, user_id, amount, request_id) -> _Store
             return done  # answered from the audit log; nothing is written
         if pseudonym is None:
             done.decision = rules.Refused(rules.Reason.NOT_ADMITTED)
+            if not audit_outsiders:
+                raise _Outsider(done)  # rolled back by _transaction: nothing is written
         else:
             try:
                 value = rules.parse_amount(amount, params.minor_digits)

@@ -203,6 +203,10 @@ def _read_bid(body: bytes, content_type: str) -> tuple[str, str] | None:
 
 
 async def bid_view(request: Request) -> Response:
+    """One bid. The session is read on a short checkout of a connection; the bid then waits for the
+    lot's turn holding no connection (``place_bid`` takes one from the pool when its turn comes).
+    There is no separate permission query: the bid transaction refuses whoever is not an admitted
+    bidder of the lot (and, for the room, writes nothing then)."""
     from seei.auctions import bidding
 
     lot_id = request.path_params["lot_id"]
@@ -210,25 +214,38 @@ async def bid_view(request: Request) -> Response:
         with translation.override(language_of(request, None)):
             return refusal(403, _("This request did not come from the room's page."), "cross_site")
     bid = _read_bid(await request.body(), request.headers.get("content-type", ""))
-    async with _pool().connection() as conn:
-        person, access = await viewer(conn, request, lot_id)
-        language = language_of(request, person)
+    pool = _pool()
+    async with pool.connection() as conn:
+        person = await auth.person_from_cookies(conn, request.cookies)
+    language = language_of(request, person)
+    if person is None:
         with translation.override(language):
-            if person is None:
-                return refusal(401, _("Please log in to bid."), "not_authenticated")
-            if access.role != "bidder":
-                if not access.exists:
-                    return _not_allowed(access)
-                return refusal(403, _("Only the admitted bidders of this lot can bid."), "not_admitted")
-            if bid is None:
-                return refusal(
-                    400, _("The bid must be sent as JSON with an amount and a request id."), "bad_request"
-                )
-        amount, request_id = bid
+            return refusal(401, _("Please log in to bid."), "not_authenticated")
+    if bid is None:
+        with translation.override(language):
+            return refusal(
+                400, _("The bid must be sent as JSON with an amount and a request id."), "bad_request"
+            )
+    amount, request_id = bid
+    try:
         result = await bidding.place_bid(
-            conn, lot_id=lot_id, user_id=person.user_id, amount=amount, request_id=request_id, lang=language
+            pool,
+            lot_id=lot_id,
+            user_id=person.user_id,
+            amount=amount,
+            request_id=request_id,
+            lang=language,
+            audit_outsiders=False,
         )
-    return JSONResponse(result.to_dict(), 201 if result.accepted else 422, headers=NO_STORE)
+    except bidding.RoomNotFound:
+        with translation.override(language):
+            return refusal(404, _("The room of this lot is not ready yet."), "no_room")
+    if not result.accepted and result.reason == "not_admitted" and not result.replayed:
+        with translation.override(language):
+            return refusal(403, _("Only the admitted bidders of this lot can bid."), "not_admitted")
+    return Response(
+        result.encode(), 201 if result.accepted else 422, media_type="application/json", headers=NO_STORE
+    )
 
 
 async def lot_socket(websocket: WebSocket) -> None:

@@ -6,14 +6,22 @@ session serializer); the session is then verified as ``django.contrib.auth.get_u
 a known backend, an active user, and the session hash bound to the password (a password
 change or a logout ends the session here too).
 
+The hot path (a bid every few milliseconds per bidder) reads the session row and the user row in
+ONE query, and decodes a session's data only once per process: the decoded content is cached by
+session key together with the exact ``session_data`` it came from, so a changed (or tampered)
+row is decoded again. The row itself is read on every request, so a logged-out (deleted) or
+expired session, an inactive user or a changed password is refused at once, cache or not.
+
 Who may then see a lot's room is ``seei.auctions.bidding.access`` (the rule the API and the
 pages share): the bidders of that lot as themselves, the notice's buyer agents and commission
 members as watchers, and anyone when the lot is publicly watchable or once the room is closed.
+A bid needs no such query: the bid transaction itself refuses whoever is not an admitted bidder.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import import_module
 
 from django.apps import apps
@@ -22,12 +30,25 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.utils.crypto import constant_time_compare
 
 MAX_SESSION_KEY = 64
+MAX_CACHED_SESSIONS = 10_000
 
 
 @dataclass(frozen=True)
 class Person:
     user_id: int
     language: str
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    """What a session's data says, once decoded and checked: whose it is and its password hash."""
+
+    session_data: str
+    user_id: int | None  # None: not a valid login (bad signature, unknown backend, no user id)
+    session_hash: str | None
+
+
+_decoded: dict[str, _Decoded] = {}  # session key -> the decoded content of its current data
 
 
 def _session_store():
@@ -38,39 +59,81 @@ def _user_table() -> str:
     return apps.get_model(settings.AUTH_USER_MODEL)._meta.db_table
 
 
+def _decode(session_key: str, session_data: str) -> _Decoded:
+    cached = _decoded.get(session_key)
+    if cached is not None and cached.session_data == session_data:
+        return cached
+    session = _session_store().decode(session_data)  # {} when the signature does not match
+    user_id = None
+    if session.get(BACKEND_SESSION_KEY) in settings.AUTHENTICATION_BACKENDS:
+        try:
+            user_id = int(session[SESSION_KEY])
+        except (KeyError, TypeError, ValueError):
+            user_id = None
+    decoded = _Decoded(session_data, user_id, session.get(HASH_SESSION_KEY))
+    if len(_decoded) >= MAX_CACHED_SESSIONS:
+        _decoded.clear()  # rare; a plain bound keeps the memory of a long-lived process flat
+    _decoded[session_key] = decoded
+    return decoded
+
+
+# The session row and the user row in one round trip. The user is the one this process last found
+# in that session (a guess: when the decoded session names someone else, the user is read again).
+_SESSION_SQL = """
+SELECT s.session_data, u.id, u.password, u.is_active, u.language
+FROM django_session s
+LEFT JOIN {users} u ON u.id = %(user_id)s
+WHERE s.session_key = %(session_key)s AND s.expire_date > now()
+"""
+
+
 async def person_from_cookies(conn, cookies: dict[str, str]) -> Person | None:
     """The logged-in person of a request's cookies, or None (anonymous, expired, revoked)."""
     session_key = cookies.get(settings.SESSION_COOKIE_NAME)
     if not session_key or len(session_key) > MAX_SESSION_KEY:
         return None
+    known = _decoded.get(session_key)
     cursor = await conn.execute(
-        "SELECT s.session_data FROM django_session s WHERE s.session_key = %s AND s.expire_date > now()",
-        (session_key,),
+        _SESSION_SQL.replace("{users}", _user_table()),
+        {"session_key": session_key, "user_id": known.user_id if known is not None else None},
     )
     row = await cursor.fetchone()
     if row is None:
+        _decoded.pop(session_key, None)  # logged out or expired: forget it
         return None
-    session = _session_store().decode(row[0])  # {} when the signature does not match
-    if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+    decoded = _decode(session_key, row[0])
+    if decoded.user_id is None:
         return None
-    try:
-        user_id = int(session[SESSION_KEY])
-    except (KeyError, TypeError, ValueError):
+    user = row[1:]
+    if user[0] != decoded.user_id:
+        cursor = await conn.execute(
+            f"SELECT id, password, is_active, language FROM {_user_table()} WHERE id = %s",
+            (decoded.user_id,),
+        )
+        user = await cursor.fetchone()
+        if user is None:
+            return None
+    _id, password, is_active, language = user
+    if not is_active or not session_hash_valid(decoded.user_id, password, decoded.session_hash):
         return None
-    cursor = await conn.execute(
-        f"SELECT password, is_active, language FROM {_user_table()} WHERE id = %s", (user_id,)
-    )
-    row = await cursor.fetchone()
-    if row is None or not row[1] or not session_hash_valid(user_id, row[0], session.get(HASH_SESSION_KEY)):
-        return None
-    return Person(user_id=user_id, language=row[2])
+    return Person(user_id=decoded.user_id, language=language)
 
 
 def session_hash_valid(user_id: int, password: str, session_hash: str | None) -> bool:
     """The check of django.contrib.auth.get_user, with the user model's own hash functions."""
     if not session_hash:
         return False
+    return any(
+        constant_time_compare(session_hash, valid)
+        for valid in _valid_hashes(
+            user_id, password, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS)
+        )
+    )
+
+
+@lru_cache(maxsize=4096)
+def _valid_hashes(user_id: int, password: str, _secret: str, _fallbacks: tuple) -> tuple[str, ...]:
+    """The session hashes a password allows (current key first, then the fallback keys), computed
+    once per password: the secrets are part of the cache key, so a rotated key is honoured."""
     user = apps.get_model(settings.AUTH_USER_MODEL)(id=user_id, password=password)
-    if constant_time_compare(session_hash, user.get_session_auth_hash()):
-        return True
-    return any(constant_time_compare(session_hash, other) for other in user.get_session_auth_fallback_hash())
+    return (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
