@@ -3,15 +3,17 @@
 A bid is one transaction of two pipelined round trips:
 
 1. ``BEGIN``; lock the room row (``SELECT … FOR UPDATE``), joined with what the decision needs (the
-   user's admitted bidder, the first answer to a replayed request); then, in a statement of its own
+   user's admitted bidder, the first answer to a replayed request, and for the room the login's
+   session row, re-validated here rather than in a round trip of its own); then, in a statement of its own
    so that it runs once the lock is held, PostgreSQL's time (read once) and the ledger entries since
    the state this process knows;
 2. ``rules.apply_bid`` decides (in Python, microseconds); one statement appends the signed ledger
    entry, moves the room's head and logs the attempt; ``COMMIT``.
 
 The lock covers only the rules and the inserts: the receipt is signed and the snapshot published
-after the commit. Within a process, bids on one lot queue on an asyncio lock before the row lock,
-so a commit wakes one waiting backend, not all of them. ``Room.state`` is a checkpoint rewritten
+after the commit (handed over in chain order, the Redis round trip outside the lot's turn). Within a
+process, bids on one lot queue on an asyncio lock before the row lock, so a commit wakes one waiting
+backend, not all of them; given the pool, a waiting bid holds no connection. ``Room.state`` is a checkpoint rewritten
 every CHECKPOINT_EVERY entries; each process keeps the latest state it has seen and moves it
 forward with the few entries since (through the rules), so a bid costs the same at the 1000th bid
 as at the first.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -265,6 +268,32 @@ def _state(
     return state
 
 
+# id(bid) -> (bid, bid.to_dict()) for the bids of the rooms in memory (by identity: two bids may be
+# equal as values yet differ in how their amount is written)
+_bid_dicts: dict[int, tuple[rules.Bid, dict[str, Any]]] = {}
+
+
+def checkpoint_dict(state: rules.State) -> dict[str, Any]:
+    """``state.to_dict()``, with each bid's dict made once per process: a checkpoint is written
+    under the room's lock and holds every bid so far, so it must not re-format them all each time."""
+    if len(_bid_dicts) > 200_000:
+        _bid_dicts.clear()
+    bids = []
+    for bid in state.bids:
+        known = _bid_dicts.get(id(bid))
+        if known is None or known[0] is not bid:
+            known = _bid_dicts[id(bid)] = (bid, bid.to_dict())
+        bids.append(known[1])
+    return {
+        "seq": state.seq,
+        "closes_at": rules.format_time(state.closes_at),
+        "extensions": state.extensions,
+        "status": state.status,
+        "suspended_at": None if state.suspended_at is None else rules.format_time(state.suspended_at),
+        "bids": bids,
+    }
+
+
 def _state_sql(known: _Known | None) -> dict[str, Any]:
     return {"known_seq": None if known is None else known.seq}
 
@@ -464,9 +493,11 @@ SELECT r.id, r.ref, r.genesis_hash, r.last_hash, r.seq,
        CASE WHEN r.genesis_hash = %(genesis_hash)s THEN NULL ELSE r.params END,
        {state_column},
        u.id, u.language, b.id, b.pseudonym,
-       a.outcome, a.reason, a.detail, e.seq, e.type, e.at, e.data, e.prev_hash, e.hash
+       a.outcome, a.reason, a.detail, e.seq, e.type, e.at, e.data, e.prev_hash, e.hash,
+       s.session_data, u.password, u.is_active
 FROM auctions_room r
 LEFT JOIN accounts_user u ON u.id = %(user_id)s
+LEFT JOIN django_session s ON s.session_key = %(session_key)s AND s.expire_date > now()
 LEFT JOIN LATERAL (
     SELECT b.id, b.pseudonym
     FROM auctions_bidder b JOIN accounts_membership m ON m.organisation_id = b.company_id
@@ -515,6 +546,7 @@ async def place_bid(
     request_id: str,
     lang: str | None = None,
     audit_outsiders: bool = True,
+    session_check: Callable[[str | None, str | None, bool | None, str | None], bool] | None = None,
 ) -> BidResult:
     """Place ``amount`` (as the person typed it) for the user's company on the lot.
 
@@ -523,16 +555,22 @@ async def place_bid(
     key: a request seen before returns its original answer and changes nothing. ``lang`` defaults
     to the user's language. With ``audit_outsiders=False`` (the room, which has no separate
     permission query) an attempt by someone who is not an admitted bidder writes nothing; the API
-    logs it. Raises RoomNotFound when the lot has no room and ValueError for a missing or overlong
-    request_id.
+    logs it. ``session_check`` (the room's known login, see seei.room.auth.KnownLogin) is called
+    inside the transaction with the login's session row and the user's password hash, active flag
+    and language: if it says no, nothing is written and SessionRefused is raised. Raises RoomNotFound
+    when the lot has no room and ValueError for a missing or overlong request_id.
     """
     request_id = _check_request_id(request_id)
     async with _queue(lot_id):
         if isinstance(conn, AsyncConnectionPool):
             async with conn.connection() as pooled:
-                done = await _decide_and_store(pooled, lot_id, user_id, amount, request_id, audit_outsiders)
+                done = await _decide_and_store(
+                    pooled, lot_id, user_id, amount, request_id, audit_outsiders, session_check
+                )
         else:
-            done = await _decide_and_store(conn, lot_id, user_id, amount, request_id, audit_outsiders)
+            done = await _decide_and_store(
+                conn, lot_id, user_id, amount, request_id, audit_outsiders, session_check
+            )
         snapshot = build_snapshot(lot_id, done.params, done.state, done.now, viewer=done.pseudonym)
         mine = snapshot.pop("me", None)
         frame = events.encode(snapshot)
@@ -568,6 +606,10 @@ async def place_bid(
     return replace(original, replayed=True, **context)
 
 
+class SessionRefused(Exception):
+    """The session check given to place_bid refused the login: nothing was written."""
+
+
 class _Outsider(Exception):
     """Not an admitted bidder, and the caller asked for no audit row: the transaction is rolled back."""
 
@@ -587,14 +629,21 @@ class _Stored:
     replay: tuple = ()  # the stored outcome, reason, detail and entry of a replayed request
 
 
-async def _decide_and_store(conn, lot_id, user_id, amount, request_id, audit_outsiders=True) -> _Stored:
+async def _decide_and_store(
+    conn, lot_id, user_id, amount, request_id, audit_outsiders=True, session_check=None
+) -> _Stored:
     try:
-        return await _decide_and_store_once(conn, lot_id, user_id, amount, request_id, audit_outsiders)
+        return await _decide_and_store_once(
+            conn, lot_id, user_id, amount, request_id, audit_outsiders, session_check
+        )
     except _Outsider as outsider:
         return outsider.args[0]
 
 
-async def _decide_and_store_once(conn, lot_id, user_id, amount, request_id, audit_outsiders) -> _Stored:
+async def _decide_and_store_once(
+    conn, lot_id, user_id, amount, request_id, audit_outsiders, session_check
+) -> _Stored:
+    session_key = getattr(session_check, "session_key", None)
     amount_text = amount if isinstance(amount, str) else repr(amount)
     known_params = _params_cache.get(lot_id)
     known = _state_cache.get(lot_id)
@@ -609,6 +658,7 @@ async def _decide_and_store_once(conn, lot_id, user_id, amount, request_id, audi
                 "user_id": user_id,
                 "request_id": request_id,
                 "genesis_hash": known_params[0] if known_params else None,
+                "session_key": session_key,
             },
         )
         later = await conn.execute(TIME_AND_DELTA_SQL.replace("{now}", now_sql()), reading)
@@ -621,6 +671,10 @@ async def _decide_and_store_once(conn, lot_id, user_id, amount, request_id, audi
             raise RoomNotFound(lot_id)
         (room_id, ref, genesis_hash, last_hash, seq, raw_params, raw_state, found_user, language) = row[:9]
         bidder_id, pseudonym, replay = row[9], row[10], (row[11], row[12], row[13], row[14:20])
+        if session_check is not None and (
+            found_user is None or not session_check(row[20], row[21], row[22], language)
+        ):
+            raise SessionRefused()  # rolled back by _transaction: nothing is written
         if found_user is None:
             raise LookupError(f"no user {user_id}")
         params = _params(lot_id, known_params, genesis_hash, raw_params)
@@ -662,7 +716,7 @@ async def _decide_and_store_once(conn, lot_id, user_id, amount, request_id, audi
                     "prev_hash": entry["prev_hash"],
                     "hash": entry["hash"],
                     "signature": signing.sign_entry(entry),
-                    "state": Jsonb(done.state.to_dict()) if checkpoint else None,
+                    "state": Jsonb(checkpoint_dict(done.state)) if checkpoint else None,
                     "closes_at": done.state.closes_at,
                     "amount": done.decision.bid.amount,
                 },

@@ -119,6 +119,42 @@ async def person_from_cookies(conn, cookies: dict[str, str]) -> Person | None:
     return Person(user_id=decoded.user_id, language=language)
 
 
+@dataclass
+class KnownLogin:
+    """A login this process decoded before, to be re-validated inside the bid's own transaction (one
+    round trip less): the session row must still exist unexpired with the very same data, the user
+    be active, and the session hash match the password. Called with what that transaction read."""
+
+    session_key: str
+    decoded: _Decoded
+    language: str | None = None  # the user's, as read by the transaction
+
+    @property
+    def user_id(self) -> int:
+        return self.decoded.user_id
+
+    def __call__(
+        self, session_data: str | None, password: str | None, is_active: bool | None, language
+    ) -> bool:
+        if session_data is None or session_data != self.decoded.session_data or not is_active or not password:
+            return False
+        if not session_hash_valid(self.decoded.user_id, password, self.decoded.session_hash):
+            return False
+        self.language = language
+        return True
+
+
+def known_login(cookies: dict[str, str]) -> KnownLogin | None:
+    """The login of these cookies if this process has decoded it before (nothing is trusted yet)."""
+    session_key = cookies.get(settings.SESSION_COOKIE_NAME)
+    if not session_key or len(session_key) > MAX_SESSION_KEY:
+        return None
+    decoded = _decoded.get(session_key)
+    if decoded is None or decoded.user_id is None:
+        return None
+    return KnownLogin(session_key, decoded)
+
+
 def session_hash_valid(user_id: int, password: str, session_hash: str | None) -> bool:
     """The check of django.contrib.auth.get_user, with the user model's own hash functions."""
     if not session_hash:

@@ -468,3 +468,72 @@ def test_with_redis_each_snapshot_is_published_once_on_the_lots_channel(live, se
     finally:
         subscriber.close()
         events._sync_client = None
+
+
+# The hot path's shortcuts give the same results as the plain ones -----------------------------------
+
+
+def test_the_checkpoint_written_under_the_lock_is_the_states_own_dict(live):
+    from seei.auctions.models import Room
+
+    for number in range(2):
+        assert bid(live, live.bidders[number], str(590000 - 1000 * number)).accepted
+    state = bidding.state_of_room_sync(Room.objects.get(lot=live.lot))
+
+    assert bidding.checkpoint_dict(state) == state.to_dict()
+    assert bidding.checkpoint_dict(state) == state.to_dict()  # the second time from the cache
+    assert len(state.bids) == 2
+
+
+def test_from_a_pool_an_outsider_is_refused_and_with_no_audit_nothing_is_written(live):
+    from psycopg_pool import AsyncConnectionPool
+
+    before_length, before_room = ledger_length(live.lot), room_row(live.lot)
+
+    async def place(membership, amount):
+        pool = AsyncConnectionPool(bidding.conninfo(), kwargs={"autocommit": True}, min_size=1, open=False)
+        await pool.open()
+        try:
+            return await bidding.place_bid(
+                pool,
+                lot_id=live.lot.pk,
+                user_id=membership.user_id,
+                amount=amount,
+                request_id="pooled",
+                audit_outsiders=False,
+            )
+        finally:
+            await pool.close()
+
+    outsider = asyncio.run(place(live.outsiders[0], "590000"))
+    assert (outsider.accepted, outsider.reason) == (False, "not_admitted")
+    assert (ledger_length(live.lot), room_row(live.lot)) == (before_length, before_room)
+    assert not BidAttempt.objects.exists()
+
+    accepted = asyncio.run(place(live.bidders[0], "590000"))
+    assert accepted.accepted and ledger_length(live.lot) == before_length + 1
+    assert json.loads(accepted.encode()) == json.loads(json.dumps(accepted.to_dict()))
+    assert accepted.frame == events.encode(accepted.snapshot)
+
+
+def test_handed_over_frames_leave_in_chain_order_and_only_the_latest_of_a_backlog(settings, monkeypatch):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # never reached: the client is a fake
+    published = []
+
+    class FakeRedis:
+        async def publish(self, channel, frame):
+            await asyncio.sleep(0.01)  # a round trip, during which more frames are handed over
+            published.append((channel, frame))
+
+    monkeypatch.setattr(events, "_async_redis", lambda: FakeRedis())
+
+    async def main():
+        first = asyncio.ensure_future(events.hand_over(7, 1, b"1"))
+        await asyncio.sleep(0)  # frame 1 is on its way
+        backlog = [events.hand_over(7, 2, b"2"), events.hand_over(7, 3, b"3")]
+        await asyncio.gather(first, *backlog)
+        await events.hand_over(7, 2, b"late")  # older than what left: nothing more to send
+
+    asyncio.run(main())
+
+    assert published == [("seei:lot:7", b"1"), ("seei:lot:7", b"3")]

@@ -18,6 +18,14 @@ from bench import bids, fanout, load, services, sqlbase, stats
 from bench.broadcast_server import frame_of
 from bench.viewers import Viewers
 
+
+def run(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync API may hold this thread's loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
+
 # --- figures --------------------------------------------------------------------------------------
 
 
@@ -66,7 +74,7 @@ def test_closed_loop_is_bounded_in_count_and_counts_outcomes():
 
         return run
 
-    result = asyncio.run(load.closed_loop([operation(True), operation(False)], duration=10, max_each=4))
+    result = run(load.closed_loop([operation(True), operation(False)], duration=10, max_each=4))
     assert len(calls) == 8
     assert result.ok + result.refused == 7
     assert result.errors == {"ValueError: boom": 1}
@@ -78,7 +86,7 @@ def test_closed_loop_is_bounded_in_time():
         await asyncio.sleep(0.05)
         return True
 
-    result = asyncio.run(load.closed_loop([slow], duration=0.2, max_each=1_000_000))
+    result = run(load.closed_loop([slow], duration=0.2, max_each=1_000_000))
     assert 2 <= result.ok <= 6
     assert result.elapsed < 1
 
@@ -118,7 +126,7 @@ def test_http_connection_keeps_alive_and_reads_both_framings():
         server.close()
         return first, second
 
-    first, second = asyncio.run(scenario())
+    first, second = run(scenario())
     assert first[0] == 201 and first[2] == b'{"a":1}'
     assert second[0] == 200 and second[2] == b"abcde"
     assert seen == [b"POST /echo HTTP/1.1", b"GET /chunked HTTP/1.1"]  # one connection, two requests
@@ -172,7 +180,7 @@ def test_viewers_receive_every_paced_frame_and_the_last_of_a_burst(tmp_path):
             finally:
                 await control.close()
 
-        result = asyncio.run(scenario())
+        result = run(scenario())
     finally:
         server.stop()
     assert result.connected == 6 and not result.failed
@@ -213,7 +221,7 @@ def test_bare_transaction_baseline_places_bids():
             await conn.execute("DROP TABLE bench_bid; DROP TABLE bench_lot")
         return result, rows
 
-    result, rows = asyncio.run(scenario())
+    result, rows = run(scenario())
     assert result.ok == 2 * 3 * 4 and not result.errors
     assert [(lot, bids_) for lot, _price, bids_ in rows] == [(1, 12), (2, 12)]
     assert rows[0][1] == sqlbase.STARTING_PRICE - 12 * sqlbase.CENT
@@ -248,7 +256,7 @@ def test_bench_auction_accepts_every_bench_bid(clock):
                     answers.append((result.accepted, result.reason))
         return answers
 
-    answers = asyncio.run(scenario())
+    answers = run(scenario())
     assert answers == [(True, None)] * 9
 
 

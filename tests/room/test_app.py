@@ -339,3 +339,47 @@ def test_the_in_process_worker_closes_the_room_and_the_close_is_pushed(
     while Room.objects.get(pk=open_room.pk).status != "closed" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert Room.objects.get(pk=open_room.pk).status == "closed"
+
+
+def test_a_known_login_is_checked_again_inside_every_bid(
+    client, open_room, lot, company, other_company, buyer
+):
+    """The second bid of a session skips the separate session read: the bid's own transaction checks
+    the session row, its expiry, the user and the password, and writes nothing when they fail."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from seei.auctions.models import BidAttempt, Room
+
+    url = f"/room/lots/{lot.pk}/bids"
+
+    def post(cookie, amount, request_id):
+        return client.post(
+            url,
+            json={"amount": amount, "request_id": request_id},
+            headers={
+                "origin": ORIGIN,
+                "x-seei-room": "bid",
+                "x-seei-language": "en",
+                "cookie": f"sessionid={cookie}",
+            },
+        )
+
+    mine, theirs, buyers = session_cookie(company), session_cookie(other_company), session_cookie(buyer)
+    assert post(mine, "590000", "m1").status_code == 201  # the long way, then known
+    assert post(theirs, "589000", "t1").status_code == 201
+    for _ in range(2):  # the buyer, the long way then the known way: never a bidder
+        refused = post(buyers, "588000", "b1")
+        assert refused.status_code == 403
+        assert refused.json()["message"] == "Only the admitted bidders of this lot can bid."
+    seq, attempts = Room.objects.get(pk=open_room.pk).seq, BidAttempt.objects.count()
+    assert seq == open_room.seq + 2 and attempts == 2
+
+    company.user.set_password("another-long-passphrase-42")
+    company.user.save()
+    Session.objects.filter(session_key=theirs).update(expire_date=timezone.now() - timedelta(seconds=1))
+    for cookie in (mine, theirs):
+        response = post(cookie, "500000", f"late-{cookie[:6]}")
+        assert response.status_code == 401 and response.json()["message"] == "Please log in to bid."
+    assert Room.objects.get(pk=open_room.pk).seq == seq
+    assert BidAttempt.objects.count() == attempts

@@ -81,3 +81,56 @@ def test_an_expired_session_is_refused(company):
     key = session_cookie(company)
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
     assert person_for(key) is None
+
+
+# The process caches a session's decoded content: none of these may get through a warm cache.
+
+
+def test_a_known_session_is_still_refused_after_a_logout(company):
+    client = Client()
+    client.force_login(company.user)
+    key = client.cookies["sessionid"].value
+    assert person_for(key).user_id == company.user.pk  # decoded and cached
+    client.post("/en/accounts/logout/")
+    assert person_for(key) is None
+
+
+def test_a_known_session_is_still_refused_once_expired(company):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    key = session_cookie(company)
+    assert person_for(key).user_id == company.user.pk
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert person_for(key) is None
+
+
+def test_a_known_session_is_still_refused_after_a_password_change_or_deactivation(company, other_company):
+    key, other_key = session_cookie(company), session_cookie(other_company)
+    assert person_for(key).user_id == company.user.pk
+    assert person_for(other_key).user_id == other_company.user.pk
+    company.user.set_password("another-long-passphrase-42")
+    company.user.save()
+    other_company.user.is_active = False
+    other_company.user.save()
+    assert person_for(key) is None
+    assert person_for(other_key) is None
+
+
+def test_a_known_session_whose_data_is_tampered_with_is_decoded_again(company, other_company):
+    from django.contrib.sessions.models import Session
+
+    key = session_cookie(company)
+    assert person_for(key).user_id == company.user.pk
+    session = Session.objects.get(session_key=key)
+    payload, _, signature = session.session_data.rpartition(":")
+    session.session_data = f"{payload}:{'A' * len(signature)}"
+    session.save()
+    assert person_for(key) is None
+    # The row now carries another person's (validly signed) data: that person it is, not the cached one.
+    Session.objects.filter(session_key=key).update(
+        session_data=Session.objects.get(session_key=session_cookie(other_company)).session_data
+    )
+    assert person_for(key) == auth.Person(user_id=other_company.user.pk, language=other_company.user.language)
