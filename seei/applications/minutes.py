@@ -73,6 +73,7 @@ LABELS = {
 
 
 def _moment(value) -> str:
+    """To the minute, the time zone named on every time (the admission has no time zone line)."""
     return moment(value, zone=True)
 
 

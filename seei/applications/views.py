@@ -5,14 +5,12 @@ organisation may see (the seal), and lets ``services`` apply the rules.
 """
 
 import json
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,22 +22,10 @@ from seei.applications.forms import ApplicationForm, CommissionForm, DecisionFor
 from seei.applications.models import Application
 from seei.applications.receipts import receipt_pdf as build_receipt_pdf
 from seei.core import clock
+from seei.core.forms import show_errors
+from seei.core.views import explained, flash_refusal, private_file
 from seei.tenders import selectors as tender_selectors
 from seei.tenders.models import Tender
-
-
-def explained(view):
-    """A refusal (PermissionDenied) is a 403 page that says why, in the visitor's language."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as refusal:
-            message = str(refusal) or _("You are not allowed to see this page.")
-            return render(request, "portal/forbidden.html", {"message": message}, status=403)
-
-    return wrapped
 
 
 def _for(*roles):
@@ -52,21 +38,6 @@ def _for(*roles):
 company_only = _for(Role.COMPANY_MEMBER)
 buyer_only = _for(Role.BUYER_AGENT)
 commission_only = _for(Role.COMMISSION_MEMBER)
-
-
-def _show_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _file(name: str, content_type: str, content: bytes) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # The company ------------------------------------------------------------------------------------------
@@ -119,7 +90,7 @@ def apply(request, pk):
                     declaration=data["declaration"],
                 )
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("Your application was recorded. Keep this receipt."))
             return redirect("applications:receipt", receipt.pk)
@@ -146,8 +117,7 @@ def withdraw(request, pk):
     try:
         receipt = services.withdraw(request.membership, tender)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_refusal(request, error)
         return redirect("applications:apply", tender.pk)
     messages.success(request, _("Your application was withdrawn. Keep this receipt."))
     return redirect("applications:receipt", receipt.pk)
@@ -156,7 +126,7 @@ def withdraw(request, pk):
 @company_only
 def own_document(request, pk):
     document = selectors.own_document(request.membership, pk)
-    return _file(*services.open_document(request.membership, document))
+    return private_file(*services.open_document(request.membership, document))
 
 
 @company_only
@@ -181,7 +151,7 @@ def receipt_pdf(request, pk):
     receipt = selectors.own_receipt(request.membership, pk)
     data = build_receipt_pdf(receipt, selectors.receipt_document_names(receipt), get_language() or "fr")
     name = f"receipt-{receipt.content['tender']['reference']}-{receipt.number}.pdf"
-    return _file(name, "application/pdf", data)
+    return private_file(name, "application/pdf", data)
 
 
 # The buyer ------------------------------------------------------------------------------------------------
@@ -204,7 +174,7 @@ def commission(request, pk):
                 request.membership, tender, form.cleaned_data["members"], form.cleaned_data["president"]
             )
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("The commission was named."))
             return redirect("applications:commission", tender.pk)
@@ -276,8 +246,7 @@ def open_examination(request, pk):
     try:
         services.open_examination(request.membership, tender)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_refusal(request, error)
     else:
         messages.success(request, _("The applications are open."))
     return redirect("applications:examination", tender.pk)
@@ -294,8 +263,7 @@ def decide(request, pk, application_pk):
         try:
             services.decide(request.membership, application, form.decisions())
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, f"{application.company.name}: {message}")
+            flash_refusal(request, error, about=application.company.name)
         else:
             messages.success(
                 request, _("Decision recorded for %(company)s.") % {"company": application.company}
@@ -310,8 +278,7 @@ def close_examination(request, pk):
     try:
         services.close_examination(request.membership, tender)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_refusal(request, error)
     else:
         messages.success(
             request, _("The session is closed; the minutes are written and the companies notified.")
@@ -323,7 +290,7 @@ def close_examination(request, pk):
 def sealed_document(request, pk, document_pk):
     tender = selectors.commission_tender(request.membership, pk)
     document = selectors.examination_document(request.membership, tender, document_pk)
-    return _file(*services.open_document(request.membership, document))
+    return private_file(*services.open_document(request.membership, document))
 
 
 # The commission and the buyer ---------------------------------------------------------------------------------
@@ -337,4 +304,4 @@ def minutes(request, pk):
     minutes = selectors.admission_minutes(request.membership, tender)
     with minutes.file.open("rb") as handle:
         data = handle.read()
-    return _file(f"admission-minutes-{tender.reference}.pdf", "application/pdf", data)
+    return private_file(f"admission-minutes-{tender.reference}.pdf", "application/pdf", data)

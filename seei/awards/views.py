@@ -6,14 +6,11 @@ perimeter), ``services`` apply the rules; a refusal is shown with its reason and
 """
 
 import json
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,20 +22,8 @@ from seei.awards import selectors, services
 from seei.awards.forms import ConfirmForm, DocumentsForm, FailForm, PaymentForm, VisaForm
 from seei.awards.models import Award, AwardStep
 from seei.core import clock
-
-
-def explained(view):
-    """A refusal (PermissionDenied) is a 403 page that says why, in the visitor's language."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as refusal:
-            message = str(refusal) or _("You are not allowed to see this page.")
-            return render(request, "portal/forbidden.html", {"message": message}, status=403)
-
-    return wrapped
+from seei.core.forms import show_errors
+from seei.core.views import explained, private_file
 
 
 def _signed_in(view):
@@ -58,23 +43,8 @@ def _refused(request, award: Award, role: str, key: str, form, error: Validation
         for message in refusals:
             messages.error(request, message)
     elif error is not None:
-        _show_errors(form, error)
+        show_errors(form, error)
     return render(request, "awards/detail.html", context, status=400)
-
-
-def _show_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _file(name: str, content_type: str, content: bytes) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # The award page (buyer, commission, candidate) -------------------------------------------------------------
@@ -137,57 +107,57 @@ def detail(request, pk):
     return render(request, "awards/detail.html", _detail_context(request, award, role))
 
 
+def _step_action(request, pk, key: str, make_form, act):
+    """A step of the award posted from its page: the form is checked, then the service acts and
+    says what happened; a refusal shows the page again (400) and changes nothing."""
+    award, role = selectors.award_for(request.membership, pk)
+    form = make_form(award)
+    if not form.is_valid():
+        return _refused(request, award, role, key, form, None)
+    try:
+        done = act(award, form)
+    except ValidationError as error:
+        return _refused(request, award, role, key, form, error)
+    messages.success(request, done)
+    return redirect("awards:detail", pk=award.pk)
+
+
 @require_POST
 @_signed_in
 def submit_documents(request, pk):
-    award, role = selectors.award_for(request.membership, pk)
-    form = DocumentsForm(request.POST, request.FILES, kinds=award.required_documents)
-    if not form.is_valid():
-        return _refused(request, award, role, "documents_form", form, None)
-    try:
+    def act(award, form):
         services.submit_documents(request.membership, award, form.files_by_kind())
-    except ValidationError as error:
-        return _refused(request, award, role, "documents_form", form, error)
-    messages.success(request, _("Your documents were submitted; the commission will check them."))
-    return redirect("awards:detail", pk=award.pk)
+        return _("Your documents were submitted; the commission will check them.")
+
+    def make_form(award):
+        return DocumentsForm(request.POST, request.FILES, kinds=award.required_documents)
+
+    return _step_action(request, pk, "documents_form", make_form, act)
 
 
 @require_POST
 @_signed_in
 def confirm(request, pk):
-    award, role = selectors.award_for(request.membership, pk)
-    form = ConfirmForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, award, role, "confirm_form", form, None)
-    data = form.cleaned_data
-    try:
+    def act(award, form):
+        data = form.cleaned_data
         services.confirm(request.membership, award, data["rank"], data["low_price_note"])
-    except ValidationError as error:
-        return _refused(request, award, role, "confirm_form", form, error)
-    messages.success(request, _("The award is final. Every bidder was told the result."))
-    return redirect("awards:detail", pk=award.pk)
+        return _("The award is final. Every bidder was told the result.")
+
+    return _step_action(request, pk, "confirm_form", lambda award: ConfirmForm(request.POST), act)
 
 
 @require_POST
 @_signed_in
 def fail(request, pk):
-    award, role = selectors.award_for(request.membership, pk)
-    form = FailForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, award, role, "fail_form", form, None)
-    try:
+    def act(award, form):
         award = services.fail(
             request.membership, award, form.cleaned_data["rank"], form.cleaned_data["reason"]
         )
-    except ValidationError as error:
-        return _refused(request, award, role, "fail_form", form, error)
-    if award.status == Award.Status.UNSUCCESSFUL:
-        messages.success(request, _("The candidate fails. No candidate is left: the lot is unsuccessful."))
-    else:
-        messages.success(
-            request, _("The candidate fails. The next bidder in the ranking is asked for its documents.")
-        )
-    return redirect("awards:detail", pk=award.pk)
+        if award.status == Award.Status.UNSUCCESSFUL:
+            return _("The candidate fails. No candidate is left: the lot is unsuccessful.")
+        return _("The candidate fails. The next bidder in the ranking is asked for its documents.")
+
+    return _step_action(request, pk, "fail_form", lambda award: FailForm(request.POST), act)
 
 
 @_signed_in
@@ -195,7 +165,7 @@ def document(request, pk, document_pk):
     award, _role = selectors.award_for(request.membership, pk)
     found = selectors.step_document(request.membership, award, document_pk)
     with found.file.open("rb") as handle:
-        return _file(found.original_name, found.content_type, handle.read())
+        return private_file(found.original_name, found.content_type, handle.read())
 
 
 @explained
@@ -205,7 +175,7 @@ def minutes(request, pk):
     found = selectors.minutes_for(getattr(request, "membership", None), award)
     with found.file.open("rb") as handle:
         name = f"minutes-{award.lot.tender.reference}-lot-{award.lot.number}.pdf"
-        return _file(name, "application/pdf", handle.read())
+        return private_file(name, "application/pdf", handle.read())
 
 
 # The public result of a lot ---------------------------------------------------------------------------
@@ -268,7 +238,7 @@ def ledger(request, pk):
     room = selectors.room_of(award)
     document = auction_selectors.ledger_document(room)
     body = json.dumps(document, ensure_ascii=False, indent=1).encode()
-    return _file(f"ledger-lot-{award.lot_id}.json", "application/json", body)
+    return private_file(f"ledger-lot-{award.lot_id}.json", "application/json", body)
 
 
 @require_POST
@@ -279,48 +249,42 @@ def verify(request, pk):
     return render(request, "awards/accountant_award.html", _accountant_context(request, award, report=report))
 
 
-@require_POST
-@accountant_only
-def visa(request, pk):
+def _accountant_action(request, pk, key: str, form_class, act):
+    """A visa or a payment posted by the accountant: the service acts on the checked form and says
+    what happened; a refusal shows the page again (400) with the reason on the form."""
     award = selectors.accountant_award(request.membership, pk)
-    form = VisaForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.give_visa(
-                request.membership, award, form.cleaned_data["decision"], form.cleaned_data["reason"]
-            )
+            done = act(award, form.cleaned_data)
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
-            messages.success(request, _("Your decision on the visa is recorded; the buyer was told."))
+            messages.success(request, done)
             return redirect("awards:accountant_award", pk=award.pk)
     return render(
         request,
         "awards/accountant_award.html",
-        _accountant_context(request, award, visa_form=form),
+        _accountant_context(request, award, **{key: form}),
         status=400,
     )
+
+
+@require_POST
+@accountant_only
+def visa(request, pk):
+    def act(award, data):
+        services.give_visa(request.membership, award, data["decision"], data["reason"])
+        return _("Your decision on the visa is recorded; the buyer was told.")
+
+    return _accountant_action(request, pk, "visa_form", VisaForm, act)
 
 
 @require_POST
 @accountant_only
 def payment(request, pk):
-    award = selectors.accountant_award(request.membership, pk)
-    form = PaymentForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.record_payment(
-                request.membership, award, data["paid_on"], data["amount"], data["reference"]
-            )
-        except ValidationError as error:
-            _show_errors(form, error)
-        else:
-            messages.success(request, _("The payment is recorded."))
-            return redirect("awards:accountant_award", pk=award.pk)
-    return render(
-        request,
-        "awards/accountant_award.html",
-        _accountant_context(request, award, payment_form=form),
-        status=400,
-    )
+    def act(award, data):
+        services.record_payment(request.membership, award, data["paid_on"], data["amount"], data["reference"])
+        return _("The payment is recorded.")
+
+    return _accountant_action(request, pk, "payment_form", PaymentForm, act)

@@ -1,6 +1,7 @@
 """Form pieces shared by the apps."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from seei.core.translated import LANGS, Translated
@@ -56,6 +57,16 @@ def finish_translations(form, original_field: str, names: list[str], required: t
                 name,
                 _("Give this text in the original language (%(lang)s).") % {"lang": LANG_LABELS[original]},
             )
+
+
+def show_errors(form, error: ValidationError):
+    """Show a service's refusal on the form: on the fields it names that the form has, the rest
+    at the top of the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 class DateTimeInput(forms.DateTimeInput):

@@ -9,20 +9,13 @@ from django.views.decorators.http import require_POST
 
 from seei.accounts.decorators import role_required
 from seei.accounts.models import Role
+from seei.core.forms import show_errors
+from seei.core.views import flash_refusal
 from seei.tenders import selectors, services
 from seei.tenders.forms import AnswerForm, DocumentForm, ErratumForm, ItemFormSet, LotForm, TenderForm
 from seei.tenders.models import Clarification, Lot
 
 buyer_only = role_required(Role.BUYER_AGENT)
-
-
-def _apply_errors(form, error: ValidationError):
-    """Show a service's refusal on the form, field by field where it names fields."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @buyer_only
@@ -38,7 +31,7 @@ def tender_create(request):
         try:
             tender = services.create_tender(request.membership, form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(
                 request, _("The draft notice was created. Add its lots and documents, then publish it.")
@@ -58,7 +51,7 @@ def tender_edit(request, pk):
         try:
             services.update_draft(request.membership, tender, form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_errors(form, error)
         else:
             return redirect("tenders:manage", tender.pk)
     return render(
@@ -113,7 +106,7 @@ def lot_edit(request, pk, lot_pk=None):
                 lot=lot,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("The lot was saved."))
             return redirect("tenders:manage", tender.pk)
@@ -143,7 +136,7 @@ def document_add(request, pk):
                 request.membership, tender, form.cleaned_data["file"], form.cleaned_data["title"]
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("The document was added."))
             return redirect("tenders:manage", tender.pk)
@@ -157,8 +150,7 @@ def publish(request, pk):
     try:
         services.publish(request.membership, tender)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        flash_refusal(request, error)
     else:
         messages.success(request, _("The notice is published on the portal."))
     return redirect("tenders:manage", tender.pk)
@@ -184,7 +176,7 @@ def erratum(request, pk):
                 )
         except ValidationError as error:
             tender.refresh_from_db()
-            _apply_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(
                 request, _("The erratum is published and the interested companies are notified.")

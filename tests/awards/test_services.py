@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from seei.alerts.models import Notification
 from seei.applications.models import Minutes
@@ -471,7 +472,8 @@ def test_two_accountants_paying_at_once_never_exceed_the_awarded_amount(buyer, c
     def pay(accountant, reference):
         try:
             barrier.wait()
-            services.record_payment(accountant, award, clock.now().date(), "300000.00", reference)
+            with translation.override("en"):  # a new thread starts in the default language
+                services.record_payment(accountant, award, clock.now().date(), "300000.00", reference)
             outcomes.append("paid")
         except TenderError as error:
             outcomes.append(" ".join(error.messages))
