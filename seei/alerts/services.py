@@ -1,14 +1,38 @@
 """Notify people in-app and by email, each in their own language."""
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from seei.alerts.models import Notification
+from seei.auctions.reasons import format_amount
 from seei.core import clock
+
+
+class LocalTime:
+    """A moment written in the language active when it becomes text: each recipient's own."""
+
+    def __init__(self, moment):
+        self.moment = moment
+
+    def __str__(self):
+        return date_format(localtime(self.moment), "DATETIME_FORMAT")
+
+
+class LocalAmount:
+    """An amount written for the language active when it becomes text."""
+
+    def __init__(self, amount, currency: str):
+        self.amount, self.currency = amount, currency
+
+    def __str__(self):
+        return format_amount(Decimal(self.amount), self.currency, translation.get_language())
 
 
 def notify(users: Iterable, subject, body, url: str = "", **params) -> list[Notification]:

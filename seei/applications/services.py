@@ -15,13 +15,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from seei.accounts.models import Membership, Role, User
-from seei.alerts.services import company_users, notify
+from seei.alerts.services import LocalTime, company_users, notify
 from seei.applications import receipts, sealing
 from seei.applications.minutes import admission_minutes_pdf
 from seei.applications.models import (
@@ -46,18 +44,8 @@ from seei.tenders.services import record_interest
 Kind = ApplicationDocument.Kind
 
 
-class _LocalTime:
-    """A moment formatted in the language active when it becomes text (each recipient's own)."""
-
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __str__(self):
-        return date_format(localtime(self.moment), "DATETIME_FORMAT")
-
-
 def when(moment) -> str:
-    return str(_LocalTime(moment))
+    return str(LocalTime(moment))
 
 
 # Who ------------------------------------------------------------------------------------------
@@ -201,7 +189,7 @@ def _tell_company(application, receipt):
         action=receipt.get_action_display(),
         reference=application.tender.reference,
         number=receipt.number,
-        at=_LocalTime(receipt.issued_at),
+        at=LocalTime(receipt.issued_at),
         sha256=receipt.sha256,
     )
 
@@ -414,7 +402,7 @@ def name_commission(membership, tender, members, president=None) -> list[Commiss
         reference=tender.reference,
         buyer=tender.buyer.name,
         title=tender.title,
-        deadline=_LocalTime(tender.application_deadline),
+        deadline=LocalTime(tender.application_deadline),
     )
     return list(CommissionMember.objects.filter(tender=tender).select_related("membership__user"))
 
@@ -693,14 +681,14 @@ def _invite(lot, companies, now, membership):
     for company in companies:
         Invitation.objects.create(lot=lot, company=company, opens_at=lot.opens_at, sent_at=now)
     common = dict(
-        number=lot.number, lot=lot.title, reference=tender.reference, opens_at=_LocalTime(lot.opens_at)
+        number=lot.number, lot=lot.title, reference=tender.reference, opens_at=LocalTime(lot.opens_at)
     )
     moved_note = (
         _Formatted(
             gettext_lazy(
                 " The opening was moved from {before} so that you are invited at least {days} days before."
             ),
-            before=_LocalTime(moved_from),
+            before=LocalTime(moved_from),
             days=settings.SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE,
         )
         if moved_from
@@ -734,7 +722,7 @@ def _invite(lot, companies, now, membership):
                 "room of lot {number} (“{lot}”) now opens on {opens_at} instead of {before}."
             ),
             url=reverse("applications:examination", args=[tender.pk]),
-            before=_LocalTime(moved_from),
+            before=LocalTime(moved_from),
             days=settings.SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE,
             **common,
         )

@@ -15,14 +15,12 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from seei.accounts.models import Role, User
-from seei.alerts.services import company_users, notify
-from seei.auctions import bidding, events, ledger, reasons, rules, signing
+from seei.alerts.services import LocalAmount, LocalTime, company_users, notify
+from seei.auctions import bidding, events, ledger, rules, signing
 from seei.auctions.models import BidAttempt, Bidder, LedgerEntry, Room, Suspension
 from seei.awards.services import start_award_after_close
 from seei.core import audit
@@ -114,7 +112,7 @@ def prepare_room(lot: Lot, companies=None) -> Room:
                 _(
                     "The parameters of a lot are frozen before its room opens; this room should have opened on %(when)s."
                 )
-                % {"when": _When(lot.opens_at)}
+                % {"when": LocalTime(lot.opens_at)}
             )
         room = create_room(lot, companies, now)
         audit.record("auction.prepared", lot, bidders=len(companies), genesis=room.genesis_hash)
@@ -446,26 +444,6 @@ def resume_all(membership) -> Suspension:
 # Notifications ---------------------------------------------------------------------------------------
 
 
-class _When:
-    """A moment formatted in the language active when it becomes text (each recipient's own)."""
-
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __str__(self):
-        return date_format(localtime(self.moment), "DATETIME_FORMAT")
-
-
-class _Money:
-    """An amount formatted for the language active when it becomes text."""
-
-    def __init__(self, amount: Decimal, currency: str):
-        self.amount, self.currency = amount, currency
-
-    def __str__(self):
-        return reasons.format_amount(self.amount, self.currency, get_language())
-
-
 def _staff_users(tenders):
     """The buyer agents of these notices' buyers and the members of their commissions."""
     from seei.applications.models import CommissionMember
@@ -493,7 +471,12 @@ def _tell_everyone(lot_ids, subject, body, **params) -> None:
 def _tell_closed(lot: Lot, room: Room, params: rules.LotParams, state: rules.State, at: datetime) -> None:
     tender = lot.tender
     url = reverse("portal:tender", args=[tender.pk])
-    common = {"number": lot.number, "lot": lot.title, "reference": tender.reference, "closed_at": _When(at)}
+    common = {
+        "number": lot.number,
+        "lot": lot.title,
+        "reference": tender.reference,
+        "closed_at": LocalTime(at),
+    }
     subject = gettext_lazy("Auction closed: lot {number} of {reference}")
     ranking = state.ranking()
     for bidder in Bidder.objects.filter(room=room).select_related("company"):
@@ -513,7 +496,7 @@ def _tell_closed(lot: Lot, room: Room, params: rules.LotParams, state: rules.Sta
             extra = {
                 "rank": state.rank_of(bidder.pseudonym),
                 "ranked": len(ranking),
-                "amount": _Money(own.amount, params.currency),
+                "amount": LocalAmount(own.amount, params.currency),
             }
         notify(company_users([bidder.company]), subject, body, url=url, **common, **extra)
     winner = state.winner()
@@ -533,6 +516,6 @@ def _tell_closed(lot: Lot, room: Room, params: rules.LotParams, state: rules.Sta
             "bids": len(state.bids),
             "ranked": len(ranking),
             "winner": winner.bidder,
-            "amount": _Money(winner.amount, params.currency),
+            "amount": LocalAmount(winner.amount, params.currency),
         }
     notify(_staff_users([tender]), subject, body, url=url, **common, **extra)

@@ -22,13 +22,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from seei.accounts.models import Organisation, Role, User
-from seei.alerts.services import company_users, notify
+from seei.alerts.services import LocalAmount, LocalTime, company_users, notify
 from seei.applications.models import CommissionMember, Minutes
 from seei.auctions import reasons, rules
 from seei.auctions.models import Bidder, Room
@@ -68,22 +67,6 @@ def is_abnormally_low(amount: Decimal, estimate: Decimal, next_amount: Decimal |
 # Formatting in each recipient's language -------------------------------------------------------------
 
 
-class _When:
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __str__(self):
-        return date_format(localtime(self.moment), "DATETIME_FORMAT")
-
-
-class _Money:
-    def __init__(self, amount: Decimal, currency: str):
-        self.amount, self.currency = amount, currency
-
-    def __str__(self):
-        return reasons.format_amount(Decimal(self.amount), self.currency, get_language())
-
-
 class _Documents:
     def __init__(self, kinds):
         self.kinds = list(kinds)
@@ -93,7 +76,7 @@ class _Documents:
 
 
 def when(moment) -> str:
-    return str(_When(moment))
+    return str(LocalTime(moment))
 
 
 # Who ---------------------------------------------------------------------------------------------------
@@ -272,8 +255,8 @@ def _ask(award: Award, room: Room, ranking, rank: int, now) -> AwardStep:
     params = {
         **_common(award),
         "rank": rank,
-        "amount": _Money(bid.amount, award.currency),
-        "deadline": _When(step.documents_deadline),
+        "amount": LocalAmount(bid.amount, award.currency),
+        "deadline": LocalTime(step.documents_deadline),
         "documents": _Documents(award.required_documents),
         "pseudonym": bidder.pseudonym,
     }
@@ -565,7 +548,7 @@ def _tell_final(award: Award, step: AwardStep) -> None:
     common = {
         **_common(award),
         "awardee": step.company.name,
-        "amount": _Money(step.amount, award.currency),
+        "amount": LocalAmount(step.amount, award.currency),
         "ranked": ranked,
     }
     subject = gettext_lazy("Award of lot {number} of {reference} is final")
@@ -756,8 +739,8 @@ def record_payment(membership, award: Award, paid_on: date, amount, reference: s
             ),
             url=_url(award),
             post=membership.organisation.name,
-            amount=_Money(amount, award.currency),
-            remaining=_Money(remaining - amount, award.currency),
+            amount=LocalAmount(amount, award.currency),
+            remaining=LocalAmount(remaining - amount, award.currency),
             **_common(award),
         )
     return payment

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from seei.accounts.models import Role
 from seei.alerts.models import Subscription
-from seei.alerts.services import company_users, notify
+from seei.alerts.services import LocalTime, company_users, notify
 from seei.core import audit, clock
 from seei.core.uploads import sha256_of, validate_document
 from seei.tenders import schedule, search
@@ -243,22 +243,9 @@ def publish(membership, tender: Tender) -> Tender:
         reference=tender.reference,
         buyer=tender.buyer.name,
         title=tender.title,
-        deadline=_LocalTime(tender.application_deadline),
+        deadline=LocalTime(tender.application_deadline),
     )
     return tender
-
-
-class _LocalTime:
-    """A moment formatted in the language active when it is turned into text."""
-
-    def __init__(self, moment):
-        self.moment = moment
-
-    def __str__(self):
-        from django.utils.formats import date_format
-        from django.utils.timezone import localtime
-
-        return date_format(localtime(self.moment), "DATETIME_FORMAT")
 
 
 # Errata -----------------------------------------------------------------------------
@@ -358,9 +345,7 @@ def publish_erratum(
     withdrawn = [
         d for d in (withdrawn_documents or []) if d.tender_id == tender.pk and d.withdrawn_by_id is None
     ]
-    changes += [
-{"field": "documents.withdrawn", "before": d.title, "after": None} for d in withdrawn
-    ]
+    changes += [{"field": "documents.withdrawn", "before": d.title, "after": None} for d in withdrawn]
     new_documents = new_documents or []
     for title, upload in new_documents:
         validate_document(upload)
@@ -376,8 +361,12 @@ def publish_erratum(
         minimum = now + timedelta(days=settings.SEEI_ERRATUM_MIN_REMAINING_DAYS)
         if tender.application_deadline < minimum:
             changes.append(
-                {"field": "application_deadline", "before": _raw(tender.application_deadline),
-                 "after": _raw(minimum), "moved": True}
+                {
+                    "field": "application_deadline",
+                    "before": _raw(tender.application_deadline),
+                    "after": _raw(minimum),
+                    "moved": True,
+                }
             )
             tender.application_deadline = minimum
     if tender.application_deadline < now + timedelta(hours=1):
@@ -433,7 +422,7 @@ def publish_erratum(
         reference=tender.reference,
         title=tender.title,
         reason=erratum.reason,
-        deadline=_LocalTime(tender.application_deadline),
+        deadline=LocalTime(tender.application_deadline),
     )
     return erratum
 
