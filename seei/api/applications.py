@@ -8,8 +8,7 @@ an object that is not yours 404, a rule of the procedure 400 with its message.
 
 from datetime import datetime
 
-from django.http import Http404, HttpResponse
-from django.utils.http import content_disposition_header
+from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
@@ -21,6 +20,7 @@ from seei.applications import selectors, services
 from seei.applications.models import Decision, Receipt
 from seei.applications.receipts import receipt_pdf
 from seei.core import clock
+from seei.core.views import private_file
 from seei.tenders import selectors as tender_selectors
 from seei.tenders.models import Lot, Tender
 
@@ -187,13 +187,6 @@ class MinutesOut(Schema):
 # Helpers -----------------------------------------------------------------------------------------------
 
 
-def _file(name: str, content_type: str, content: bytes) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _documents(kind_files) -> list[tuple[str, object]]:
     return [(kind, upload) for kind, files in kind_files for upload in files or []]
 
@@ -333,7 +326,7 @@ def my_document(request, document_id: int):
     """One of the company's own documents, decrypted (the opening is audited)."""
     membership = require_role(request, Role.COMPANY_MEMBER)
     document = selectors.own_document(membership, document_id)
-    return _file(*services.open_document(membership, document))
+    return private_file(*services.open_document(membership, document))
 
 
 @router.get("/applications/receipts/{receipt_id}", response={200: ReceiptOut, **ERRORS}, **AS_COMPANY)
@@ -347,7 +340,7 @@ def my_receipt_pdf(request, receipt_id: int):
     membership = require_role(request, Role.COMPANY_MEMBER)
     receipt = selectors.own_receipt(membership, receipt_id)
     data = receipt_pdf(receipt, selectors.receipt_document_names(receipt), get_language() or "fr")
-    return _file(
+    return private_file(
         f"receipt-{receipt.content['tender']['reference']}-{receipt.number}.pdf", "application/pdf", data
     )
 
@@ -481,7 +474,7 @@ def sealed_document(request, notice_id: int, document_id: int):
     membership = require_role(request, Role.COMMISSION_MEMBER)
     tender = selectors.commission_tender(membership, notice_id)
     document = selectors.examination_document(membership, tender, document_id)
-    return _file(*services.open_document(membership, document))
+    return private_file(*services.open_document(membership, document))
 
 
 @router.post(
@@ -539,6 +532,6 @@ def admission_minutes(request, notice_id: int):
     minutes = selectors.admission_minutes(membership, tender)
     with minutes.file.open("rb") as handle:
         data = handle.read()
-    response = _file(f"admission-minutes-{tender.reference}.pdf", "application/pdf", data)
+    response = private_file(f"admission-minutes-{tender.reference}.pdf", "application/pdf", data)
     response["X-Content-SHA256"] = minutes.sha256
     return response

@@ -4,17 +4,7 @@ seei.awards.services, so that each step is checked and audited."""
 from django.contrib import admin
 
 from seei.awards.models import Award, AwardStep, Payment, Visa
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from seei.core.admin import ReadOnlyAdmin
 
 
 class StepInline(admin.TabularInline):
@@ -29,7 +19,7 @@ class StepInline(admin.TabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(ReadOnly):
+class AwardAdmin(ReadOnlyAdmin):
     list_display = ["lot", "status", "company", "amount", "currency", "final_at"]
     list_filter = ["status"]
     search_fields = ["lot__tender__reference", "company__name"]
@@ -37,10 +27,10 @@ class AwardAdmin(ReadOnly):
 
 
 @admin.register(Visa)
-class VisaAdmin(ReadOnly):
+class VisaAdmin(ReadOnlyAdmin):
     list_display = ["award", "decision", "accountant_post", "decided_at"]
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["award", "paid_on", "amount", "reference", "accountant_post"]

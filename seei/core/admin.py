@@ -3,13 +3,8 @@ from django.contrib import admin
 from seei.core.models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit log is read-only, in the back office as everywhere."""
-
-    list_display = ["at", "action", "object_type", "object_id", "actor", "organisation"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "actor__email"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that only the procedure writes (audit, awards, payments): the back office reads them."""
 
     def has_add_permission(self, request):
         return False
@@ -19,3 +14,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "object_type", "object_id", "actor", "organisation"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_id", "actor__email"]

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from seei.accounts.models import Role
 from seei.core import clock
+from seei.core.forms import show_errors
+from seei.core.views import flash_refusal
 from seei.portal import selectors
 from seei.portal.forms import ClarificationForm, NoticeSearchForm
 from seei.tenders import services
@@ -120,11 +122,9 @@ def ask(request, pk):
         except TenderError as error:
             if not hasattr(error, "error_dict"):
                 # A rule of the procedure (e.g. the deadline passed): nothing to correct in the form.
-                for message in error.messages:
-                    messages.error(request, message)
+                flash_refusal(request, error)
                 return redirect("portal:tender", pk=tender.pk)
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            show_errors(form, error)
         else:
             messages.success(
                 request,
