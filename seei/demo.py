@@ -125,7 +125,9 @@ def _tender(
     )
     for values, items in lots:
         earliest_room = tender.application_deadline + timedelta(days=3)
-        services.save_lot(agent, tender, {**values, "opens_at": max(values["opens_at"], earliest_room)}, items)
+        services.save_lot(
+            agent, tender, {**values, "opens_at": max(values["opens_at"], earliest_room)}, items
+        )
     for title_doc in documents:
         services.add_document(agent, tender, _pdf(title_doc), title_doc)
     if publish:

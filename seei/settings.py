@@ -57,7 +57,6 @@ else:
     from seei.embedded import database_settings
 
     DATABASES = {"default": database_settings(VAR_DIR / "pgdata")}
-DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["TEST"] = {"NAME": env("SEEI_TEST_DATABASE", "seei_test")}
 
 REDIS_URL = env("REDIS_URL")

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -11,6 +10,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+# Files are never served from MEDIA_ROOT directly: every download goes through a view that
+# checks who may have it (sealed applications, minutes, award documents).
 urlpatterns += i18n_patterns(
     path("", include("seei.portal.urls")),
     path("accounts/", include("seei.accounts.urls")),
@@ -20,8 +21,3 @@ urlpatterns += i18n_patterns(
     path("awards/", include("seei.awards.urls")),
     path("statistics/", include("seei.opendata.urls")),
 )
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

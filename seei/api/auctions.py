@@ -179,14 +179,21 @@ def snapshot(request, lot_id: int):
     lot is watchable by the public or closed. Never a company or a person, only pseudonyms."""
     membership = request.auth if isinstance(request.auth, Membership) else None
     _room, role = selectors.watchable_room(membership, lot_id)
-    user_id = membership.user_id if role == "bidder" else None
-    return _json(bidding.snapshot_sync(lot_id, user_id=user_id))
+    if role != "bidder":
+        return _json(bidding.snapshot_sync(lot_id))
+    return _json(bidding.snapshot_sync(lot_id, user_id=membership.user_id, membership_id=membership.pk))
 
 
-async def _place(lot_id: int, user_id: int, amount: str, request_id: str, lang: str) -> bidding.BidResult:
+async def _place(membership: Membership, lot_id: int, amount: str, request_id: str, lang: str):
     async with bidding.connection() as conn:
         return await bidding.place_bid(
-            conn, lot_id=lot_id, user_id=user_id, amount=amount, request_id=request_id, lang=lang
+            conn,
+            lot_id=lot_id,
+            user_id=membership.user_id,
+            membership_id=membership.pk,
+            amount=amount,
+            request_id=request_id,
+            lang=lang,
         )
 
 
@@ -201,9 +208,7 @@ def place_bid(request, lot_id: int, payload: BidIn):
     accepted; 400 with the reason and a message in your language when refused (nothing changes)."""
     membership = require_role(request, Role.COMPANY_MEMBER)
     try:
-        result = async_to_sync(_place)(
-            lot_id, membership.user_id, payload.amount, payload.request_id, get_language()
-        )
+        result = async_to_sync(_place)(membership, lot_id, payload.amount, payload.request_id, get_language())
     except bidding.RoomNotFound:
         raise Http404(_("This lot has no auction room.")) from None
     body = result.to_dict()

@@ -343,8 +343,9 @@ def minutes(request, award_id: int):
     tags=["awards: accountant"],
 )
 def verification(request, award_id: int):
-    """Run the stand-alone verifier on the lot's ledger with the platform's key: chain, signatures, rules."""
-    award, _role = selectors.award_for(request.auth, award_id)
+    """Run the stand-alone verifier on the lot's ledger with the platform's key: chain, signatures, rules.
+    For the accountant of the buyer's perimeter, once the award is final (as on its page)."""
+    award = selectors.accountant_award(request.auth, award_id)
     report = services.verify(request.auth, award)
     return {
         "ok": report.ok,

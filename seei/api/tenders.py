@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
@@ -41,110 +40,57 @@ from seei.core import clock
 from seei.core.translated import make
 from seei.tenders import search, selectors, services
 from seei.tenders.models import Category, Clarification, Item, Lot, Region, Tender
+from seei.tenders.services import ITEM_TEXTS
 
 router = Router(tags=["notices"])
 
 MAX_PAGE_SIZE = 100
 TRANSLATED_NOTICE_FIELDS = ("title", "object", "delivery_terms")
-OPTIONAL_TEXTS = {"delivery_terms"}
 # Operations that need someone; the role itself is checked inside (403, not 401).
 AS_BUYER = {"auth": AUTH, "tags": ["buyer"]}
 AS_COMPANY = {"auth": AUTH, "tags": ["company"]}
 
-# From JSON to the values of the services ------------------------------------------------------
-# Field errors are collected in ``errors`` ({field: [messages]}) so one answer lists them all.
+# From JSON to the values of the services, which check them (texts in the original language,
+# the models' own field checks, the reference's uniqueness). Only what JSON alone brings is checked
+# here: reference data named by its code.
 
 
-def _add(errors: dict, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
+def _translated(texts: dict | None, original: str):
+    return make(original, **{code: text for code, text in (texts or {}).items() if text})
 
 
-def _raise_if(errors: dict) -> None:
-    if errors:
-        raise ValidationError(errors)
-
-
-def _translated(errors, field: str, texts: dict | None, original: str, required: bool = True):
-    texts = texts or {}
-    if required and not (texts.get(original) or "").strip():
-        language = get_language_info(original)["name_translated"]
-        _add(
-            errors,
-            field,
-            _("Give this text in the original language of the notice (%(language)s).")
-            % {"language": language},
-        )
-    return make(original, **{code: text for code, text in texts.items() if text})
-
-
-def _by_code(errors, model, field: str, code: str):
+def _by_code(errors: dict, model, field: str, code: str):
     found = model.objects.filter(code=code).first()
     if found is None:
-        _add(errors, field, _("Unknown code “%(code)s”.") % {"code": code})
+        errors[field] = [_("Unknown code “%(code)s”.") % {"code": code}]
     return found
 
 
-def _check_fields(errors, model, values: dict, prefix: str = "", pk=None) -> None:
-    """Apply the model's own field validators (bounds, lengths, choices, decimal places) to the given
-    values, which the services expect to be clean already."""
-    probe = model(pk=pk, **values)
-    exclude = [field.name for field in model._meta.concrete_fields if field.name not in values]
-    try:
-        probe.clean_fields(exclude=exclude)
-        if pk is not None:
-            probe.validate_unique(exclude=exclude)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(f"{prefix}{field}", []).extend(messages)
-
-
-def _notice_values(errors, data: dict, original: str) -> dict:
-    values = {}
+def _notice_values(data: dict, original: str) -> dict:
+    values, errors = {}, {}
     for field, value in data.items():
         if field in TRANSLATED_NOTICE_FIELDS:
-            values[field] = _translated(errors, field, value, original, required=field not in OPTIONAL_TEXTS)
+            values[field] = _translated(value, original)
         elif field == "category":
             values[field] = _by_code(errors, Category, field, value)
         elif field == "region":
             values[field] = _by_code(errors, Region, field, value)
         else:
             values[field] = value
+    if errors:
+        raise ValidationError(errors)
     return values
 
 
-def _check_notice_fields(errors, values: dict, pk=None) -> None:
-    # Category and region were looked up by code above; an unknown code already has its message.
-    _check_fields(errors, Tender, {k: v for k, v in values.items() if k not in ("category", "region")}, pk=pk)
-
-
-def _lot_values(errors, data: dict, original: str, prefix: str = "") -> dict:
-    if "title" in data:
-        data = {**data, "title": _translated(errors, f"{prefix}title", data["title"], original)}
-    return data
-
-
-def _item_values(errors, data: dict, original: str, prefix: str) -> dict:
-    for field in ("designation", "specification"):
-        if field in data:
-            data = {**data, field: _translated(errors, f"{prefix}{field}", data[field], original)}
-    _check_fields(errors, Item, data, prefix)
-    return data
+def _with_texts(data: dict, fields, original: str) -> dict:
+    return {**data, **{field: _translated(data[field], original) for field in fields if field in data}}
 
 
 def _lot_input(tender: Tender, payload: LotIn) -> tuple[dict, list[dict]]:
     data = payload.dict()
-    items_data = data.pop("items")
-    errors = {}
-    values = _lot_values(errors, data, tender.original_language)
-    # The procedure's own checks first: their messages are the clearest ("must be positive", ...).
-    services.check_lot_values(values)
-    _check_fields(errors, Lot, values)
-    items = [
-        _item_values(errors, item, tender.original_language, f"items.{index}.")
-        for index, item in enumerate(items_data)
-    ]
-    _raise_if(errors)
-    return values, items
+    items = data.pop("items")
+    original = tender.original_language
+    return _with_texts(data, ["title"], original), [_with_texts(item, ITEM_TEXTS, original) for item in items]
 
 
 def _own_lot(tender: Tender, lot_id: int) -> Lot:
@@ -230,11 +176,7 @@ def create_notice(request, payload: NoticeIn):
     """Create a draft notice for the buyer's organisation."""
     membership = require_role(request, Role.BUYER_AGENT)
     data = payload.dict()
-    errors = {}
-    values = _notice_values(errors, data, data["original_language"])
-    _check_notice_fields(errors, values)
-    _raise_if(errors)
-    tender = services.create_tender(membership, values)
+    tender = services.create_tender(membership, _notice_values(data, data["original_language"]))
     return Status(201, selectors.buyer_tender(membership, tender.pk))
 
 
@@ -244,14 +186,7 @@ def update_notice(request, notice_id: int, payload: NoticePatch):
     tender = selectors.buyer_tender(request.auth, notice_id)
     data = payload.dict(exclude_unset=True)
     original = data.get("original_language") or tender.original_language
-    if original != tender.original_language:
-        # Every text now names another original language: re-check them all against it.
-        data = {**{field: dict(getattr(tender, field) or {}) for field in TRANSLATED_NOTICE_FIELDS}, **data}
-    errors = {}
-    values = _notice_values(errors, data, original)
-    _check_notice_fields(errors, values, pk=tender.pk)
-    _raise_if(errors)
-    services.update_draft(request.auth, tender, values)
+    services.update_draft(request.auth, tender, _notice_values(data, original))
     return selectors.buyer_tender(request.auth, tender.pk)
 
 
@@ -299,29 +234,29 @@ def publish_erratum(request, notice_id: int, payload: ErratumIn):
     """Amend a published notice. A substantive change moves the application deadline if needed."""
     tender = selectors.buyer_tender(request.auth, notice_id)
     original = tender.original_language
-    errors = {}
     notice_data = payload.notice.dict(exclude_unset=True) if payload.notice else {}
-    tender_values = _notice_values(errors, notice_data, original)
-    _check_notice_fields(errors, tender_values)
+    tender_values = _notice_values(notice_data, original)
+    errors = {}
     lot_values = {}
     for lot_id, changes in payload.lots.items():
         lot = tender.lots.filter(pk=lot_id).first()
         if lot is None:
-            _add(errors, "lots", _("Lot %(id)s is not a lot of this notice.") % {"id": lot_id})
+            errors.setdefault("lots", []).append(
+                _("Lot %(id)s is not a lot of this notice.") % {"id": lot_id}
+            )
             continue
-        values = _lot_values(errors, changes.dict(exclude_unset=True), original, f"lots.{lot_id}.")
-        _check_fields(errors, Lot, values, f"lots.{lot_id}.")
-        lot_values[lot] = values
+        lot_values[lot] = _with_texts(changes.dict(exclude_unset=True), ["title"], original)
     item_values = {}
     for item_id, changes in payload.items.items():
         item = Item.objects.select_related("lot").filter(pk=item_id, lot__tender=tender).first()
         if item is None:
-            _add(errors, "items", _("Item %(id)s is not an item of this notice.") % {"id": item_id})
+            errors.setdefault("items", []).append(
+                _("Item %(id)s is not an item of this notice.") % {"id": item_id}
+            )
             continue
-        item_values[item] = _item_values(
-            errors, changes.dict(exclude_unset=True), original, f"items.{item_id}."
-        )
-    _raise_if(errors)
+        item_values[item] = _with_texts(changes.dict(exclude_unset=True), ITEM_TEXTS, original)
+    if errors:
+        raise ValidationError(errors)
     erratum = services.publish_erratum(
         request.auth,
         tender,

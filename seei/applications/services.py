@@ -178,6 +178,21 @@ def _issue_receipt(application, action, now, lots, documents) -> Receipt:
     )
 
 
+def _acknowledge(membership, application, action, now, lots, documents) -> Receipt:
+    """Issue the receipt of a submission, change or withdrawal, audit it and tell the company."""
+    receipt = _issue_receipt(application, action, now, lots, documents)
+    audit.record(
+        f"application.{action}",
+        application,
+        membership.user,
+        membership.organisation,
+        receipt=receipt.number,
+        sha256=receipt.sha256,
+    )
+    _tell_company(application, receipt)
+    return receipt
+
+
 def _tell_company(application, receipt):
     notify(
         company_users([application.company]),
@@ -225,17 +240,8 @@ def apply(membership, tender, *, lots, documents, declaration: bool) -> Receipt:
         application.save()
         application.lots.set(chosen)
         documents = _store_documents(application, prepared, now)
-        receipt = _issue_receipt(application, Receipt.Action.SUBMITTED, now, chosen, documents)
+        receipt = _acknowledge(membership, application, Receipt.Action.SUBMITTED, now, chosen, documents)
         record_interest(tender, membership.organisation, Interest.Kind.APPLICATION)
-        audit.record(
-            "application.submitted",
-            application,
-            membership.user,
-            membership.organisation,
-            receipt=receipt.number,
-            sha256=receipt.sha256,
-        )
-        _tell_company(application, receipt)
     return receipt
 
 
@@ -290,16 +296,9 @@ def change(membership, tender, *, lots=None, documents=(), remove=(), declaratio
         application.updated_at = now
         application.save(update_fields=["updated_at"])
         lots_now = chosen if chosen is not None else old_lots
-        receipt = _issue_receipt(application, Receipt.Action.CHANGED, now, lots_now, kept + new_documents)
-        audit.record(
-            "application.changed",
-            application,
-            membership.user,
-            membership.organisation,
-            receipt=receipt.number,
-            sha256=receipt.sha256,
+        receipt = _acknowledge(
+            membership, application, Receipt.Action.CHANGED, now, lots_now, kept + new_documents
         )
-        _tell_company(application, receipt)
     return receipt
 
 
@@ -313,21 +312,12 @@ def withdraw(membership, tender) -> Receipt:
         application = _own_active_application(membership, tender)
         documents = list(application.documents.filter(replaced_at=None))
         lots = list(application.lots.all())
-        # The receipt lists what was withdrawn; a later application starts from an empty file.
-        receipt = _issue_receipt(application, Receipt.Action.WITHDRAWN, now, lots, documents)
         application.documents.filter(replaced_at=None).update(replaced_at=now)
         application.status = Application.Status.WITHDRAWN
         application.updated_at = now
         application.save(update_fields=["status", "updated_at"])
-        audit.record(
-            "application.withdrawn",
-            application,
-            membership.user,
-            membership.organisation,
-            receipt=receipt.number,
-            sha256=receipt.sha256,
-        )
-        _tell_company(application, receipt)
+        # The receipt lists what was withdrawn; a later application starts from an empty file.
+        receipt = _acknowledge(membership, application, Receipt.Action.WITHDRAWN, now, lots, documents)
     return receipt
 
 

@@ -239,17 +239,22 @@ def examination(request, pk):
     return render(request, "applications/examination.html", context)
 
 
-@commission_only
-@require_POST
-def open_examination(request, pk):
+def _session_step(request, pk, step, success: str):
+    """Open or close the session: the service's refusal or ``success`` shown on the examination page."""
     tender = selectors.commission_tender(request.membership, pk)
     try:
-        services.open_examination(request.membership, tender)
+        step(request.membership, tender)
     except ValidationError as error:
         flash_refusal(request, error)
     else:
-        messages.success(request, _("The applications are open."))
+        messages.success(request, success)
     return redirect("applications:examination", tender.pk)
+
+
+@commission_only
+@require_POST
+def open_examination(request, pk):
+    return _session_step(request, pk, services.open_examination, _("The applications are open."))
 
 
 @commission_only
@@ -274,16 +279,12 @@ def decide(request, pk, application_pk):
 @commission_only
 @require_POST
 def close_examination(request, pk):
-    tender = selectors.commission_tender(request.membership, pk)
-    try:
-        services.close_examination(request.membership, tender)
-    except ValidationError as error:
-        flash_refusal(request, error)
-    else:
-        messages.success(
-            request, _("The session is closed; the minutes are written and the companies notified.")
-        )
-    return redirect("applications:examination", tender.pk)
+    return _session_step(
+        request,
+        pk,
+        services.close_examination,
+        _("The session is closed; the minutes are written and the companies notified."),
+    )
 
 
 @commission_only

@@ -488,6 +488,17 @@ async def _transaction(conn: psycopg.AsyncConnection):
         raise
 
 
+# Who a person acts as: the membership chosen in the session (or given by an API token), else the
+# first one, as seei.accounts.middleware.ActiveMembershipMiddleware picks it. ``u`` is the user. Every
+# path (pages, API, room) decides bids and watching through this one membership, never another role
+# of the same person.
+ACTING_MEMBERSHIP = """
+    SELECT m.id, m.role, m.organisation_id FROM accounts_membership m
+    WHERE m.user_id = u.id
+    ORDER BY COALESCE(m.id = %(membership_id)s, false) DESC, m.id
+    LIMIT 1
+"""
+
 LOCK_SQL = """
 SELECT r.id, r.ref, r.genesis_hash, r.last_hash, r.seq,
        CASE WHEN r.genesis_hash = %(genesis_hash)s THEN NULL ELSE r.params END,
@@ -498,17 +509,13 @@ SELECT r.id, r.ref, r.genesis_hash, r.last_hash, r.seq,
 FROM auctions_room r
 LEFT JOIN accounts_user u ON u.id = %(user_id)s
 LEFT JOIN django_session s ON s.session_key = %(session_key)s AND s.expire_date > now()
-LEFT JOIN LATERAL (
-    SELECT b.id, b.pseudonym
-    FROM auctions_bidder b JOIN accounts_membership m ON m.organisation_id = b.company_id
-    WHERE b.room_id = r.id AND m.user_id = u.id AND m.role = 'company_member' AND u.is_active
-    ORDER BY b.id LIMIT 1
-) b ON true
+LEFT JOIN LATERAL ({acting}) m ON u.is_active
+LEFT JOIN auctions_bidder b ON b.room_id = r.id AND b.company_id = m.organisation_id AND m.role = 'company_member'
 LEFT JOIN auctions_bidattempt a ON a.bidder_id = b.id AND a.request_id = %(request_id)s
 LEFT JOIN auctions_ledgerentry e ON e.id = a.entry_id
 WHERE r.lot_id = %(lot_id)s
 FOR UPDATE OF r
-""".replace("{state_column}", STATE_COLUMN)
+""".replace("{state_column}", STATE_COLUMN).replace("{acting}", ACTING_MEMBERSHIP)
 
 _ACCEPT = """
 WITH entry AS (
@@ -545,6 +552,7 @@ async def place_bid(
     amount: str,
     request_id: str,
     lang: str | None = None,
+    membership_id: int | None = None,
     audit_outsiders: bool = True,
     session_check: Callable[[str | None, str | None, bool | None, str | None], bool] | None = None,
 ) -> BidResult:
@@ -553,7 +561,8 @@ async def place_bid(
     ``conn`` is a connection, or a pool: then a connection is taken only once this bid's turn on
     the lot has come (waiting bids hold no connection). ``request_id`` is the client's idempotency
     key: a request seen before returns its original answer and changes nothing. ``lang`` defaults
-    to the user's language. With ``audit_outsiders=False`` (the room, which has no separate
+    to the user's language. The user bids as the company of the membership it acts through
+    (``membership_id``, else its first one: see ACTING_MEMBERSHIP), which must be an admitted bidder. With ``audit_outsiders=False`` (the room, which has no separate
     permission query) an attempt by someone who is not an admitted bidder writes nothing; the API
     logs it. ``session_check`` (the room's known login, see seei.room.auth.KnownLogin) is called
     inside the transaction with the login's session row and the user's password hash, active flag
@@ -565,11 +574,17 @@ async def place_bid(
         if isinstance(conn, AsyncConnectionPool):
             async with conn.connection() as pooled:
                 done = await _decide_and_store(
-                    pooled, lot_id, user_id, amount, request_id, audit_outsiders, session_check
+                    pooled,
+                    lot_id,
+                    (user_id, membership_id),
+                    amount,
+                    request_id,
+                    audit_outsiders,
+                    session_check,
                 )
         else:
             done = await _decide_and_store(
-                conn, lot_id, user_id, amount, request_id, audit_outsiders, session_check
+                conn, lot_id, (user_id, membership_id), amount, request_id, audit_outsiders, session_check
             )
         snapshot = build_snapshot(lot_id, done.params, done.state, done.now, viewer=done.pseudonym)
         mine = snapshot.pop("me", None)
@@ -630,19 +645,20 @@ class _Stored:
 
 
 async def _decide_and_store(
-    conn, lot_id, user_id, amount, request_id, audit_outsiders=True, session_check=None
+    conn, lot_id, acting, amount, request_id, audit_outsiders=True, session_check=None
 ) -> _Stored:
     try:
         return await _decide_and_store_once(
-            conn, lot_id, user_id, amount, request_id, audit_outsiders, session_check
+            conn, lot_id, acting, amount, request_id, audit_outsiders, session_check
         )
     except _Outsider as outsider:
         return outsider.args[0]
 
 
 async def _decide_and_store_once(
-    conn, lot_id, user_id, amount, request_id, audit_outsiders, session_check
+    conn, lot_id, acting, amount, request_id, audit_outsiders, session_check
 ) -> _Stored:
+    user_id, membership_id = acting
     session_key = getattr(session_check, "session_key", None)
     amount_text = amount if isinstance(amount, str) else repr(amount)
     known_params = _params_cache.get(lot_id)
@@ -656,6 +672,7 @@ async def _decide_and_store_once(
             {
                 **reading,
                 "user_id": user_id,
+                "membership_id": membership_id,
                 "request_id": request_id,
                 "genesis_hash": known_params[0] if known_params else None,
                 "session_key": session_key,
@@ -769,10 +786,11 @@ SELECT r.genesis_hash, r.last_hash, r.seq,
        CASE WHEN r.genesis_hash = %(genesis_hash)s THEN NULL ELSE r.params END,
        {state_column},
        (SELECT b.pseudonym
-        FROM auctions_bidder b JOIN accounts_membership m ON m.organisation_id = b.company_id
-        JOIN accounts_user u ON u.id = m.user_id
-        WHERE b.room_id = r.id AND m.user_id = %(user_id)s AND m.role = 'company_member' AND u.is_active
-        ORDER BY b.id LIMIT 1),
+        FROM accounts_user u CROSS JOIN LATERAL ("""
+    + ACTING_MEMBERSHIP
+    + """) m
+        JOIN auctions_bidder b ON b.room_id = r.id AND b.company_id = m.organisation_id
+        WHERE u.id = %(user_id)s AND u.is_active AND m.role = 'company_member'),
        {now},
        e.seq, e.type, e.at, e.data, e.hash
 FROM auctions_room r
@@ -785,9 +803,16 @@ ORDER BY e.seq
 )
 
 
-async def room_snapshot(conn: psycopg.AsyncConnection, lot_id: int, *, user_id: int | None = None) -> dict:
+async def room_snapshot(
+    conn: psycopg.AsyncConnection,
+    lot_id: int,
+    *,
+    user_id: int | None = None,
+    membership_id: int | None = None,
+) -> dict:
     """The current snapshot in one statement (so one consistent read); with ``user_id`` of an
-    admitted bidder, plus ``me``. The caller decides who may see it (``access``)."""
+    admitted bidder (acting as ``membership_id``), plus ``me``. The caller decides who may see it
+    (``access``)."""
     known_params = _params_cache.get(lot_id)
     known = _state_cache.get(lot_id)
     cursor = await conn.execute(
@@ -796,6 +821,7 @@ async def room_snapshot(conn: psycopg.AsyncConnection, lot_id: int, *, user_id: 
             "lot_id": lot_id,
             **_state_sql(known),
             "user_id": user_id,
+            "membership_id": membership_id,
             "genesis_hash": known_params[0] if known_params else None,
         },
     )
@@ -811,28 +837,30 @@ async def room_snapshot(conn: psycopg.AsyncConnection, lot_id: int, *, user_id: 
     return build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
 
 
-ACCESS_SQL = """
-SELECT l.id, l.public_watch, t.buyer_id, r.id, r.status,
-       (SELECT b.pseudonym
-        FROM auctions_bidder b JOIN accounts_membership m ON m.organisation_id = b.company_id
-        WHERE b.room_id = r.id AND m.user_id = u.id AND m.role = 'company_member'
-        ORDER BY b.id LIMIT 1),
-       EXISTS (SELECT 1 FROM accounts_membership m
-               WHERE m.user_id = u.id AND m.role = 'buyer_agent' AND m.organisation_id = t.buyer_id),
-       EXISTS (SELECT 1 FROM applications_commissionmember c
-               JOIN accounts_membership m ON m.id = c.membership_id
-               WHERE c.tender_id = t.id AND m.user_id = u.id)
+ACCESS_SQL = (
+    """
+SELECT l.public_watch, r.id, r.status,
+       (SELECT b.pseudonym FROM auctions_bidder b
+        WHERE b.room_id = r.id AND b.company_id = m.organisation_id AND m.role = 'company_member'),
+       m.role = 'buyer_agent' AND m.organisation_id = t.buyer_id,
+       m.role = 'commission_member' AND EXISTS (
+           SELECT 1 FROM applications_commissionmember c WHERE c.tender_id = t.id AND c.membership_id = m.id)
 FROM tenders_lot l
 JOIN tenders_tender t ON t.id = l.tender_id
 LEFT JOIN auctions_room r ON r.lot_id = l.id
 LEFT JOIN accounts_user u ON u.id = %(user_id)s AND u.is_active
+LEFT JOIN LATERAL ("""
+    + ACTING_MEMBERSHIP
+    + """) m ON true
 WHERE l.id = %(lot_id)s
 """
+)
 
 
 @dataclass(frozen=True)
 class Access:
-    """Who is looking at a room, by the same rules as ``selectors.can_watch``."""
+    """Who is looking at a room: the one rule of the pages (``selectors.watcher_role``), the API and
+    the room app."""
 
     exists: bool  # the lot has a room
     role: str | None  # "bidder" | "buyer" | "commission" | "public" | None (may not watch)
@@ -843,16 +871,33 @@ class Access:
         return self.exists and self.role is not None
 
 
-async def access(conn: psycopg.AsyncConnection, *, lot_id: int, user_id: int | None) -> Access:
-    """Whether this user (None for an anonymous visitor) may watch the lot's room, in one query.
+async def access(
+    conn: psycopg.AsyncConnection, *, lot_id: int, user_id: int | None, membership_id: int | None = None
+) -> Access:
+    """Whether this user (None for an anonymous visitor), acting as ``membership_id`` (None: the
+    user's first membership), may watch the lot's room, in one query.
 
     Bidders of the room, buyer agents of the notice's buyer and members of its commission may;
     anyone may when the lot is watchable by the public or once the auction is closed."""
-    cursor = await conn.execute(ACCESS_SQL, {"lot_id": lot_id, "user_id": user_id})
-    row = await cursor.fetchone()
-    if row is None or row[3] is None:
+    cursor = await conn.execute(
+        ACCESS_SQL, {"lot_id": lot_id, "user_id": user_id, "membership_id": membership_id}
+    )
+    return _access_of(await cursor.fetchone())
+
+
+def access_sync(*, lot_id: int, user_id: int | None, membership_id: int | None = None) -> Access:
+    """``access`` through Django's connection (pages, API)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(ACCESS_SQL, {"lot_id": lot_id, "user_id": user_id, "membership_id": membership_id})
+        return _access_of(cursor.fetchone())
+
+
+def _access_of(row) -> Access:
+    if row is None or row[1] is None:
         return Access(exists=False, role=None)
-    _lot, public_watch, _buyer, _room, status, pseudonym, is_buyer, is_commission = row
+    public_watch, _room, status, pseudonym, is_buyer, is_commission = row
     if pseudonym is not None:
         return Access(True, "bidder", pseudonym)
     if is_buyer:
@@ -864,14 +909,20 @@ async def access(conn: psycopg.AsyncConnection, *, lot_id: int, user_id: int | N
     return Access(True, None)
 
 
-def snapshot_sync(lot_id: int, *, user_id: int | None = None) -> dict:
+def snapshot_sync(lot_id: int, *, user_id: int | None = None, membership_id: int | None = None) -> dict:
     """The same snapshot through Django's connection (pages, API, closing task)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             SNAPSHOT_SQL.format(now=now_sql(), state_column="r.state"),
-            {"lot_id": lot_id, "user_id": user_id, "genesis_hash": None, "known_seq": None},
+            {
+                "lot_id": lot_id,
+                "user_id": user_id,
+                "membership_id": membership_id,
+                "genesis_hash": None,
+                "known_seq": None,
+            },
         )
         rows = cursor.fetchall()
     if not rows:

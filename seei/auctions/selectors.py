@@ -10,7 +10,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from seei.accounts.models import Role
-from seei.auctions import signing
+from seei.auctions import bidding, signing
 from seei.auctions.models import Bidder, LedgerEntry, Room
 from seei.tenders.models import Lot
 
@@ -30,24 +30,16 @@ def bidder_of(membership, room: Room) -> Bidder | None:
 
 
 def watcher_role(membership, room: Room) -> str | None:
-    """ "bidder", "buyer", "commission", "public", or None when this person may not watch."""
-    if bidder_of(membership, room) is not None:
-        return "bidder"
-    tender = room.lot.tender
-    if (
-        membership is not None
-        and membership.role == Role.BUYER_AGENT
-        and membership.organisation_id == tender.buyer_id
-    ):
-        return "buyer"
-    if membership is not None and membership.role == Role.COMMISSION_MEMBER:
-        from seei.applications.models import CommissionMember
+    """ "bidder", "buyer", "commission", "public", or None when this person may not watch.
 
-        if CommissionMember.objects.filter(tender=tender, membership=membership).exists():
-            return "commission"
-    if room.lot.public_watch or room.status == Room.Status.CLOSED:
-        return "public"
-    return None
+    Decided by ``bidding.access``, the rule of the API and the room app too, for the membership the
+    person acts through."""
+    access = bidding.access_sync(
+        lot_id=room.lot_id,
+        user_id=membership.user_id if membership is not None else None,
+        membership_id=membership.pk if membership is not None else None,
+    )
+    return access.role
 
 
 def watchable_room(membership, lot_id: int) -> tuple[Room, str]:

@@ -26,6 +26,7 @@ from seei.accounts.decorators import role_required
 from seei.accounts.models import Role
 from seei.auctions import bidding, reasons, rules, selectors, services, signing
 from seei.auctions.models import LedgerEntry, Room, Suspension
+from seei.core.views import flash_refusal
 from seei.portal.selectors import auction_rules
 from seei.room import history as room_history
 
@@ -92,7 +93,11 @@ def _strings() -> dict:
 def _live_context(request, room, role: str) -> dict:
     lot = room.lot
     pseudonym = selectors.bidder_of(request.membership, room).pseudonym if role == "bidder" else None
-    snapshot = bidding.snapshot_sync(lot.pk, user_id=request.user.pk if pseudonym else None)
+    snapshot = (
+        bidding.snapshot_sync(lot.pk, user_id=request.user.pk, membership_id=request.membership.pk)
+        if pseudonym
+        else bidding.snapshot_sync(lot.pk)
+    )
     me = snapshot.pop("me", None)
     closed = snapshot.get("status") == "closed" or room.status == Room.Status.CLOSED
     visibility = room.params.get("visibility", lot.visibility)
@@ -283,7 +288,7 @@ def suspend(request):
     try:
         services.suspend_all(request.membership, reason)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        flash_refusal(request, error)
     else:
         messages.success(request, _("Every running auction is suspended; everyone was notified."))
     return redirect("auctions:incident")
@@ -295,7 +300,7 @@ def resume(request):
     try:
         services.resume_all(request.membership)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        flash_refusal(request, error)
     else:
         messages.success(request, _("The auctions resumed; the remaining time was credited."))
     return redirect("auctions:incident")

@@ -160,10 +160,6 @@ def steps_of(award: Award):
     ).prefetch_related("documents")
 
 
-def own_steps(membership, award: Award):
-    return steps_of(award).filter(company_id=membership.organisation_id)
-
-
 def current_minutes(award: Award) -> Minutes | None:
     return (
         Minutes.objects.filter(lot=award.lot, kind=Minutes.Kind.AUCTION)
@@ -229,15 +225,17 @@ def revealed_names(lot: Lot) -> dict[str, str] | None:
     return dict(Bidder.objects.filter(room__lot=lot).values_list("pseudonym", "company__name"))
 
 
-def ranking(award_or_lot, reveal: bool | None = None) -> list[RankLine]:
+def ranking(award_or_lot: Award | Lot) -> list[RankLine]:
     """The final ranking of the room; companies are named only when the award is final."""
-    lot = getattr(award_or_lot, "lot", award_or_lot)
+    if isinstance(award_or_lot, Award):
+        award, lot = award_or_lot, award_or_lot.lot
+    else:
+        lot = award_or_lot
+        award = Award.objects.filter(lot=lot).first()
     room = Room.objects.filter(lot=lot).first()
     if room is None:
         return []
-    award = Award.objects.filter(lot=lot).first()
     final = award is not None and award.is_final
-    reveal = final if reveal is None else reveal and final
     bidders = {b.pseudonym: b.company for b in Bidder.objects.filter(room=room).select_related("company")}
     state = rules.State.from_dict(room.state)
     return [
@@ -246,7 +244,7 @@ def ranking(award_or_lot, reveal: bool | None = None) -> list[RankLine]:
             pseudonym=bid.bidder,
             amount=bid.amount,
             at=bid.at,
-            company=bidders.get(bid.bidder) if reveal else None,
+            company=bidders.get(bid.bidder) if final else None,
             awarded=final and award.company_id == getattr(bidders.get(bid.bidder), "pk", None),
         )
         for rank, bid in enumerate(state.ranking(), start=1)

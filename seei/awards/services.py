@@ -109,10 +109,7 @@ def _ranking(room: Room) -> tuple[rules.Bid, ...]:
 
 
 def _staff(tender) -> list[User]:
-    buyers = User.objects.filter(
-        is_active=True, memberships__role=Role.BUYER_AGENT, memberships__organisation=tender.buyer_id
-    ).distinct()
-    return [*buyers, *_commission_users(tender)]
+    return [*_buyer_users(tender), *_commission_users(tender)]
 
 
 def _commission_users(tender) -> list[User]:
@@ -394,21 +391,6 @@ def _record_low_price_check(membership, award: Award, step: AwardStep, note: str
     audit.record(
         "award.low_price_checked", award, membership.user, membership.organisation, rank=step.rank, note=note
     )
-
-
-def check_low_price(membership, award: Award, rank, note: str) -> AwardStep:
-    """The commission records that it checked an abnormally low price (the ranking stays as it is)."""
-    note = (note or "").strip()
-    with transaction.atomic():
-        award = _lock(award)
-        _require_commission(membership, award, _("check an abnormally low price"))
-        step = _current_step_of_rank(award, rank)
-        if not step.low_price:
-            raise TenderError(_("This price is not flagged as abnormally low."))
-        if not note:
-            raise TenderError({"low_price_note": [_("Say what the commission checked about this price.")]})
-        _record_low_price_check(membership, award, step, note, clock.now())
-    return step
 
 
 def confirm(membership, award: Award, rank, low_price_note: str = "") -> Award:

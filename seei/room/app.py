@@ -141,7 +141,12 @@ async def viewer(conn, connection: HTTPConnection, lot_id: int):
     from seei.auctions import bidding
 
     person = await auth.person_from_cookies(conn, connection.cookies)
-    access = await bidding.access(conn, lot_id=lot_id, user_id=person.user_id if person else None)
+    access = await bidding.access(
+        conn,
+        lot_id=lot_id,
+        user_id=person.user_id if person else None,
+        membership_id=person.membership_id if person else None,
+    )
     return person, access
 
 
@@ -172,8 +177,12 @@ async def snapshot_view(request: Request) -> Response:
             with translation.override(language_of(request, person)):
                 return _not_allowed(access)
         # A bidder also gets "me": its rank and the range its next bid may take.
-        user_id = person.user_id if access.role == "bidder" else None
-        current = await bidding.room_snapshot(conn, lot_id, user_id=user_id)
+        if access.role == "bidder":
+            current = await bidding.room_snapshot(
+                conn, lot_id, user_id=person.user_id, membership_id=person.membership_id
+            )
+        else:
+            current = await bidding.room_snapshot(conn, lot_id)
     return Response(events.encode(current), media_type="application/json", headers=NO_STORE)
 
 
@@ -232,6 +241,7 @@ async def bid_view(request: Request) -> Response:
                 pool,
                 lot_id=lot_id,
                 user_id=known.user_id,
+                membership_id=known.membership_id,
                 amount=bid[0],
                 request_id=bid[1],
                 lang=asked,
@@ -261,6 +271,7 @@ async def bid_view(request: Request) -> Response:
             pool,
             lot_id=lot_id,
             user_id=person.user_id,
+            membership_id=person.membership_id,
             amount=amount,
             request_id=request_id,
             lang=language,

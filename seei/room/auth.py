@@ -37,6 +37,7 @@ MAX_CACHED_SESSIONS = 10_000
 class Person:
     user_id: int
     language: str
+    membership_id: int | None = None  # the membership chosen in the session (None: the user's first)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class _Decoded:
     session_data: str
     user_id: int | None  # None: not a valid login (bad signature, unknown backend, no user id)
     session_hash: str | None
+    membership_id: int | None = None  # the membership the person chose to act through on the site
 
 
 _decoded: dict[str, _Decoded] = {}  # session key -> the decoded content of its current data
@@ -70,11 +72,20 @@ def _decode(session_key: str, session_data: str) -> _Decoded:
             user_id = int(session[SESSION_KEY])
         except (KeyError, TypeError, ValueError):
             user_id = None
-    decoded = _Decoded(session_data, user_id, session.get(HASH_SESSION_KEY))
+    decoded = _Decoded(session_data, user_id, session.get(HASH_SESSION_KEY), _membership_id(session))
     if len(_decoded) >= MAX_CACHED_SESSIONS:
         _decoded.clear()  # rare; a plain bound keeps the memory of a long-lived process flat
     _decoded[session_key] = decoded
     return decoded
+
+
+def _membership_id(session) -> int | None:
+    from seei.accounts.middleware import SESSION_KEY as MEMBERSHIP_KEY
+
+    try:
+        return int(session[MEMBERSHIP_KEY])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 # The session row and the user row in one round trip. The user is the one this process last found
@@ -116,7 +127,7 @@ async def person_from_cookies(conn, cookies: dict[str, str]) -> Person | None:
     _id, password, is_active, language = user
     if not is_active or not session_hash_valid(decoded.user_id, password, decoded.session_hash):
         return None
-    return Person(user_id=decoded.user_id, language=language)
+    return Person(user_id=decoded.user_id, language=language, membership_id=decoded.membership_id)
 
 
 @dataclass
@@ -132,6 +143,10 @@ class KnownLogin:
     @property
     def user_id(self) -> int:
         return self.decoded.user_id
+
+    @property
+    def membership_id(self) -> int | None:
+        return self.decoded.membership_id
 
     def __call__(
         self, session_data: str | None, password: str | None, is_active: bool | None, language

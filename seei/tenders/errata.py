@@ -48,4 +48,8 @@ def describe(change: dict) -> dict:
         label = _("Item %(number)s — %(field)s") % {"number": parts[1].removeprefix("item"), "field": label}
     if change.get("moved"):
         label = _("Application deadline, moved to keep the legal minimum")
-    return {"label": label, "before": _value(field, change["before"]), "after": _value(field, change["after"])}
+    return {
+        "label": label,
+        "before": _value(field, change["before"]),
+        "after": _value(field, change["after"]),
+    }

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from seei.accounts.models import Role
 from seei.alerts.models import Subscription
 from seei.alerts.services import LocalTime, company_users, notify
 from seei.core import audit, clock
+from seei.core.forms import LANG_LABELS
 from seei.core.uploads import sha256_of, validate_document
 from seei.tenders import schedule, search
 from seei.tenders.errors import TenderError
@@ -56,6 +58,7 @@ LOT_FIELDS = [
     "public_watch",
 ]
 ITEM_FIELDS = ["designation", "specification", "quantity", "unit"]
+ITEM_TEXTS = ("designation", "specification")
 # Everything else in an erratum changes the substance and may move the deadline.
 NON_SUBSTANTIVE = {"title"}
 
@@ -67,19 +70,38 @@ def _require_buyer(membership, tender=None):
         raise TenderError(_("This notice belongs to another organisation."))
 
 
-def _full_clean(obj, exclude):
-    """The models' own field checks (bounds, lengths, decimals), for forms and API alike."""
-    obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+def _full_clean(obj, exclude, prefix=""):
+    """The models' own field checks (bounds, lengths, decimals), for forms and API alike; ``prefix``
+    names the nested object in the errors ("items.0.quantity")."""
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise TenderError({f"{prefix}{field}": m for field, m in error.message_dict.items()}) from None
 
 
-def _check_original_text(original_language, values: dict, names) -> None:
+def _check_original_text(original_language, values: dict, names, prefix="") -> None:
+    message = _("Give this text in the original language of the notice (%(language)s).") % {
+        "language": LANG_LABELS[original_language]
+    }
     missing = {
-        name: _("Give this text in the original language.")
+        f"{prefix}{name}": message
         for name in names
         if name in values and not (values[name] or {}).get(original_language)
     }
     if missing:
         raise TenderError(missing)
+
+
+def _item_texts(item) -> dict:
+    return {name: getattr(item, name) for name in ITEM_TEXTS}
+
+
+def _stamp_original(tender: Tender) -> None:
+    """Every text of the notice names its original language, also after that language changed."""
+    for name in ("title", "object", "delivery_terms"):
+        value = getattr(tender, name)
+        if isinstance(value, dict):
+            value["orig"] = tender.original_language
 
 
 def _check_reference(reference, tender=None):
@@ -125,6 +147,7 @@ def create_tender(membership, values: dict) -> Tender:
         **{k: values[k] for k in TENDER_FIELDS if k in values},
     )
     _check_original_text(tender.original_language, values, ("title", "object"))
+    _stamp_original(tender)
     _full_clean(tender, ["buyer", "created_by", "search"])
     tender.save()
     audit.record("tender.created", tender, membership.user, membership.organisation)
@@ -140,7 +163,11 @@ def update_draft(membership, tender: Tender, values: dict) -> Tender:
     for field in TENDER_FIELDS:
         if field in values:
             setattr(tender, field, values[field])
-    _check_original_text(tender.original_language, values, ("title", "object"))
+    # All the texts, not only the given ones: a new original language must have them too.
+    _check_original_text(
+        tender.original_language, {"title": tender.title, "object": tender.object}, ("title", "object")
+    )
+    _stamp_original(tender)
     _full_clean(tender, ["buyer", "created_by", "search"])
     tender.save()
     return tender
@@ -166,13 +193,10 @@ def save_lot(membership, tender: Tender, values: dict, items: list[dict], lot: L
         Item(lot=lot, position=position, **{k: item[k] for k in ITEM_FIELDS})
         for position, item in enumerate(items, 1)
     ]
-    for row in rows:
-        _check_original_text(
-            tender.original_language,
-            {k: getattr(row, k) for k in ("designation", "specification")},
-            ("designation",),
-        )
-        _full_clean(row, ["lot"])
+    for index, row in enumerate(rows):
+        prefix = f"items.{index}."
+        _check_original_text(tender.original_language, _item_texts(row), ITEM_TEXTS, prefix)
+        _full_clean(row, ["lot"], prefix)
     lot.save()
     lot.items.all().delete()
     for row in rows:
@@ -308,6 +332,22 @@ def _diff(obj, values: dict, prefix: str) -> list[dict]:
     return changes
 
 
+# What each amended object must keep: its texts in the original language, its fields' own checks.
+_AMENDED = {
+    Tender: (("title", "object"), ["buyer", "created_by", "search"]),
+    Lot: (("title",), ["tender"]),
+    Item: (ITEM_TEXTS, ["lot"]),
+}
+
+
+def _apply_checked(obj, original_language, values: dict, prefix="") -> None:
+    texts, exclude = _AMENDED[type(obj)]
+    _check_original_text(original_language, values, texts, prefix)
+    for field, value in values.items():
+        setattr(obj, field, value)
+    _full_clean(obj, exclude, prefix)
+
+
 @transaction.atomic
 def publish_erratum(
     membership,
@@ -355,8 +395,11 @@ def publish_erratum(
 
     substantive = any(c["field"] not in NON_SUBSTANTIVE for c in changes)
     deadline_before = tender.application_deadline
-    for field, value in tender_values.items():
-        setattr(tender, field, value)
+    _apply_checked(tender, tender.original_language, tender_values)
+    for lot, values in lot_values.items():
+        _apply_checked(lot, tender.original_language, values, f"lots.{lot.pk}.")
+    for item, values in (item_values or {}).items():
+        _apply_checked(item, tender.original_language, values, f"items.{item.pk}.")
     if substantive:
         minimum = now + timedelta(days=settings.SEEI_ERRATUM_MIN_REMAINING_DAYS)
         if tender.application_deadline < minimum:
@@ -385,13 +428,9 @@ def publish_erratum(
         published_at=now,
         published_by=membership.user,
     )
-    for lot, values in lot_values.items():
-        for field, value in values.items():
-            setattr(lot, field, value)
+    for lot in lot_values:
         lot.save()
-    for item, values in (item_values or {}).items():
-        for field, value in values.items():
-            setattr(item, field, value)
+    for item in item_values or {}:
         item.save()
     # The rooms follow the deadline so the commission and the invitations keep their time.
     earliest_room = schedule.earliest_room_opening(tender.application_deadline)

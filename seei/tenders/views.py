@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -122,7 +121,7 @@ def lot_delete(request, pk, lot_pk):
     try:
         services.delete_lot(request.membership, get_object_or_404(Lot, pk=lot_pk, tender=tender))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        flash_refusal(request, error)
     return redirect("tenders:manage", tender.pk)
 
 
@@ -165,15 +164,14 @@ def erratum(request, pk):
         values = {field: data[field] for field in ErratumForm.Meta.fields}
         documents = [(data["document_title"], data["document"])] if data.get("document") else []
         try:
-            with transaction.atomic():
-                services.publish_erratum(
-                    request.membership,
-                    tender,
-                    data["reason"],
-                    tender_values=values,
-                    new_documents=documents,
-                    withdrawn_documents=list(data.get("withdraw") or []),
-                )
+            services.publish_erratum(
+                request.membership,
+                tender,
+                data["reason"],
+                tender_values=values,
+                new_documents=documents,
+                withdrawn_documents=list(data.get("withdraw") or []),
+            )
         except ValidationError as error:
             tender.refresh_from_db()
             show_errors(form, error)
@@ -210,7 +208,7 @@ def answer(request, pk):
                 form.cleaned_data["published_question"],
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            flash_refusal(request, error)
         else:
             messages.success(
                 request, _("The answer is published on the notice, without the asker's identity.")

@@ -223,7 +223,10 @@ def test_profile_refuses_an_empty_name(client, company):
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
     company.user.refresh_from_db()
-    assert (company.user.first_name, company.user.language) == ("Atlas", "en")  # the fixture user's language, unchanged
+    assert (company.user.first_name, company.user.language) == (
+        "Atlas",
+        "en",
+    )  # the fixture user's language, unchanged
 
 
 def test_profile_lists_memberships_and_switching_changes_the_acting_one(client, company, buyer_org):

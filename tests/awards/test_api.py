@@ -3,6 +3,7 @@
 import pytest
 
 from seei.awards.models import AwardDocument, Payment, Visa
+from seei.core.models import AuditEvent
 from tests.api.conftest import ApiClient, token_for
 from tests.awards.conftest import finalise, grant_visa, pdf_upload, submit
 
@@ -116,6 +117,14 @@ def test_an_accountant_outside_the_perimeter_gets_a_clear_refusal(closed, other_
         "you cannot give the visa of this award."
     )
     assert not Visa.objects.exists()
+
+
+def test_only_the_accountant_of_the_perimeter_runs_the_verification(closed, buyer, other_accountant):
+    # As on the page: the verifier is the accountant's tool, and its run is audited.
+    award = finalise(closed)
+    for someone in (buyer, closed.commission, closed.ranked[0], other_accountant):
+        assert api(someone).get(f"/awards/{award.pk}/verification").status_code == 403
+    assert not AuditEvent.objects.filter(action="award.ledger_verified").exists()
 
 
 def test_messages_follow_the_language(closed, accountant):

@@ -26,6 +26,7 @@ def run(coroutine):
     with ThreadPoolExecutor(1) as executor:
         return executor.submit(asyncio.run, coroutine).result()
 
+
 # --- figures --------------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from seei.alerts.models import Notification
+from seei.core.translated import make
 from seei.core.uploads import validate_document
 from seei.tenders import services
 from seei.tenders.errors import TenderError
@@ -160,6 +161,44 @@ def test_an_empty_erratum_is_refused(published_tender, buyer):
     with pytest.raises(TenderError, match="changes nothing"):
         services.publish_erratum(buyer, published_tender, "Nothing", tender_values={})
     assert not published_tender.errata.exists()
+
+
+def test_an_erratum_is_checked_like_a_draft(published_tender, buyer):
+    lot = published_tender.lots.get()
+    item = lot.items.get()
+    with pytest.raises(TenderError) as refused:
+        services.publish_erratum(
+            buyer,
+            published_tender,
+            "Corrections",
+            lot_values={lot: {"title": make("fr", en="English only")}},
+            item_values={item: {"quantity": Decimal("-1")}},
+        )
+    assert refused.value.message_dict == {
+        f"lots.{lot.pk}.title": ["Give this text in the original language of the notice (French)."]
+    }
+    with pytest.raises(TenderError) as refused:
+        services.publish_erratum(
+            buyer, published_tender, "Corrections", item_values={item: {"quantity": Decimal("-1")}}
+        )
+    assert refused.value.message_dict == {
+        f"items.{item.pk}.quantity": ["Ensure this value is greater than or equal to 0.001."]
+    }
+    assert not published_tender.errata.exists()
+    item.refresh_from_db()
+    assert item.quantity == Decimal("500")
+
+
+def test_an_item_specification_must_be_in_the_original_language(draft_tender, buyer, clock):
+    lot = draft_tender.lots.get()
+    before = list(lot.items.values_list("pk", "specification"))
+    bad_item = item_values(specification=make("fr", en="Steel frame"))
+    with pytest.raises(TenderError) as refused:
+        services.save_lot(buyer, draft_tender, lot_values(clock.now()), [bad_item], lot=lot)
+    assert refused.value.message_dict == {
+        "items.0.specification": ["Give this text in the original language of the notice (French)."]
+    }
+    assert list(lot.items.values_list("pk", "specification")) == before
 
 
 def test_clarification_answer_is_published_and_notifies(published_tender, buyer, company, other_company):
