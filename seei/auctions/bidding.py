@@ -1,22 +1,24 @@
 """The bid transaction: the hot path of the room, in plain async psycopg (no ORM).
 
-A bid is one transaction of two pipelined round trips:
+Bids on one lot are decided in batches (group commit, ``seei.auctions.batches``): the bids that
+arrive while the lot's transaction runs wait in this process and the next transaction takes them
+all; a lone bid is a batch of one. A batch is one transaction of two pipelined round trips:
 
-1. ``BEGIN``; lock the room row (``SELECT … FOR UPDATE``), joined with what the decision needs (the
-   user's admitted bidder, the first answer to a replayed request, and for the room the login's
-   session row, re-validated here rather than in a round trip of its own); then, in a statement of its own
-   so that it runs once the lock is held, PostgreSQL's time (read once) and the ledger entries since
-   the state this process knows;
-2. ``rules.apply_bid`` decides (in Python, microseconds); one statement appends the signed ledger
-   entry, moves the room's head and logs the attempt; ``COMMIT``.
+1. ``BEGIN``; lock the room row (``SELECT … FOR UPDATE``); then, in statements of their own so that
+   they run once the lock is held, what each bid's decision needs (the user's admitted bidder, the
+   first answer to a replayed request and, for the room, the login's session row, re-validated here
+   rather than in a round trip of its own), PostgreSQL's time (read once) and the ledger entries
+   since the state this process knows;
+2. ``rules.apply_bid`` decides each bid in turn (in Python, microseconds); one statement appends the
+   signed ledger entries, moves the room's head and logs every attempt; ``COMMIT``.
 
-The lock covers only the rules and the inserts: the receipt is signed and the snapshot published
-after the commit (handed over in chain order, the Redis round trip outside the lot's turn). Within a
-process, bids on one lot queue on an asyncio lock before the row lock, so a commit wakes one waiting
-backend, not all of them; given the pool, a waiting bid holds no connection. ``Room.state`` is a checkpoint rewritten
-every CHECKPOINT_EVERY entries; each process keeps the latest state it has seen and moves it
-forward with the few entries since (through the rules), so a bid costs the same at the 1000th bid
-as at the first.
+The lock covers only the rules and the inserts: the snapshot is built once per batch and published
+after the commit (handed over in chain order, the Redis round trip outside the lot's turn), and each
+receipt is signed by its own request. Batching keeps each process to one transaction per lot at a
+time, so a commit wakes one waiting backend, not all of them, and a waiting bid holds no
+connection. ``Room.state`` is a checkpoint rewritten every CHECKPOINT_EVERY entries; each process
+keeps the latest state it has seen and moves it forward with the few entries since (through the
+rules), so a bid costs the same at the 1000th bid as at the first.
 
 Other entry points: ``room_snapshot``/``snapshot_sync`` (the snapshot every viewer gets),
 ``access`` (who may watch), ``pool``/``connection`` (connections of Django's database).
@@ -28,7 +30,7 @@ import asyncio
 import weakref
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -41,6 +43,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from seei.auctions import events, ledger, reasons, rules, signing
+from seei.auctions.batches import GroupQueue
 
 REQUEST_ID_MAX = 64
 AMOUNT_TEXT_MAX = 100
@@ -180,20 +183,27 @@ def build_snapshot(
     if closed or params.visibility in ("best", "all"):
         snapshot["best"] = rules.format_decimal(ordered[0].amount) if ordered else None
     if viewer is not None:
-        own = state.last_bids.get(viewer)
-        me = {
-            "pseudonym": viewer,
-            "rank": next((line["rank"] for line in ranking if line["pseudonym"] == viewer), None),
-            "last_amount": None if own is None else rules.format_decimal(own.amount),
-        }
-        if viewer in params.bidders and status == "open":
-            lowest, highest = rules.allowed_range(params, state, viewer)
-            me |= {
-                "lowest_allowed": rules.format_decimal(lowest),
-                "highest_allowed": rules.format_decimal(highest),
-            }
-        snapshot["me"] = me
+        snapshot["me"] = viewer_view(params, state, snapshot, viewer)
     return snapshot
+
+
+def viewer_view(
+    params: rules.LotParams, state: rules.State, snapshot: dict[str, Any], viewer: str
+) -> dict[str, Any]:
+    """One bidder's own part of ``snapshot`` (built from ``state``): rank, last amount, allowed range."""
+    own = state.last_bids.get(viewer)
+    me = {
+        "pseudonym": viewer,
+        "rank": next((line["rank"] for line in snapshot["ranking"] if line["pseudonym"] == viewer), None),
+        "last_amount": None if own is None else rules.format_decimal(own.amount),
+    }
+    if viewer in params.bidders and snapshot["status"] == "open":
+        lowest, highest = rules.allowed_range(params, state, viewer)
+        me |= {
+            "lowest_allowed": rules.format_decimal(lowest),
+            "highest_allowed": rules.format_decimal(highest),
+        }
+    return me
 
 
 # --- the state of a room -------------------------------------------------------------------------
@@ -454,20 +464,6 @@ def _check_request_id(request_id: Any) -> str:
 
 # --- the transaction ------------------------------------------------------------------------------
 
-# Bids on one lot queue here, one per process at a time, before they queue on the room's row lock:
-# otherwise every commit wakes every waiting backend, which re-checks the row and queues again.
-_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _queue(lot_id: int) -> asyncio.Lock:
-    locks = _queues.setdefault(asyncio.get_running_loop(), {})
-    lock = locks.get(lot_id)
-    if lock is None:
-        lock = locks[lot_id] = asyncio.Lock()
-    return lock
-
 
 @asynccontextmanager
 async def _transaction(conn: psycopg.AsyncConnection):
@@ -488,60 +484,117 @@ async def _transaction(conn: psycopg.AsyncConnection):
         raise
 
 
-# Who a person acts as: the membership chosen in the session (or given by an API token), else the
-# first one, as seei.accounts.middleware.ActiveMembershipMiddleware picks it. ``u`` is the user. Every
-# path (pages, API, room) decides bids and watching through this one membership, never another role
-# of the same person.
-ACTING_MEMBERSHIP = """
+def _acting(membership: str) -> str:
+    """Who a person acts as: the membership chosen in the session (or given by an API token), else the
+    first one, as seei.accounts.middleware.ActiveMembershipMiddleware picks it. ``u`` is the user. Every
+    path (pages, API, room) decides bids and watching through this one membership, never another role
+    of the same person."""
+    return f"""
     SELECT m.id, m.role, m.organisation_id FROM accounts_membership m
     WHERE m.user_id = u.id
-    ORDER BY COALESCE(m.id = %(membership_id)s, false) DESC, m.id
+    ORDER BY COALESCE(m.id = {membership}, false) DESC, m.id
     LIMIT 1
 """
 
-LOCK_SQL = """
+
+ACTING_MEMBERSHIP = _acting("%(membership_id)s")
+
+LOCK_SQL = f"""
 SELECT r.id, r.ref, r.genesis_hash, r.last_hash, r.seq,
        CASE WHEN r.genesis_hash = %(genesis_hash)s THEN NULL ELSE r.params END,
-       {state_column},
-       u.id, u.language, b.id, b.pseudonym,
+       {STATE_COLUMN}
+FROM auctions_room r
+WHERE r.lot_id = %(lot_id)s
+FOR UPDATE
+"""
+
+# Each bid of the batch, in order: its user and login (re-validated here rather than in a round trip of
+# its own), the admitted bidder the user acts for, and the first answer to a replayed request. Run once
+# the room is locked, so an answer committed just before is seen.
+BIDS_SQL = f"""
+SELECT q.n, u.id, u.language, b.id, b.pseudonym,
        a.outcome, a.reason, a.detail, e.seq, e.type, e.at, e.data, e.prev_hash, e.hash,
        s.session_data, u.password, u.is_active
-FROM auctions_room r
-LEFT JOIN accounts_user u ON u.id = %(user_id)s
-LEFT JOIN django_session s ON s.session_key = %(session_key)s AND s.expire_date > now()
-LEFT JOIN LATERAL ({acting}) m ON u.is_active
+FROM jsonb_to_recordset(%(bids)s) AS q(n integer, user_id bigint, membership_id bigint, session_key text,
+                                         request_id text)
+LEFT JOIN accounts_user u ON u.id = q.user_id
+LEFT JOIN django_session s ON s.session_key = q.session_key AND s.expire_date > now()
+LEFT JOIN LATERAL ({_acting("q.membership_id")}) m ON u.is_active
+LEFT JOIN auctions_room r ON r.lot_id = %(lot_id)s
 LEFT JOIN auctions_bidder b ON b.room_id = r.id AND b.company_id = m.organisation_id AND m.role = 'company_member'
-LEFT JOIN auctions_bidattempt a ON a.bidder_id = b.id AND a.request_id = %(request_id)s
+LEFT JOIN auctions_bidattempt a ON a.bidder_id = b.id AND a.request_id = q.request_id
 LEFT JOIN auctions_ledgerentry e ON e.id = a.entry_id
-WHERE r.lot_id = %(lot_id)s
-FOR UPDATE OF r
-""".replace("{state_column}", STATE_COLUMN).replace("{acting}", ACTING_MEMBERSHIP)
+ORDER BY q.n
+"""
 
-_ACCEPT = """
+# What a batch decided, in one statement: the signed ledger entries of its accepted bids, the room's
+# head (and every CHECKPOINT_EVERY entries its checkpoint), and one audit row per attempt.
+WRITE_SQL = """
 WITH entry AS (
     INSERT INTO auctions_ledgerentry (room_id, seq, type, at, data, prev_hash, hash, signature)
-    VALUES (%(room_id)s, %(seq)s, 'bid', %(at)s, %(data)s, %(prev_hash)s, %(hash)s, %(signature)s)
-    RETURNING id
+    SELECT %(room_id)s, x.seq, 'bid', %(at)s, x.data, x.prev_hash, x.hash, x.signature
+    FROM jsonb_to_recordset(%(entries)s) AS x(seq integer, data jsonb, prev_hash text, hash text, signature text)
+    RETURNING id, seq
 ), moved AS (
     UPDATE auctions_room
-    SET {checkpoint} seq = %(seq)s, closes_at = %(closes_at)s, last_hash = %(hash)s, updated_at = %(at)s
-    WHERE id = %(room_id)s
+    SET state = COALESCE(%(state)s, state), seq = %(seq)s, closes_at = %(closes_at)s, last_hash = %(hash)s,
+        updated_at = %(at)s
+    WHERE id = %(room_id)s AND seq < %(seq)s
 )
 INSERT INTO auctions_bidattempt
     (room_id, bidder_id, user_id, amount_text, amount, at, outcome, reason, detail, request_id, entry_id)
-SELECT %(room_id)s, %(bidder_id)s, %(user_id)s, %(amount_text)s, %(amount)s, %(at)s, 'accepted', '',
-       '{{}}'::jsonb, %(request_id)s, entry.id
-FROM entry
+SELECT %(room_id)s, a.bidder_id, a.user_id, a.amount_text, a.amount, %(at)s, a.outcome, a.reason, a.detail,
+       a.request_id, entry.id
+FROM jsonb_to_recordset(%(attempts)s) AS a(n integer, bidder_id bigint, user_id bigint, amount_text text,
+                                           amount numeric, outcome text, reason text, detail jsonb,
+                                           request_id text, entry_seq integer)
+LEFT JOIN entry ON entry.seq = a.entry_seq
+ORDER BY a.n
 """
-ACCEPT_SQL = _ACCEPT.format(checkpoint="")
-ACCEPT_AND_CHECKPOINT_SQL = _ACCEPT.format(checkpoint="state = %(state)s,")
 
-REFUSE_SQL = """
-INSERT INTO auctions_bidattempt
-    (room_id, bidder_id, user_id, amount_text, amount, at, outcome, reason, detail, request_id, entry_id)
-VALUES (%(room_id)s, %(bidder_id)s, %(user_id)s, %(amount_text)s, %(amount)s, %(at)s, 'refused', %(reason)s,
-        %(detail)s, %(request_id)s, NULL)
-"""
+MAX_BATCH = 64
+
+
+class SessionRefused(Exception):
+    """The session check given to place_bid refused the login: nothing was written."""
+
+
+@dataclass(eq=False)
+class _Request:
+    """One bid waiting for its lot's next transaction."""
+
+    user_id: int
+    membership_id: int | None
+    amount: Any  # as the person typed it
+    request_id: str
+    audit_outsiders: bool
+    session_check: Callable[[str | None, str | None, bool | None, str | None], bool] | None
+
+
+@dataclass(eq=False)
+class _Batch:
+    """One transaction of a lot, shared by its bids' answers."""
+
+    params: rules.LotParams
+    state: rules.State  # after the last decision
+    now: datetime
+    ref: str
+    snapshot: dict[str, Any] | None = None
+    frame: bytes | None = None
+    publication: asyncio.Future | None = None  # done once the snapshot is published
+
+
+@dataclass(eq=False)
+class _Outcome:
+    """What the transaction decided for one bid."""
+
+    batch: _Batch
+    pseudonym: str | None
+    language: str | None
+    decision: rules.Accepted | rules.Refused | None = None  # None: a replayed request
+    entry: dict[str, Any] | None = None  # the ledger entry of an accepted bid
+    replay: tuple = ()  # the stored outcome, reason, detail and entry of a request seen before
+    replayed: bool = False  # the same request twice in one batch: the second gets the first's answer
 
 
 async def place_bid(
@@ -558,56 +611,216 @@ async def place_bid(
 ) -> BidResult:
     """Place ``amount`` (as the person typed it) for the user's company on the lot.
 
-    ``conn`` is a connection, or a pool: then a connection is taken only once this bid's turn on
-    the lot has come (waiting bids hold no connection). ``request_id`` is the client's idempotency
-    key: a request seen before returns its original answer and changes nothing. ``lang`` defaults
-    to the user's language. The user bids as the company of the membership it acts through
-    (``membership_id``, else its first one: see ACTING_MEMBERSHIP), which must be an admitted bidder. With ``audit_outsiders=False`` (the room, which has no separate
-    permission query) an attempt by someone who is not an admitted bidder writes nothing; the API
-    logs it. ``session_check`` (the room's known login, see seei.room.auth.KnownLogin) is called
-    inside the transaction with the login's session row and the user's password hash, active flag
-    and language: if it says no, nothing is written and SessionRefused is raised. Raises RoomNotFound
-    when the lot has no room and ValueError for a missing or overlong request_id.
+    ``conn`` is a connection, or a pool: then a connection is taken only for the lot's transaction,
+    which also decides the bids that arrived on the same lot and pool meanwhile (``batches``), so a
+    waiting bid holds no connection. ``request_id`` is the client's idempotency key: a request seen
+    before returns its original answer and changes nothing. ``lang`` defaults to the user's language.
+    The user bids as the company of the membership it acts through (``membership_id``, else its first
+    one: see ``_acting``), which must be an admitted bidder. With ``audit_outsiders=False`` (the room,
+    which has no separate permission query) an attempt by someone who is not an admitted bidder writes
+    nothing; the API logs it. ``session_check`` (the room's known login, see seei.room.auth.KnownLogin)
+    is called inside the transaction with the login's session row and the user's password hash,
+    active flag and language: if it says no, nothing is written for this bid and SessionRefused is
+    raised. Raises RoomNotFound when the lot has no room and ValueError for a missing or overlong
+    request_id.
     """
-    request_id = _check_request_id(request_id)
-    async with _queue(lot_id):
-        if isinstance(conn, AsyncConnectionPool):
-            async with conn.connection() as pooled:
-                done = await _decide_and_store(
-                    pooled,
-                    lot_id,
-                    (user_id, membership_id),
-                    amount,
-                    request_id,
-                    audit_outsiders,
-                    session_check,
-                )
+    request = _Request(
+        user_id, membership_id, amount, _check_request_id(request_id), audit_outsiders, session_check
+    )
+    outcome = await _bids.submit((lot_id, conn), request)
+    return await _answer(outcome, lang)
+
+
+async def _run_batch(key: tuple, requests: list[_Request]) -> list[_Outcome | Exception]:
+    lot_id, source = key
+    if isinstance(source, AsyncConnectionPool):
+        async with source.connection() as conn:
+            batch, outcomes = await _decide_and_store(conn, lot_id, requests)
+    else:
+        batch, outcomes = await _decide_and_store(source, lot_id, requests)
+    # After the commit, with the connection back in the pool.
+    batch.snapshot = build_snapshot(lot_id, batch.params, batch.state, batch.now)
+    batch.frame = events.encode(batch.snapshot)
+    last = max((o.entry["seq"] for o in outcomes if isinstance(o, _Outcome) and o.entry), default=None)
+    if last is not None:
+        # Handed over in the order of the chain (batches of a lot run one after the other); the Redis
+        # round trip itself is awaited by the answers, outside the lot's queue.
+        batch.publication = asyncio.ensure_future(events.hand_over(lot_id, last, batch.frame))
+    return outcomes
+
+
+_bids: GroupQueue[_Request, _Outcome] = GroupQueue(_run_batch, MAX_BATCH)
+
+
+async def _decide_and_store(conn, lot_id: int, requests: list[_Request]) -> tuple[_Batch, list]:
+    known_params = _params_cache.get(lot_id)
+    known = _state_cache.get(lot_id)
+    reading = {"lot_id": lot_id, **_state_sql(known)}
+    async with _transaction(conn) as pipeline:
+        # One round trip: the lock first, then the bids' rows, the time and what happened since the
+        # state we know, all read once the lock is held. The lock stays held until the commit.
+        locked = await conn.execute(
+            LOCK_SQL, {**reading, "genesis_hash": known_params[0] if known_params else None}
+        )
+        asked = await conn.execute(
+            BIDS_SQL,
+            {
+                "lot_id": lot_id,
+                "bids": Jsonb(
+                    [
+                        {
+                            "n": n,
+                            "user_id": r.user_id,
+                            "membership_id": r.membership_id,
+                            "session_key": getattr(r.session_check, "session_key", None),
+                            "request_id": r.request_id,
+                        }
+                        for n, r in enumerate(requests)
+                    ]
+                ),
+            },
+        )
+        later = await conn.execute(TIME_AND_DELTA_SQL.replace("{now}", now_sql()), reading)
+        await pipeline.sync()
+        room = await locked.fetchone()
+        rows = await asked.fetchall()
+        times = await later.fetchall()
+        if room is None:
+            raise RoomNotFound(lot_id)
+        room_id, ref, genesis_hash, last_hash, seq, raw_params, raw_state = room
+        now = rules.utc(times[0][0])
+        params = _params(lot_id, known_params, genesis_hash, raw_params)
+        delta = [t[1:] for t in times if t[1] is not None]
+        state = _state(lot_id, params, known, (seq, last_hash), raw_state, delta)
+        if state is None:  # our copy did not fit the chain after all: read the checkpoint and what follows
+            state = await _read_whole(conn, lot_id, params, (seq, last_hash))
+        batch = _Batch(params, state, now, ref)
+        writing = _Writing(room_id, {"seq": seq, "hash": last_hash})
+        outcomes = [
+            _decide(batch, writing, request, row) for request, row in zip(requests, rows, strict=True)
+        ]
+        if writing.attempts:
+            await conn.execute(WRITE_SQL, writing.parameters(batch))
+    if writing.entries:
+        _remember(lot_id, writing.head["seq"], writing.head["hash"], batch.state)
+    return batch, outcomes
+
+
+@dataclass(eq=False)
+class _Writing:
+    """The rows a batch will write, gathered while its bids are decided."""
+
+    room_id: int
+    head: dict[str, Any]  # the last entry of the chain: {"seq", "hash", ...}
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    decided: dict[tuple[int, str], _Outcome] = field(default_factory=dict)  # (bidder, request id) -> first
+
+    def parameters(self, batch: _Batch) -> dict[str, Any]:
+        checkpoint = any(entry["seq"] % CHECKPOINT_EVERY == 0 for entry in self.entries)
+        return {
+            "room_id": self.room_id,
+            "at": batch.now,
+            "entries": Jsonb(
+                [
+                    {
+                        "seq": entry["seq"],
+                        "data": entry["data"],
+                        "prev_hash": entry["prev_hash"],
+                        "hash": entry["hash"],
+                        "signature": signing.sign_entry(entry),
+                    }
+                    for entry in self.entries
+                ]
+            ),
+            "attempts": Jsonb(self.attempts),
+            "state": Jsonb(checkpoint_dict(batch.state)) if checkpoint else None,
+            "seq": self.head["seq"],
+            "hash": self.head["hash"],
+            "closes_at": batch.state.closes_at,
+        }
+
+
+def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> _Outcome | Exception:
+    """One bid of the batch, decided by the rules on the state the bids before it left."""
+    found_user, language, bidder_id, pseudonym = row[1:5]
+    if request.session_check is not None and (
+        found_user is None or not request.session_check(row[14], row[15], row[16], language)
+    ):
+        return SessionRefused()  # nothing is written for it
+    if found_user is None:
+        return LookupError(f"no user {request.user_id}")
+    outcome = _Outcome(batch, pseudonym, language)
+    if row[5] is not None:
+        outcome.replay = (row[5], row[6], row[7], row[8:14])
+        return outcome  # answered from the audit log; nothing is written
+    first = writing.decided.get((bidder_id, request.request_id))
+    if first is not None:
+        outcome.decision, outcome.entry, outcome.replayed = first.decision, first.entry, True
+        return outcome
+    if pseudonym is None:
+        outcome.decision = rules.Refused(rules.Reason.NOT_ADMITTED)
+        if not request.audit_outsiders:
+            return outcome  # nothing is written
+    else:
+        writing.decided[(bidder_id, request.request_id)] = outcome
+        try:
+            value = rules.parse_amount(request.amount, batch.params.minor_digits)
+        except rules.AmountError as error:
+            outcome.decision = rules.Refused(error.code, error.detail)
         else:
-            done = await _decide_and_store(
-                conn, lot_id, (user_id, membership_id), amount, request_id, audit_outsiders, session_check
-            )
-        snapshot = build_snapshot(lot_id, done.params, done.state, done.now, viewer=done.pseudonym)
-        mine = snapshot.pop("me", None)
-        frame = events.encode(snapshot)
-        if done.entry is not None:
-            # Handed over in the order of the chain (at least within this process); the Redis round
-            # trip itself happens below, outside the lot's queue.
-            publication = events.hand_over(lot_id, done.entry["seq"], frame)
-    # Everything below runs after the commit, outside the lot's queue.
-    if done.entry is not None:
-        await publication
-    lang = lang or done.language
-    context = {"snapshot": snapshot, "me": mine, "allowed": _allowed(mine), "frame": frame}
-    decision = done.decision
+            outcome.decision = rules.apply_bid(batch.params, batch.state, pseudonym, value, batch.now)
+    amount = request.amount if isinstance(request.amount, str) else repr(request.amount)
+    attempt = {
+        "n": len(writing.attempts),
+        "bidder_id": bidder_id,
+        "user_id": request.user_id,
+        "amount_text": amount[:AMOUNT_TEXT_MAX],
+        "request_id": request.request_id,
+    }
+    decision = outcome.decision
+    if isinstance(decision, rules.Accepted):
+        outcome.entry = writing.head = ledger.Chain.bid(writing.head, decision.bid)
+        writing.entries.append(outcome.entry)
+        batch.state = decision.state
+        attempt |= {
+            "amount": rules.format_decimal(decision.bid.amount),
+            "outcome": "accepted",
+            "reason": "",
+            "detail": {},
+            "entry_seq": outcome.entry["seq"],
+        }
+    else:
+        attempt |= {
+            "outcome": "refused",
+            "reason": str(decision.code),
+            "detail": _encode_detail(decision.detail),
+        }
+    writing.attempts.append(attempt)
+    return outcome
+
+
+async def _answer(outcome: _Outcome, lang: str | None) -> BidResult:
+    """The bidder's answer, composed after the commit, outside the lot's queue."""
+    batch = outcome.batch
+    if batch.publication is not None:
+        await asyncio.shield(batch.publication)
+    lang = lang or outcome.language
+    mine = None
+    if outcome.pseudonym is not None:
+        mine = viewer_view(batch.params, batch.state, batch.snapshot, outcome.pseudonym)
+    context = {"snapshot": batch.snapshot, "me": mine, "allowed": _allowed(mine), "frame": batch.frame}
+    decision = outcome.decision
     if isinstance(decision, rules.Accepted):
         return BidResult(
             accepted=True,
             reason=None,
             message=accepted_message(
-                done.params, done.state, decision.bid, lang, decision.extended, mine["rank"]
+                batch.params, batch.state, decision.bid, lang, decision.extended, mine["rank"]
             ),
-            receipt=signing.sign_receipt(done.entry, done.ref),
+            receipt=signing.sign_receipt(outcome.entry, batch.ref),
             extended=decision.extended,
+            replayed=outcome.replayed,
             **context,
         )
     if isinstance(decision, rules.Refused):
@@ -615,142 +828,11 @@ async def place_bid(
             accepted=False,
             reason=str(decision.code),
             message=_refusal_message(decision.code, dict(decision.detail), lang),
+            replayed=outcome.replayed,
             **context,
         )
-    original = _original_answer(done.params, done.state, *done.replay, done.ref, lang)
+    original = _original_answer(batch.params, batch.state, *outcome.replay, batch.ref, lang)
     return replace(original, replayed=True, **context)
-
-
-class SessionRefused(Exception):
-    """The session check given to place_bid refused the login: nothing was written."""
-
-
-class _Outsider(Exception):
-    """Not an admitted bidder, and the caller asked for no audit row: the transaction is rolled back."""
-
-
-@dataclass
-class _Stored:
-    """What the transaction decided and stored, for the answer composed after the commit."""
-
-    params: rules.LotParams
-    state: rules.State  # after the decision
-    now: datetime
-    ref: str
-    pseudonym: str | None
-    language: str | None
-    decision: rules.Accepted | rules.Refused | None  # None: a replayed request
-    entry: dict[str, Any] | None = None  # the ledger entry of an accepted bid
-    replay: tuple = ()  # the stored outcome, reason, detail and entry of a replayed request
-
-
-async def _decide_and_store(
-    conn, lot_id, acting, amount, request_id, audit_outsiders=True, session_check=None
-) -> _Stored:
-    try:
-        return await _decide_and_store_once(
-            conn, lot_id, acting, amount, request_id, audit_outsiders, session_check
-        )
-    except _Outsider as outsider:
-        return outsider.args[0]
-
-
-async def _decide_and_store_once(
-    conn, lot_id, acting, amount, request_id, audit_outsiders, session_check
-) -> _Stored:
-    user_id, membership_id = acting
-    session_key = getattr(session_check, "session_key", None)
-    amount_text = amount if isinstance(amount, str) else repr(amount)
-    known_params = _params_cache.get(lot_id)
-    known = _state_cache.get(lot_id)
-    reading = {"lot_id": lot_id, **_state_sql(known)}
-    async with _transaction(conn) as pipeline:
-        # One round trip: the lock first, then the time and what happened since the state we know, both
-        # read once the lock is held. The lock stays held until the commit, and no longer.
-        locked = await conn.execute(
-            LOCK_SQL,
-            {
-                **reading,
-                "user_id": user_id,
-                "membership_id": membership_id,
-                "request_id": request_id,
-                "genesis_hash": known_params[0] if known_params else None,
-                "session_key": session_key,
-            },
-        )
-        later = await conn.execute(TIME_AND_DELTA_SQL.replace("{now}", now_sql()), reading)
-        await pipeline.sync()
-        row = await locked.fetchone()
-        rows = await later.fetchall()
-        now = rules.utc(rows[0][0])
-        entries = [r[1:] for r in rows if r[1] is not None]
-        if row is None:
-            raise RoomNotFound(lot_id)
-        (room_id, ref, genesis_hash, last_hash, seq, raw_params, raw_state, found_user, language) = row[:9]
-        bidder_id, pseudonym, replay = row[9], row[10], (row[11], row[12], row[13], row[14:20])
-        if session_check is not None and (
-            found_user is None or not session_check(row[20], row[21], row[22], language)
-        ):
-            raise SessionRefused()  # rolled back by _transaction: nothing is written
-        if found_user is None:
-            raise LookupError(f"no user {user_id}")
-        params = _params(lot_id, known_params, genesis_hash, raw_params)
-        state = _state(lot_id, params, known, (seq, last_hash), raw_state, entries)
-        if state is None:  # our copy did not fit the chain after all: read the checkpoint and what follows
-            state = await _read_whole(conn, lot_id, params, (seq, last_hash))
-        done = _Stored(params, state, now, ref, pseudonym, language, decision=None, replay=replay)
-        if replay[0] is not None:
-            return done  # answered from the audit log; nothing is written
-        if pseudonym is None:
-            done.decision = rules.Refused(rules.Reason.NOT_ADMITTED)
-            if not audit_outsiders:
-                raise _Outsider(done)  # rolled back by _transaction: nothing is written
-        else:
-            try:
-                value = rules.parse_amount(amount, params.minor_digits)
-            except rules.AmountError as error:
-                done.decision = rules.Refused(error.code, error.detail)
-            else:
-                done.decision = rules.apply_bid(params, state, pseudonym, value, now)
-        attempt = {
-            "room_id": room_id,
-            "bidder_id": bidder_id,
-            "user_id": user_id,
-            "amount_text": amount_text[:AMOUNT_TEXT_MAX],
-            "at": now,
-            "request_id": request_id,
-        }
-        if isinstance(done.decision, rules.Accepted):
-            done.entry = entry = ledger.Chain.bid({"seq": seq, "hash": last_hash}, done.decision.bid)
-            done.state = done.decision.state
-            checkpoint = entry["seq"] % CHECKPOINT_EVERY == 0
-            await conn.execute(
-                ACCEPT_AND_CHECKPOINT_SQL if checkpoint else ACCEPT_SQL,
-                {
-                    **attempt,
-                    "seq": entry["seq"],
-                    "data": Jsonb(entry["data"]),
-                    "prev_hash": entry["prev_hash"],
-                    "hash": entry["hash"],
-                    "signature": signing.sign_entry(entry),
-                    "state": Jsonb(checkpoint_dict(done.state)) if checkpoint else None,
-                    "closes_at": done.state.closes_at,
-                    "amount": done.decision.bid.amount,
-                },
-            )
-        else:
-            await conn.execute(
-                REFUSE_SQL,
-                {
-                    **attempt,
-                    "amount": None,
-                    "reason": str(done.decision.code),
-                    "detail": Jsonb(_encode_detail(done.decision.detail)),
-                },
-            )
-    if done.entry is not None:
-        _remember(lot_id, done.entry["seq"], done.entry["hash"], done.state)
-    return done
 
 
 def _original_answer(params, state, outcome, reason, detail, stored_entry, ref, lang) -> BidResult:

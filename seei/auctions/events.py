@@ -7,8 +7,9 @@ A failed publish is logged and never undoes a committed bid: clients resync over
 
 The bid path hands its frame over with ``hand_over(lot_id, seq, frame)`` while it still holds the
 lot's turn, and awaits the returned publication after it: the Redis round trip is then out of the
-lot's queue, frames still leave in the order of the chain, and when several are waiting only the
-latest is published (a viewer wants the current state, not every intermediate one).
+lot's queue and frames still leave in the order of the chain. All lots' frames waiting in a process
+leave together, in one pipelined round trip, and of a lot's waiting frames only the latest (a
+viewer wants the current state, not every intermediate one).
 """
 
 import asyncio
@@ -45,6 +46,10 @@ def lot_of_channel(name: str | bytes) -> int:
 def encode(snapshot: dict) -> bytes:
     """The frame every viewer receives: compact UTF-8 JSON."""
     return json.dumps(snapshot, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+
+
+async def _nothing() -> None:
+    return None
 
 
 def add_local_listener(callback: Listener) -> None:
@@ -96,26 +101,50 @@ async def publish(lot_id: int, snapshot: dict) -> None:
         log.exception("could not publish the snapshot of lot %s", lot_id)
 
 
-class _Outbox:
-    """The frames of one lot waiting to be published by this process: only the latest matters."""
+class _Publisher:
+    """This process's frames waiting to be published, sent together in one Redis pipeline per round.
 
-    __slots__ = ("pending_seq", "pending", "sent_seq", "busy", "changed")
+    Rounds run one after the other, so a lot's frames leave in the order they were handed over; a
+    frame replaced before its round started is never sent (a viewer wants the current state)."""
+
+    MAX_LOTS_REMEMBERED = 100_000
 
     def __init__(self) -> None:
-        self.pending_seq = -1
-        self.pending: bytes | None = None
-        self.sent_seq = -1
-        self.busy = False
-        self.changed = asyncio.Event()
+        self.pending: dict[int, bytes] = {}  # lot id -> the latest frame not yet sent
+        self.latest: dict[int, int] = {}  # lot id -> the highest seq handed over
+        self.next_round = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Task | None = None
+
+    def hand_over(self, lot_id: int, seq: int, frame: bytes) -> asyncio.Future | None:
+        """The round that will send the frame; None if a newer frame of the lot already left."""
+        if seq > self.latest.get(lot_id, -1):
+            if len(self.latest) > self.MAX_LOTS_REMEMBERED:
+                self.latest.clear()
+            self.latest[lot_id] = seq
+            self.pending[lot_id] = frame
+            if self.task is None or self.task.done():
+                self.task = asyncio.get_running_loop().create_task(self._run())
+        elif lot_id not in self.pending:
+            return None
+        return self.next_round
+
+    async def _run(self) -> None:
+        # Nothing awaits between the last check of ``pending`` and the end: no frame is left behind.
+        while self.pending:
+            pending, self.pending = self.pending, {}
+            done, self.next_round = self.next_round, asyncio.get_running_loop().create_future()
+            try:
+                async with _async_redis().pipeline(transaction=False) as pipeline:
+                    for lot_id, frame in pending.items():
+                        pipeline.publish(channel(lot_id), frame)
+                    await pipeline.execute()
+            except Exception:
+                log.exception("could not publish the snapshots of lots %s", sorted(pending))
+            finally:
+                done.set_result(None)
 
 
-_outboxes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _Outbox]]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def _nothing() -> None:
-    return None
+_publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" = weakref.WeakKeyDictionary()
 
 
 def hand_over(lot_id: int, seq: int, frame: bytes):
@@ -125,35 +154,12 @@ def hand_over(lot_id: int, seq: int, frame: bytes):
     if not settings.REDIS_URL:
         _deliver_locally(lot_id, frame)  # no I/O: delivered right away, in order
         return _nothing()
-    boxes = _outboxes.setdefault(asyncio.get_running_loop(), {})
-    box = boxes.get(lot_id)
-    if box is None:
-        box = boxes[lot_id] = _Outbox()
-    if seq > box.pending_seq:
-        box.pending_seq, box.pending = seq, frame
-    return _published(lot_id, box, seq)
-
-
-async def _published(lot_id: int, box: _Outbox, seq: int) -> None:
-    # One publisher at a time per lot and process; the others wait for a frame at least as new as
-    # theirs, or take over when the publisher finished before reaching it.
-    while box.sent_seq < seq:
-        if box.busy:
-            await box.changed.wait()
-            continue
-        box.busy = True
-        sending, frame = box.pending_seq, box.pending
-        try:
-            await _async_redis().publish(channel(lot_id), frame)
-        except Exception:
-            log.exception("could not publish the snapshot of lot %s", lot_id)
-        finally:
-            box.sent_seq = max(box.sent_seq, sending)
-            if box.pending_seq == sending:
-                box.pending = None  # nothing newer: drop the bytes
-            box.busy = False
-            changed, box.changed = box.changed, asyncio.Event()
-            changed.set()
+    loop = asyncio.get_running_loop()
+    publisher = _publishers.get(loop)
+    if publisher is None:
+        publisher = _publishers[loop] = _Publisher()
+    handed = publisher.hand_over(lot_id, seq, frame)
+    return _nothing() if handed is None else handed
 
 
 def publish_sync(lot_id: int, snapshot: dict) -> None:

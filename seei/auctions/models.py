@@ -65,7 +65,9 @@ class Bidder(models.Model):
 class LedgerEntry(models.Model):
     """One link of the lot's hash chain, exactly as hashed (see ledger.py) and signed."""
 
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="entries")
+    # Every bid inserts entries and attempts: no index that another one already covers (here the
+    # (room, seq) constraint; for attempts (room, at) and (bidder, request_id)), and none for users.
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="entries", db_index=False)
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=10)
     at = models.DateTimeField()
@@ -104,11 +106,13 @@ class BidAttempt(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REFUSED = "refused", _("Refused")
 
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="attempts")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="attempts", db_index=False)
     bidder = models.ForeignKey(
-        Bidder, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts"
+        Bidder, null=True, blank=True, on_delete=models.PROTECT, related_name="attempts", db_index=False
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     amount_text = models.CharField(_("amount as typed"), max_length=100)
     amount = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
     at = models.DateTimeField()

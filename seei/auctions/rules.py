@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Literal
@@ -32,6 +32,9 @@ Status = Literal["scheduled", "open", "suspended", "closed"]
 DecrementKind = Literal["amount", "percent"]
 DecrementBase = Literal["own", "best"]
 Visibility = Literal["rank", "best", "all"]
+
+
+_WIDE = Context(prec=60)  # exact arithmetic on amounts: room for any amount with any decimals
 
 
 class Reason(StrEnum):
@@ -155,9 +158,7 @@ class Decrement:
         """The step as an exact amount (a percentage may fall between two minor units)."""
         if self.kind == "amount":
             return self.value
-        with localcontext() as ctx:
-            ctx.prec = 60
-            return starting_price * self.value / 100
+        return _WIDE.divide(_WIDE.multiply(starting_price, self.value), 100)
 
     def to_dict(self) -> dict[str, str]:
         return {"kind": self.kind, "value": format_decimal(self.value)}
@@ -447,10 +448,7 @@ def check_amount(amount: Any, minor_digits: int) -> Decimal:
         raise AmountError(Reason.NOT_POSITIVE)
     if amount > MAX_AMOUNT:
         raise AmountError(Reason.TOO_LARGE)
-    unit = Decimal(1).scaleb(-minor_digits)
-    with localcontext() as ctx:
-        ctx.prec = 60
-        quantized = amount.quantize(unit)
+    quantized = amount.quantize(Decimal(1).scaleb(-minor_digits), context=_WIDE)
     if quantized != amount:
         raise AmountError(Reason.TOO_MANY_DECIMALS, digits=minor_digits)
     return quantized

@@ -553,22 +553,40 @@ def test_from_a_pool_an_outsider_is_refused_and_with_no_audit_nothing_is_written
 
 def test_handed_over_frames_leave_in_chain_order_and_only_the_latest_of_a_backlog(settings, monkeypatch):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # never reached: the client is a fake
-    published = []
+    rounds = []
+
+    class FakePipeline:
+        def __init__(self):
+            self.sent = []
+
+        async def __aenter__(self):
+            return self
+
+        async def __aexit__(self, *exc):
+            return False
+
+        def publish(self, channel, frame):
+            self.sent.append((channel, frame))
+
+        async def execute(self):
+            await asyncio.sleep(0.01)  # a round trip, during which more frames are handed over
+            rounds.append(self.sent)
 
     class FakeRedis:
-        async def publish(self, channel, frame):
-            await asyncio.sleep(0.01)  # a round trip, during which more frames are handed over
-            published.append((channel, frame))
+        def pipeline(self, transaction):
+            assert transaction is False
+            return FakePipeline()
 
     monkeypatch.setattr(events, "_async_redis", lambda: FakeRedis())
 
     async def main():
         first = asyncio.ensure_future(events.hand_over(7, 1, b"1"))
         await asyncio.sleep(0)  # frame 1 is on its way
-        backlog = [events.hand_over(7, 2, b"2"), events.hand_over(7, 3, b"3")]
+        backlog = [events.hand_over(7, 2, b"2"), events.hand_over(8, 1, b"8"), events.hand_over(7, 3, b"3")]
         await asyncio.gather(first, *backlog)
         await events.hand_over(7, 2, b"late")  # older than what left: nothing more to send
 
     asyncio.run(main())
 
-    assert published == [("seei:lot:7", b"1"), ("seei:lot:7", b"3")]
+    # One round trip per round, every lot's latest frame in it, in the order of each lot's chain.
+    assert rounds == [[("seei:lot:7", b"1")], [("seei:lot:7", b"3"), ("seei:lot:8", b"8")]]

@@ -1,0 +1,157 @@
+"""Group commit: the bids that wait for a lot's transaction are decided together, each by the rules.
+
+The lot of the ``auction`` fixture: starting price 600,000.00 MAD, minimum decrement 1,000.00,
+maximum 10 %, 5 s between two bids of a bidder.
+"""
+
+import asyncio
+
+import pytest
+from django.test import Client
+
+from seei.auctions import bidding, ledger, services
+from seei.auctions.batches import GroupQueue
+from seei.auctions.models import BidAttempt, LedgerEntry
+from seei.auctions.verify import verify_ledger
+
+from .conftest import move_before_close, open_room
+
+# The queue itself --------------------------------------------------------------------------------
+
+
+def test_items_waiting_on_a_key_are_handled_together_in_order_and_split_by_size():
+    batches = []
+
+    async def run_batch(key, items):
+        batches.append((key, list(items)))
+        await asyncio.sleep(0)
+        return [item * 10 for item in items]
+
+    queue = GroupQueue(run_batch, max_batch=2)
+
+    async def main():
+        return await asyncio.gather(*(queue.submit("lot", n) for n in range(5)), queue.submit("other", 7))
+
+    assert asyncio.run(main()) == [0, 10, 20, 30, 40, 70]
+    assert batches == [("lot", [0, 1]), ("other", [7]), ("lot", [2, 3]), ("lot", [4])]
+
+
+def test_a_failed_batch_fails_only_its_own_items_and_an_item_may_fail_alone():
+    async def run_batch(key, items):
+        if "boom" in items:
+            raise RuntimeError("the transaction failed")
+        return [ValueError(item) if item == "bad" else item.upper() for item in items]
+
+    queue = GroupQueue(run_batch, max_batch=2)
+
+    async def main():
+        return await asyncio.gather(
+            *(queue.submit("lot", item) for item in ("a", "boom", "b", "bad")), return_exceptions=True
+        )
+
+    first, boom, second, bad = asyncio.run(main())
+    assert [type(first), type(boom)] == [RuntimeError, RuntimeError]  # the same batch
+    assert second == "B"
+    assert isinstance(bad, ValueError) and str(bad) == "bad"
+
+
+# The bids ----------------------------------------------------------------------------------------
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def live(auction, clock):
+    open_room(auction, clock)
+    return auction
+
+
+def place_together(live, bids):
+    """Submit ``(membership, amount, request_id[, session_check])`` bids at once on one connection:
+    they all wait for the same transaction of the lot."""
+
+    async def main():
+        async with bidding.connection() as conn:
+            return await asyncio.gather(
+                *(
+                    bidding.place_bid(
+                        conn,
+                        lot_id=live.lot.pk,
+                        user_id=member.user_id,
+                        amount=amount,
+                        request_id=request_id,
+                        lang="en",
+                        session_check=check[0] if check else None,
+                    )
+                    for member, amount, request_id, *check in bids
+                ),
+                return_exceptions=True,
+            )
+
+    return asyncio.run(main())
+
+
+def test_bids_that_wait_together_are_each_decided_chained_and_audited(live, clock):
+    first, second, third = live.bidders
+    outsider = live.outsiders[0]
+
+    results = place_together(
+        live,
+        [
+            (first, "590000", "r1"),
+            (second, "589000", "r2"),
+            (third, "588000", "r3"),
+            (outsider, "580000", "r4"),
+            (first, "585000", "r5"),  # too soon after its own bid: 5 s between two bids
+            (second, "589000", "r2"),  # the same request again: the first answer, written once
+        ],
+    )
+
+    a, b, c, out, soon, again = results
+    assert [r.accepted for r in (a, b, c)] == [True, True, True]
+    assert (out.reason, soon.reason) == ("not_admitted", "too_soon")
+    assert again.replayed and again.accepted and again.receipt["seq"] == b.receipt["seq"]
+    entries = list(LedgerEntry.objects.filter(room__lot=live.lot, type="bid").order_by("seq"))
+    assert [e.data["bidder"] for e in entries] == [live.pseudonym(m) for m in (first, second, third)]
+    assert [r.receipt["seq"] for r in (a, b, c)] == [e.seq for e in entries]
+    assert len({e.at for e in entries}) == 1  # one transaction, one reading of the clock
+    attempts = BidAttempt.objects.order_by("id")
+    assert [(x.request_id, x.outcome) for x in attempts] == [
+        ("r1", "accepted"),
+        ("r2", "accepted"),
+        ("r3", "accepted"),
+        ("r4", "refused"),
+        ("r5", "refused"),
+    ]
+    # Everyone got the state after the whole batch, with its own rank in it.
+    assert {r.snapshot["seq"] for r in results} == {entries[-1].seq}
+    assert [r.me["rank"] for r in (a, b, c)] == [3, 2, 1]
+    moving = ("server_time", "remaining_ms")
+    later = bidding.snapshot_sync(live.lot.pk)
+    assert {k: v for k, v in b.snapshot.items() if k not in moving} == {
+        k: v for k, v in later.items() if k not in moving
+    }
+
+    # The chain of the batch verifies like any other.
+    move_before_close(live, clock, -1)
+    services.close_room(live.lot.pk)
+    client = Client()
+    key = ledger.load_public_key(client.get("/api/v1/ledger/public-key").json()["public_key"])
+    assert all(ledger.verify_receipt(key, r.receipt) for r in (a, b, c))
+    report = verify_ledger(client.get(f"/api/v1/lots/{live.lot.pk}/ledger").json(), public_key=key)
+    assert report.ok, report.errors
+    assert report.winner == live.pseudonym(third)
+
+
+def test_a_refused_login_in_a_batch_writes_nothing_for_it_and_spares_the_others(live):
+    first, second, _third = live.bidders
+
+    def refuse(*_row):
+        return False
+
+    kept, refused = place_together(live, [(first, "590000", "ok"), (second, "589000", "no", refuse)])
+
+    assert kept.accepted
+    assert isinstance(refused, bidding.SessionRefused)
+    assert list(BidAttempt.objects.values_list("request_id", flat=True)) == ["ok"]
+    assert LedgerEntry.objects.filter(room__lot=live.lot, type="bid").count() == 1
