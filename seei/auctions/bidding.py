@@ -510,20 +510,31 @@ FOR UPDATE
 
 # Each bid of the batch, in order: its user and login (re-validated here rather than in a round trip of
 # its own), the admitted bidder the user acts for, and the first answer to a replayed request. Run once
-# the room is locked, so an answer committed just before is seen.
+# the room is locked, so an answer committed just before is seen. Each lookup is a LATERAL ... LIMIT 1
+# so that it stays an index lookup per bid: the planner cannot tell how many bids the JSON holds and
+# would otherwise scan the sessions, users and bidders whole.
 BIDS_SQL = f"""
 SELECT q.n, u.id, u.language, b.id, b.pseudonym,
        a.outcome, a.reason, a.detail, e.seq, e.type, e.at, e.data, e.prev_hash, e.hash,
        s.session_data, u.password, u.is_active
 FROM jsonb_to_recordset(%(bids)s) AS q(n integer, user_id bigint, membership_id bigint, session_key text,
                                          request_id text)
-LEFT JOIN accounts_user u ON u.id = q.user_id
-LEFT JOIN django_session s ON s.session_key = q.session_key AND s.expire_date > now()
+LEFT JOIN LATERAL (SELECT * FROM accounts_user u WHERE u.id = q.user_id LIMIT 1) u ON true
+LEFT JOIN LATERAL (
+    SELECT s.session_data FROM django_session s
+    WHERE s.session_key = q.session_key AND s.expire_date > now() LIMIT 1
+) s ON true
 LEFT JOIN LATERAL ({_acting("q.membership_id")}) m ON u.is_active
-LEFT JOIN auctions_room r ON r.lot_id = %(lot_id)s
-LEFT JOIN auctions_bidder b ON b.room_id = r.id AND b.company_id = m.organisation_id AND m.role = 'company_member'
-LEFT JOIN auctions_bidattempt a ON a.bidder_id = b.id AND a.request_id = q.request_id
-LEFT JOIN auctions_ledgerentry e ON e.id = a.entry_id
+LEFT JOIN LATERAL (
+    SELECT b.id, b.pseudonym FROM auctions_bidder b
+    WHERE b.room_id = (SELECT r.id FROM auctions_room r WHERE r.lot_id = %(lot_id)s)
+      AND b.company_id = m.organisation_id AND m.role = 'company_member'
+    LIMIT 1
+) b ON true
+LEFT JOIN LATERAL (
+    SELECT a.* FROM auctions_bidattempt a WHERE a.bidder_id = b.id AND a.request_id = q.request_id LIMIT 1
+) a ON true
+LEFT JOIN LATERAL (SELECT * FROM auctions_ledgerentry e WHERE e.id = a.entry_id LIMIT 1) e ON true
 ORDER BY q.n
 """
 
