@@ -6,6 +6,7 @@
                                        a bidder also gets its own rank and allowed range ("me")
     GET  /room/lots/{lot_id}/history   the events so far, as the lot's visibility shows them
     POST /room/lots/{lot_id}/bids      {"amount", "request_id"}: one bid, one short transaction
+                                       (``bid_endpoint``, served outside the router: the hot path)
     GET  /room/time                    the server time of record, to measure the clock offset
 
 Everything goes through psycopg's async pool (``seei.auctions.bidding.pool()``) and the
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import warnings
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -35,7 +37,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from seei.room import auth, history
-from seei.room.fanout import PONG, Subscriber, hub, iso
+from seei.room.fanout import PONG, Frame, Subscriber, hub, iso, local_socket
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ MAX_BODY = 4096
 MAX_REQUEST_ID = 64
 MAX_AMOUNT_TEXT = 1000  # longer than any amount: the rules refuse a huge one with its own message
 CLOSE_FORBIDDEN = 4403
+BIDS_PATH = re.compile(r"/room/lots/(\d+)/bids")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -283,6 +286,21 @@ async def bid_view(request: Request) -> Response:
     return _bid_answer(result, language)
 
 
+async def bid_endpoint(scope, receive, send, lot_id: int) -> None:
+    """``POST /room/lots/{lot_id}/bids`` as a bare ASGI app: the hot path skips Starlette's router and
+    middleware layers (``create_app`` sends it here), which cost more per bid than the bid itself."""
+    if scope["method"] != "POST":
+        response = Response(status_code=405, headers={"Allow": "POST"})
+    else:
+        scope["path_params"] = {"lot_id": lot_id}
+        try:
+            response = await bid_view(Request(scope, receive))
+        except Exception:
+            log.exception("bid on lot %s failed", lot_id)
+            response = Response("Internal Server Error", 500, media_type="text/plain")
+    await response(scope, receive, send)
+
+
 def _bid_answer(result, language: str) -> Response:
     if not result.accepted and result.reason == "not_admitted" and not result.replayed:
         with translation.override(language):
@@ -303,14 +321,13 @@ async def lot_socket(websocket: WebSocket) -> None:
     if not access.allowed:
         await websocket.close(CLOSE_FORBIDDEN)  # the page stops reconnecting on this code
         return
-    subscriber = Subscriber(websocket.send_bytes)
-    # Join before reading the snapshot: a change committed after the read is pushed to us.
-    hub.join(lot_id, subscriber)
-    subscriber.start()
+    subscriber = Subscriber(local_socket(websocket.scope, websocket.send_bytes))
     try:
+        # Joined (subscribed) before reading the snapshot: a change committed after the read is pushed to us.
+        await hub.join(lot_id, subscriber)
         first = await snapshot_frame(lot_id)
         if first is not None:
-            subscriber.push_first(first)
+            subscriber.push_first(Frame(first))
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
@@ -322,7 +339,7 @@ async def lot_socket(websocket: WebSocket) -> None:
         pass
     finally:
         hub.leave(lot_id, subscriber)
-        await subscriber.stop()
+        await subscriber.close()
 
 
 # --- the process's lifespan ---------------------------------------------------------------------
@@ -363,8 +380,9 @@ async def run_worker() -> None:
             await asyncio.sleep(2)
 
 
-def create_app(*, in_process_worker: bool | None = None) -> Starlette:
-    """The room app. ``in_process_worker`` defaults to the embedded set-up (no ``REDIS_URL``)."""
+def create_app(*, in_process_worker: bool | None = None):
+    """The room app (an ASGI callable). ``in_process_worker`` defaults to the embedded set-up (no
+    ``REDIS_URL``)."""
     if in_process_worker is None:
         in_process_worker = not settings.REDIS_URL
 
@@ -386,13 +404,20 @@ def create_app(*, in_process_worker: bool | None = None) -> Starlette:
             # Django's pages (and the periodic deferrer) used a connection in asgiref's thread.
             await sync_to_async(connections.close_all)()
 
-    return Starlette(
+    routed = Starlette(
         routes=[
             Route("/room/time", time_view),
             Route("/room/lots/{lot_id:int}/snapshot", snapshot_view),
             Route("/room/lots/{lot_id:int}/history", history_view),
-            Route("/room/lots/{lot_id:int}/bids", bid_view, methods=["POST"]),
             WebSocketRoute("/room/lots/{lot_id:int}/ws", lot_socket),
         ],
         lifespan=lifespan,
     )
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http" and (bids := BIDS_PATH.fullmatch(scope["path"])):
+            await bid_endpoint(scope, receive, send, int(bids[1]))
+        else:
+            await routed(scope, receive, send)
+
+    return app

@@ -192,6 +192,15 @@ def test_a_bid_needs_the_room_header_and_the_same_origin(client, open_room, lot,
     assert not BidAttempt.objects.exists()
 
 
+def test_the_bids_address_takes_only_a_post(client, open_room, lot, company):
+    from seei.auctions.models import BidAttempt
+
+    response = client.get(f"/room/lots/{lot.pk}/bids", headers=bid_headers(company))
+
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert not BidAttempt.objects.exists()
+
+
 def test_only_an_admitted_bidder_can_bid(client, open_room, lot, buyer, outsider):
     from seei.auctions.models import BidAttempt
 

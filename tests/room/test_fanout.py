@@ -1,17 +1,17 @@
 """The fan-out: one message per process, the same bytes to every local socket, coalescing.
 
-Sockets are stood in for by their ``send`` coroutine, which is all a Subscriber writes to.
+Sockets are stood in for by their ASGI ``send`` coroutine (``AsgiSocket``, the portable way); the
+direct way of ``seei.room.server`` has its tests in ``test_server.py``.
 """
 
 import asyncio
 import threading
 from datetime import UTC, datetime
 
-import pytest
 import redis
 
 from seei.auctions import events
-from seei.room.fanout import PONG, Hub, Subscriber
+from seei.room.fanout import PONG, AsgiSocket, Frame, Hub, Subscriber
 from tests.room.conftest import run_async
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -30,15 +30,17 @@ class Socket:
         self.frames.append(frame)
 
 
-def subscribe(hub: Hub, lot_id: int, count: int) -> list[Socket]:
+async def subscribe(hub: Hub, lot_id: int, count: int) -> list[Socket]:
     sockets = []
     for _ in range(count):
         socket = Socket()
-        subscriber = Subscriber(socket.send)
-        hub.join(lot_id, subscriber)
-        subscriber.start()
+        await hub.join(lot_id, Subscriber(AsgiSocket(socket.send)))
         sockets.append(socket)
     return sockets
+
+
+def watcher(socket: Socket) -> Subscriber:
+    return Subscriber(AsgiSocket(socket.send))
 
 
 async def settle(condition, timeout: float = 3.0) -> None:
@@ -56,8 +58,8 @@ def test_one_local_publish_reaches_every_socket_of_the_lot_as_the_same_bytes(set
         hub = Hub()
         await hub.start()
         try:
-            watchers = subscribe(hub, 7, 50)
-            elsewhere = subscribe(hub, 8, 3)
+            watchers = await subscribe(hub, 7, 50)
+            elsewhere = await subscribe(hub, 8, 3)
             await events.publish(7, {"lot": 7, "seq": 1})
             await settle(lambda: all(socket.frames for socket in watchers))
             first = watchers[0].frames[0]
@@ -80,7 +82,7 @@ def test_a_publish_from_another_thread_reaches_the_sockets_through_the_event_loo
         hub = Hub()
         await hub.start()
         try:
-            sockets = subscribe(hub, 7, 5)
+            sockets = await subscribe(hub, 7, 5)
             thread = threading.Thread(target=events.publish_sync, args=(7, {"lot": 7, "seq": 2}))
             thread.start()
             thread.join()
@@ -93,14 +95,17 @@ def test_a_publish_from_another_thread_reaches_the_sockets_through_the_event_loo
     run_async(scenario())
 
 
-def test_with_redis_each_process_subscribes_once_and_gets_one_message_per_change(settings):
+def subscriptions(server, name):
+    """(channels, patterns) subscribed by the Redis connections of one process's hub."""
+    clients = [client for client in server.client_list() if client["name"] == name]
+    return sum(int(c["sub"]) for c in clients), sum(int(c["psub"]) for c in clients)
+
+
+def test_with_redis_a_process_subscribes_to_the_lots_it_has_viewers_of_and_gets_one_message_per_change(
+    settings,
+):
     settings.REDIS_URL = REDIS_URL
     server = redis.Redis.from_url(REDIS_URL)
-
-    def subscriptions(name):
-        """(channels, patterns) subscribed by the Redis connections of one process's hub."""
-        clients = [client for client in server.client_list() if client["name"] == name]
-        return sum(int(c["sub"]) for c in clients), sum(int(c["psub"]) for c in clients)
 
     async def scenario():
         first_process, second_process = Hub("seei-test-first"), Hub("seei-test-second")
@@ -108,25 +113,104 @@ def test_with_redis_each_process_subscribes_once_and_gets_one_message_per_change
         await second_process.start(redis_url=REDIS_URL)
         try:
             await settle(lambda: first_process.subscribed.is_set() and second_process.subscribed.is_set())
-            here = subscribe(first_process, 4242, 20)
-            there = subscribe(second_process, 4242, 20)
-            subscribe(first_process, 4343, 5)
-            # One pattern subscription per process, whatever the number of lots and sockets.
-            assert subscriptions("seei-test-first") == subscriptions("seei-test-second") == (0, 1)
+            here = await subscribe(first_process, 4242, 20)
+            there = await subscribe(second_process, 4242, 20)
+            await subscribe(first_process, 4343, 5)
+            # One channel per lot with viewers in the process, whatever the number of sockets.
+            assert subscriptions(server, "seei-test-first") == (2, 0)
+            assert subscriptions(server, "seei-test-second") == (1, 0)
             await events.publish(4242, {"lot": 4242, "seq": 3})
+            await events.publish(4343, {"lot": 4343, "seq": 5})
             await settle(lambda: all(socket.frames for socket in here + there))
             for sockets in (here, there):
                 frame = sockets[0].frames[0]
                 assert frame == events.encode({"lot": 4242, "seq": 3})
                 assert all(socket.frames[0] is frame for socket in sockets)
-            assert first_process.frames_in == second_process.frames_in == 1
+            await settle(lambda: first_process.frames_in == 2)
+            assert second_process.frames_in == 1  # no viewer of lot 4343 there: its frame never came
         finally:
             await first_process.stop()
             await second_process.stop()
         await events._async_redis().aclose()
 
     run_async(scenario())
-    assert subscriptions("seei-test-first") == (0, 0)
+    assert subscriptions(server, "seei-test-first") == (0, 0)
+
+
+def test_the_last_viewer_of_a_lot_leaving_unsubscribes_the_process_from_it(settings):
+    settings.REDIS_URL = REDIS_URL
+    server = publisher = redis.Redis.from_url(REDIS_URL)
+
+    async def scenario():
+        hub = Hub("seei-test-leave")
+        await hub.start(redis_url=REDIS_URL)
+        try:
+            await settle(hub.subscribed.is_set)
+            first, second = watcher(Socket()), watcher(Socket())
+            await hub.join(4444, first)
+            await hub.join(4444, second)
+            hub.leave(4444, first)
+            assert subscriptions(server, "seei-test-leave") == (1, 0)
+            hub.leave(4444, second)
+            await settle(lambda: subscriptions(server, "seei-test-leave") == (0, 0))
+            # Leaving and coming back at once: the new viewer's join waits for the SUBSCRIBE sent
+            # after the UNSUBSCRIBE, not for the confirmation of an earlier one.
+            third, socket = watcher(Socket()), Socket()
+            await hub.join(4444, third)
+            hub.leave(4444, third)
+            await hub.join(4444, watcher(socket))
+            publisher.publish(events.channel(4444), b'{"seq":1}')
+            await settle(lambda: socket.frames)
+            assert subscriptions(server, "seei-test-leave") == (1, 0)
+        finally:
+            await hub.stop()
+
+    run_async(scenario())
+
+
+def test_a_viewer_is_subscribed_once_join_returns(settings):
+    """The handler reads the first snapshot after join: a change published from then on must come."""
+    settings.REDIS_URL = REDIS_URL
+    publisher = redis.Redis.from_url(REDIS_URL)
+
+    async def scenario():
+        hub = Hub("seei-test-join")
+        await hub.start(redis_url=REDIS_URL)
+        try:
+            await settle(hub.subscribed.is_set)
+            for lot_id in range(4500, 4520):  # a new channel each time: a SUBSCRIBE each time
+                socket = Socket()
+                await hub.join(lot_id, watcher(socket))
+                publisher.publish(events.channel(lot_id), b'{"seq":1}')  # another process, right after
+                await settle(lambda socket=socket: socket.frames)
+        finally:
+            await hub.stop()
+
+    run_async(scenario())
+
+
+def test_a_viewer_who_came_before_the_connection_is_resynced_once_subscribed(settings):
+    """The web process accepts sockets as soon as it starts: Redis may not be connected yet."""
+    settings.REDIS_URL = REDIS_URL
+    resynced = []
+
+    async def resync(lot_id):
+        resynced.append(lot_id)
+        return events.encode({"lot": lot_id, "seq": 4})
+
+    async def scenario():
+        hub = Hub("seei-test-early")
+        await hub.start(redis_url=REDIS_URL, resync=resync)
+        try:
+            socket = Socket()
+            await hub.join(5252, watcher(socket))  # at once: nothing to wait for yet
+            assert not hub.subscribed.is_set()
+            await settle(lambda: socket.frames)
+            assert resynced == [5252] and socket.frames == [events.encode({"lot": 5252, "seq": 4})]
+        finally:
+            await hub.stop()
+
+    run_async(scenario())
 
 
 def test_after_losing_redis_the_hub_subscribes_again_and_resyncs_its_lots(settings):
@@ -143,12 +227,13 @@ def test_after_losing_redis_the_hub_subscribes_again_and_resyncs_its_lots(settin
         await hub.start(redis_url=REDIS_URL, resync=resync)
         try:
             await settle(hub.subscribed.is_set)
-            sockets = subscribe(hub, 5151, 2)
+            sockets = await subscribe(hub, 5151, 2)
             for client in server.client_list():  # Redis drops this process's subscription
                 if client["name"] == "seei-test-resync":
                     server.client_kill_filter(_id=client["id"])
             await settle(lambda: resynced == [5151] and all(socket.frames for socket in sockets), timeout=10)
             assert sockets[0].frames == [events.encode({"lot": 5151, "seq": 9})]
+            assert subscriptions(server, "seei-test-resync") == (1, 0)
             await events.publish(5151, {"lot": 5151, "seq": 10})
             await settle(lambda: len(sockets[1].frames) == 2)
         finally:
@@ -163,10 +248,9 @@ def test_a_slow_socket_gets_the_latest_frame_and_does_not_hold_the_others_back()
         hub = Hub()
         gate = asyncio.Event()
         slow = Socket(gate)
-        slow_subscriber = Subscriber(slow.send)
-        hub.join(1, slow_subscriber)
-        slow_subscriber.start()
-        (fast,) = subscribe(hub, 1, 1)
+        slow_subscriber = watcher(slow)
+        await hub.join(1, slow_subscriber)
+        (fast,) = await subscribe(hub, 1, 1)
         frames = [f'{{"seq":{seq}}}'.encode() for seq in range(1, 11)]
         for frame in frames:
             hub.deliver(1, frame)
@@ -179,7 +263,27 @@ def test_a_slow_socket_gets_the_latest_frame_and_does_not_hold_the_others_back()
         await asyncio.sleep(0.05)
         # The first (being written when the burst came) and the latest: nothing in between.
         assert slow.frames == [frames[0], frames[-1]]
-        await slow_subscriber.stop()
+        assert slow_subscriber.written == 2
+        await slow_subscriber.close()
+
+    run_async(scenario())
+
+
+def test_frames_of_a_lot_that_come_in_together_go_out_as_the_latest_only():
+    """A burst read at once (a Redis pipeline, a busy publisher): every socket gets its latest frame."""
+
+    async def scenario():
+        hub = Hub()
+        sockets = await subscribe(hub, 2, 3)
+        others = await subscribe(hub, 4, 1)
+        for seq in range(1, 6):
+            hub.deliver(2, f'{{"seq":{seq}}}'.encode())
+        hub.deliver(4, b'{"seq":1}')
+        await settle(lambda: all(socket.frames for socket in sockets + others))
+        await asyncio.sleep(0.02)
+        assert all(socket.frames == [b'{"seq":5}'] for socket in sockets)
+        assert others[0].frames == [b'{"seq":1}']
+        assert hub.frames_in == 6
 
     run_async(scenario())
 
@@ -188,16 +292,16 @@ def test_the_snapshot_read_on_connect_never_replaces_a_newer_frame():
     async def scenario():
         gate = asyncio.Event()
         socket = Socket(gate)
-        subscriber = Subscriber(socket.send)
-        subscriber.start()
-        subscriber.push(b'{"seq":1}')
-        await asyncio.sleep(0.01)  # the sender is now writing seq 1
-        subscriber.push(b'{"seq":3}')
-        subscriber.push_first(b'{"seq":2}')  # read before seq 3 was pushed: older
+        subscriber = watcher(socket)
+        subscriber.push(Frame(b'{"seq":1}'))
+        await asyncio.sleep(0.01)  # the socket is now writing seq 1
+        subscriber.push(Frame(b'{"seq":3}'))
+        subscriber.push_first(Frame(b'{"seq":2}'))  # read before seq 3 was pushed: older
         gate.set()
         await settle(lambda: len(socket.frames) == 2)
+        await asyncio.sleep(0.02)
         assert socket.frames == [b'{"seq":1}', b'{"seq":3}']
-        await subscriber.stop()
+        await subscriber.close()
 
     run_async(scenario())
 
@@ -212,9 +316,8 @@ def test_clock_frames_go_to_every_socket_without_pushing_out_a_snapshot():
         hub = Hub()
         gate = asyncio.Event()
         socket = Socket(gate)
-        subscriber = Subscriber(socket.send)
-        hub.join(3, subscriber)
-        subscriber.start()
+        subscriber = watcher(socket)
+        await hub.join(3, subscriber)
         hub.deliver(3, b'{"seq":1}')
         await asyncio.sleep(0.01)
         hub.deliver(3, b'{"seq":2}')
@@ -222,21 +325,27 @@ def test_clock_frames_go_to_every_socket_without_pushing_out_a_snapshot():
         subscriber.push_control(PONG)  # the latest control frame wins its own slot
         gate.set()
         await settle(lambda: len(socket.frames) == 3)
-        assert socket.frames == [b'{"seq":1}', b'{"seq":2}', PONG]
-        await subscriber.stop()
+        assert socket.frames == [b'{"seq":1}', b'{"seq":2}', PONG.data]
+        await subscriber.close()
 
         ticking = Hub()
         ticking._tasks.append(asyncio.create_task(ticking._tick(clock, 0.01)))
-        (watcher,) = subscribe(ticking, 3, 1)
-        await settle(lambda: watcher.frames)
-        assert watcher.frames[0] == b'{"type":"time","server_time":"2026-05-10T10:00:00.250000Z"}'
+        (ticked,) = await subscribe(ticking, 3, 1)
+        await settle(lambda: ticked.frames)
+        assert ticked.frames[0] == b'{"type":"time","server_time":"2026-05-10T10:00:00.250000Z"}'
         await ticking.stop()
 
     run_async(scenario())
 
 
-@pytest.mark.parametrize("channel, lot_id", [(b"seei:lot:42", 42), ("seei:lot:7", 7), (b"seei:lot:x", None)])
-def test_the_lot_is_read_from_the_channel_name(channel, lot_id):
-    from seei.room.fanout import _lot_of
+def test_a_frame_is_framed_once_for_every_socket_as_the_protocol_would():
+    from websockets.server import ServerProtocol
 
-    assert _lot_of(channel) == lot_id
+    for size in (10, 200, 70_000):  # the three lengths of a frame's header
+        data = b"x" * size
+        protocol = ServerProtocol()
+        protocol.state = protocol.state.OPEN
+        protocol.send_binary(data)
+        frame = Frame(data)
+        assert frame.wire == b"".join(protocol.data_to_send())
+        assert frame.wire is frame.wire  # framed once
