@@ -24,7 +24,6 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 CHANNEL = "seei:lot:{lot_id}"
-CHANNEL_PATTERN = "seei:lot:*"
 
 Listener = Callable[[int, bytes], None]
 _listeners: list[Listener] = []

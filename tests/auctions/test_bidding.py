@@ -490,7 +490,7 @@ def test_with_redis_each_snapshot_is_published_once_on_the_lots_channel(live, se
             raise  # CI has Redis: its absence is a failure, never a skip
         pytest.skip("no Redis server here")
     subscriber = client.pubsub()
-    subscriber.psubscribe(events.CHANNEL_PATTERN)
+    subscriber.subscribe(events.channel(live.lot.pk))
     subscriber.get_message(timeout=1)  # the subscription's confirmation
     try:
         result = bid(live, live.bidders[0], "590000")
