@@ -248,6 +248,20 @@ def test_a_huge_amount_gets_the_rules_message(client, open_room, lot, company):
     assert response.json()["message"] == "The amount is too large. Check the number of digits."
 
 
+def test_a_body_over_the_limit_is_refused_unread(client, open_room, lot, company):
+    from seei.auctions.models import BidAttempt
+    from seei.room.app import MAX_BODY
+
+    response = client.post(
+        f"/room/lots/{lot.pk}/bids",
+        json={"amount": "590000", "request_id": "big", "padding": "x" * MAX_BODY},
+        headers=bid_headers(company),
+    )
+    assert response.status_code == 400
+    assert response.json()["reason"] == "bad_request"
+    assert not BidAttempt.objects.exists()
+
+
 def test_a_replayed_request_is_answered_again_and_applied_once(client, open_room, lot, company):
     from seei.auctions.models import Room
 
