@@ -66,6 +66,11 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The public portal's search results (seei/portal/cache.py): only in a cache every process shares,
+# since a change made by one process must be seen by all of them at once.
+CACHES["portal"] = (
+    CACHES["default"] if REDIS_URL else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+)
 
 # Application -----------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -30,6 +30,15 @@ def _english():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_portal_cache():
+    """A new generation of the public pages' cache per test: a rolled-back test's pages (in the
+    shared Redis) must not serve the next one."""
+    from seei.portal import cache
+
+    cache.new_generation()
+
+
+@pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

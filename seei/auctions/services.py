@@ -24,6 +24,7 @@ from seei.auctions import bidding, events, ledger, rules, signing
 from seei.auctions.models import BidAttempt, Bidder, LedgerEntry, Room, Suspension
 from seei.awards.services import start_award_after_close
 from seei.core import audit
+from seei.portal import cache as portal_cache
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Lot
 
@@ -263,6 +264,7 @@ def open_room(lot_id: int) -> Outcome:
         room.status, room.opened_at, room.updated_at = Room.Status.OPEN, now, now
         room.save(update_fields=["status", "opened_at", "updated_at"])
         Lot.objects.filter(pk=lot_id, status=Lot.Status.SCHEDULED).update(status=Lot.Status.RUNNING)
+        portal_cache.bump()  # an update() sends no signal
         suspension = active_suspension()
         if suspension is not None:
             _suspend_room(room, suspension)
@@ -424,6 +426,7 @@ def resume_all(membership) -> Suspension:
             _append(room, ledger.Chain.resume(_head(room), now), state, now, status=Room.Status.OPEN)
             # A room paused before its opening job ran is running now all the same.
             Lot.objects.filter(pk=lot_id, status=Lot.Status.SCHEDULED).update(status=Lot.Status.RUNNING)
+            portal_cache.bump()  # an update() sends no signal
             tasks.schedule_close(lot_id, state.closes_at)
             resumed.append(lot_id)
             _publish_on_commit(lot_id)

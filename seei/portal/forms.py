@@ -3,6 +3,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from seei.accounts.models import Organisation
+from seei.core.widgets import Select
 from seei.portal.selectors import STATUS_CHOICES
 from seei.tenders.models import Category, Currency, Region, Tender
 
@@ -10,6 +11,21 @@ from seei.tenders.models import Category, Currency, Region, Tender
 class BuyerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.parent.name})" if obj.parent_id else obj.name
+
+
+def published_buyers():
+    """Only buyers that published something, and the ministries above them.
+    EXISTS, not a join + DISTINCT: this reads every notice."""
+    published = Tender.objects.filter(status=Tender.Status.PUBLISHED)
+    return (
+        Organisation.objects.filter(kind=Organisation.Kind.BUYER)
+        .filter(
+            Exists(published.filter(buyer=OuterRef("pk")))
+            | Exists(published.filter(buyer__parent=OuterRef("pk")))
+        )
+        .select_related("parent")
+        .order_by("name")
+    )
 
 
 class NoticeSearchForm(forms.Form):
@@ -23,16 +39,28 @@ class NoticeSearchForm(forms.Form):
         help_text=_("Words of the object, of an item's specification, the reference or the buyer's name."),
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("All categories")
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label=_("All categories"),
+        widget=Select,
     )
     region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.all(), required=False, empty_label=_("All regions")
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("All regions"),
+        widget=Select,
     )
     buyer = BuyerChoiceField(
-        label=_("Buyer"), queryset=Organisation.objects.none(), required=False, empty_label=_("All buyers")
+        label=_("Buyer"),
+        queryset=published_buyers(),
+        required=False,
+        empty_label=_("All buyers"),
+        widget=Select,
     )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *STATUS_CHOICES]
+        label=_("Status"), required=False, choices=[("", _("Any status")), *STATUS_CHOICES], widget=Select
     )
     closing_from = forms.DateField(
         label=_("Closing from"),
@@ -45,24 +73,21 @@ class NoticeSearchForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     currency = forms.ChoiceField(
-        label=_("Currency"), required=False, choices=[("", _("Any currency")), *Currency.choices]
+        label=_("Currency"),
+        required=False,
+        choices=[("", _("Any currency")), *Currency.choices],
+        widget=Select,
     )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        # Only buyers that published something, and the ministries above them.
-        # EXISTS, not a join + DISTINCT: this runs on every search page, over every notice.
-        published = Tender.objects.filter(status=Tender.Status.PUBLISHED)
-        self.fields["buyer"].queryset = (
-            Organisation.objects.filter(kind=Organisation.Kind.BUYER)
-            .filter(
-                Exists(published.filter(buyer=OuterRef("pk")))
-                | Exists(published.filter(buyer__parent=OuterRef("pk")))
-            )
-            .select_related("parent")
-            .order_by("name")
-        )
+
+    def use_options(self, options: dict) -> None:
+        """Offer what ``filter_options()`` read (kept in cache) rather than read it again while
+        rendering; the querysets still validate the choice made."""
+        for name, choices in options.items():
+            self.fields[name].choices = choices
 
     def clean(self):
         cleaned = super().clean()
@@ -78,6 +103,19 @@ class NoticeSearchForm(forms.Form):
 
     def is_filtered(self) -> bool:
         return bool(self.criteria())
+
+
+def filter_options() -> dict[str, list[tuple]]:
+    """The options of the filters read from the database, as plain values to keep in cache."""
+    options = {}
+    for name in ("category", "region", "buyer"):
+        field = NoticeSearchForm.base_fields[name]
+        rows = field.queryset.all()  # a copy: the class's own queryset must never keep results
+        options[name] = [
+            ("", str(field.empty_label)),
+            *((row.pk, field.label_from_instance(row)) for row in rows),
+        ]
+    return options
 
 
 class ClarificationForm(forms.Form):

@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Prefetch, Q
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -83,6 +85,90 @@ def search_notices(criteria: dict, now: datetime):
     return notices.order_by("-published_at", "-id")
 
 
+def for_cards(notices):
+    """Only what a notice's card shows (seei/portal/cards.py): every other column of twenty
+    notices and their lots, dates above all, costs more to read than the card to write."""
+    lots = Lot.objects.only("tender_id", "status", "estimated_amount").order_by("number")
+    return (
+        notices.only(
+            "reference",
+            "title",
+            "application_deadline",
+            "currency",
+            "buyer__name",
+            "category__name",
+            "region__name",
+        )
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("lots", queryset=lots))
+    )
+
+
+# Counting every match of a common word costs more than the rest of the page: the count stops
+# past this many, and the page then says "more than" that and lets the visitor page on.
+COUNT_CAP = 1000
+
+# The count and the page's ids in one query, from at most ``cap`` + 1 matches read through the
+# full-text (or filter) indexes. MATERIALIZED keeps PostgreSQL from ordering by date first: it would
+# walk the date index backwards hoping to meet matches soon, fast when they are many, a walk
+# through every notice when there are few or none.
+FEW_MATCHES_SQL = """
+WITH matches (id, published_at) AS MATERIALIZED ({matches})
+SELECT (SELECT count(*) FROM matches),
+       ARRAY(SELECT id FROM matches ORDER BY published_at DESC, id DESC LIMIT %s OFFSET %s)
+"""
+
+
+class CappedPaginator(Paginator):
+    """Pages over a count that stopped at ``cap`` + 1: past the cap, only "more" is known."""
+
+    def __init__(self, count: int, cap: int):
+        super().__init__((), settings.PAGE_SIZE)
+        self.count = count  # known: the paginator must not count again
+        self.cap = cap
+        self.capped = count > cap
+
+
+# Past any real search's last page, and small enough for SQL's LIMIT once times the page size.
+LAST_PAGE_NUMBER = 10**9
+
+
+def _page_number(value) -> int:
+    try:
+        return min(max(int(value), 1), LAST_PAGE_NUMBER)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _count_and_ids(notices, cap: int, offset: int) -> tuple[int, list[int]]:
+    """(matches counted up to ``cap`` + 1, the ids of the page at ``offset`` if there are at most
+    ``cap``)."""
+    matches, params = notices.order_by().values_list("pk", "published_at")[: cap + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(FEW_MATCHES_SQL.format(matches=matches), (*params, settings.PAGE_SIZE, offset))
+        return cursor.fetchone()
+
+
+def search_page(criteria: dict, page_number, now: datetime) -> Page:
+    """One page of the search's results, newest first."""
+    notices = search_notices(criteria, now)
+    number = _page_number(page_number)
+    # Counting far enough to know whether a page follows the one asked for.
+    cap = max(COUNT_CAP, number * settings.PAGE_SIZE)
+    count, ids = _count_and_ids(notices, cap, (number - 1) * settings.PAGE_SIZE)
+    paginator = CappedPaginator(count, cap)
+    page = paginator.get_page(number)
+    offset = (page.number - 1) * settings.PAGE_SIZE
+    if paginator.capped:
+        # Many matches: ordered by date in SQL, the date index meets them soon.
+        ids = list(notices.values_list("pk", flat=True)[offset : offset + settings.PAGE_SIZE])
+    elif page.number != number:  # past the last page: the last one instead
+        _, ids = _count_and_ids(notices, cap, offset)
+    found = for_cards(public_tenders()).in_bulk(ids)
+    page.object_list = [found[pk] for pk in ids if pk in found]
+    return page
+
+
 def notices_for_company(company, limit: int = 10):
     """The latest open notices in the categories the company subscribed to."""
     categories = Subscription.objects.filter(company=company).values("category")
@@ -123,10 +209,10 @@ def published_clarifications(tender: Tender) -> list[dict]:
     )
 
 
-def pending_questions(tender: Tender, company) -> list[dict]:
+def pending_questions(tender_id: int, company) -> list[dict]:
     """The company's own questions still awaiting an answer (shown only to that company)."""
     return list(
-        Clarification.objects.filter(tender=tender, company=company, answered_at__isnull=True)
+        Clarification.objects.filter(tender_id=tender_id, company=company, answered_at__isnull=True)
         .order_by("asked_at", "id")
         .values("pk", "question", "asked_at")
     )

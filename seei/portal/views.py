@@ -5,9 +5,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,8 +16,9 @@ from seei.accounts.models import Role
 from seei.core import clock
 from seei.core.forms import show_errors
 from seei.core.views import flash_refusal
-from seei.portal import selectors
-from seei.portal.forms import ClarificationForm, NoticeSearchForm
+from seei.portal import cache, selectors
+from seei.portal.cards import notice_cards
+from seei.portal.forms import ClarificationForm, NoticeSearchForm, filter_options
 from seei.tenders import services
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Interest
@@ -27,21 +29,14 @@ def _is_company_member(request) -> bool:
     return request.membership is not None and request.membership.role == Role.COMPANY_MEMBER
 
 
-def _with_status(tenders, now):
-    tenders = list(tenders)
-    for tender in tenders:
-        tender.public_status = selectors.public_status(tender, now)
-    return tenders
-
-
 def home(request):
     now = clock.now()
     return render(
         request,
         "portal/home.html",
         {
-            "latest": _with_status(selectors.latest_notices(10), now),
-            "closing_soon": _with_status(selectors.closing_soon(now), now),
+            "latest": notice_cards(selectors.latest_notices(10), now),
+            "closing_soon": notice_cards(selectors.closing_soon(now), now),
             "closing_soon_days": settings.SEEI_CLOSING_SOON_DAYS,
             "closing_soon_until": (now + timedelta(days=settings.SEEI_CLOSING_SOON_DAYS)).date().isoformat(),
         },
@@ -52,37 +47,63 @@ def tender_list(request):
     now = clock.now()
     form = NoticeSearchForm(request.GET or None)
     criteria = form.criteria() if form.is_bound else {}
-    paginator = Paginator(selectors.search_notices(criteria, now), settings.PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    page.object_list = _with_status(page.object_list, now)
-    return render(
-        request, "portal/tender_list.html", {"form": form, "page_obj": page, "filtered": bool(criteria)}
-    )
+
+    def content():
+        page = selectors.search_page(criteria, request.GET.get("page"), now)
+        page.object_list = notice_cards(page.object_list, now)
+        form.use_options(cache.remember("search-options", (get_language(),), now, filter_options))
+        # Rendered without the context processors: no user, no CSRF token can reach the cache.
+        context = {"form": form, "page_obj": page, "filtered": bool(criteria), "request": request}
+        return render_to_string("portal/search_results.html", context)
+
+    if form.errors:  # shown with the visitor's own input: not worth keeping
+        html = content()
+    else:
+        parts = (get_language(), sorted(request.GET.lists()))
+        html = cache.remember("search-page", parts, now, content)
+    return render(request, "portal/tender_list.html", {"content": html})
 
 
-def _detail_context(request, tender, clarification_form=None) -> dict:
-    now = clock.now()
-    company_member = _is_company_member(request)
-    deadline_open = now < tender.application_deadline
-    return {
+def _public_notice(pk, now) -> dict:
+    """The notice's pages as every visitor sees them, rendered without any user or CSRF token."""
+    tender = public_tender(pk)
+    errata = selectors.errata_history(tender)
+    context = {
         "tender": tender,
+        "public_status": selectors.public_status(tender, now),
+        "errata": errata,
         "lots": [(lot, selectors.auction_rules(lot)) for lot in tender.lots.all()],
         "documents": selectors.documents(tender),
-        "errata": selectors.errata_history(tender),
         "clarifications": selectors.published_clarifications(tender),
+    }
+    return {
+        "title": f"{tender.reference} — {tender.title}",
+        "deadline": tender.application_deadline,
+        "summary": render_to_string("portal/notice_summary.html", context),
+        "details": render_to_string("portal/notice_details.html", context),
+        "clarifications": render_to_string("portal/notice_clarifications.html", context),
+    }
+
+
+def _detail_context(request, pk, clarification_form=None) -> dict:
+    now = clock.now()
+    notice = cache.remember("notice", (get_language(), pk), now, lambda: _public_notice(pk, now))
+    company_member = _is_company_member(request)
+    deadline_open = now < notice["deadline"]
+    return {
+        "pk": pk,
+        "notice": notice,
         "deadline_open": deadline_open,
-        "public_status": selectors.public_status(tender, now),
         "can_ask": company_member and deadline_open,
         "clarification_form": clarification_form or ClarificationForm(),
         "pending_questions": (
-            selectors.pending_questions(tender, request.membership.organisation) if company_member else []
+            selectors.pending_questions(pk, request.membership.organisation) if company_member else []
         ),
     }
 
 
 def tender_detail(request, pk):
-    tender = public_tender(pk)
-    return render(request, "portal/tender_detail.html", _detail_context(request, tender))
+    return render(request, "portal/tender_detail.html", _detail_context(request, pk))
 
 
 def document_download(request, pk, document_pk):
@@ -134,7 +155,7 @@ def ask(request, pk):
                 ),
             )
             return redirect("portal:tender", pk=tender.pk)
-    return render(request, "portal/tender_detail.html", _detail_context(request, tender, form))
+    return render(request, "portal/tender_detail.html", _detail_context(request, tender.pk, form))
 
 
 @login_required
@@ -150,7 +171,7 @@ def dashboard(request):
             "portal/company_dashboard.html",
             {
                 "questions": selectors.company_questions(membership.organisation)[:50],
-                "notices": _with_status(selectors.notices_for_company(membership.organisation), now),
+                "notices": notice_cards(selectors.notices_for_company(membership.organisation), now),
                 "has_subscriptions": membership.organisation.subscriptions.exists(),
             },
         )

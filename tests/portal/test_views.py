@@ -1,5 +1,6 @@
 """The public portal: listing, search, detail, documents, clarifications and the dashboard."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -95,7 +96,8 @@ def login(client, membership):
 
 
 def refs(response):
-    return [tender.reference for tender in response.context["page_obj"]]
+    """The references listed, read from the HTML (a page served from the cache has no context)."""
+    return re.findall(r'data-testid="reference">([^<]+)<', response.content.decode())
 
 
 def list_notices(client, **params):
@@ -226,6 +228,56 @@ def test_pagination_keeps_the_filters(client, settings, buyer, clock, category, 
     second = list_notices(client, category=category.pk, page=2)
     assert len(refs(second)) == 1
     assert set(refs(first) + refs(second)) == {"SANTE-0", "SANTE-1", "SANTE-2"}
+
+
+def notices_one_day_apart(buyer, clock, category, region, count) -> list[str]:
+    """``count`` notices published a day apart; their references, newest first."""
+    references = []
+    for number in range(count):
+        notice(buyer, clock, f"SANTE-{number}", category=category, region=region)
+        references.insert(0, f"SANTE-{number}")
+        clock.advance(timedelta(days=1))
+    return references
+
+
+def test_results_are_listed_newest_first(client, buyer, clock, category, region):
+    newest_first = notices_one_day_apart(buyer, clock, category, region, 3)
+
+    assert refs(list_notices(client)) == newest_first
+    assert refs(list_notices(client, q="électrogènes")) == newest_first  # few matches: sorted apart
+
+
+def test_a_large_count_stops_at_the_cap_and_the_pages_go_on(
+    client, settings, monkeypatch, buyer, clock, category, region
+):
+    from seei.portal import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    settings.PAGE_SIZE = 1
+    newest_first = notices_one_day_apart(buyer, clock, category, region, 4)
+
+    first = list_notices(client, q="électrogènes")
+    html = first.content.decode()
+    assert "More than 2 notices found" in html
+    assert "Page 1<" in html and "Last" not in html  # the number of pages is not known
+    assert 'rel="next"' in html
+
+    listed = refs(first)
+    for number in (2, 3, 4):
+        listed += refs(list_notices(client, q="électrogènes", page=number))
+    assert listed == newest_first
+
+    last = list_notices(client, q="électrogènes", page=4).content.decode()
+    assert "4 notices found" in last and "Page 4 of 4" in last and 'rel="next"' not in last
+
+
+def test_a_page_past_the_end_shows_the_last_one(client, settings, buyer, clock, category, region):
+    settings.PAGE_SIZE = 2
+    newest_first = notices_one_day_apart(buyer, clock, category, region, 3)
+
+    assert refs(list_notices(client, page=9)) == newest_first[2:]
+    assert refs(list_notices(client, q="électrogènes", page=9)) == newest_first[2:]
+    assert refs(list_notices(client, page="x")) == newest_first[:2]
 
 
 def test_the_list_does_not_query_once_per_notice(client, buyer, clock, category, region):

@@ -1,0 +1,151 @@
+"""The portal's cache: every public change shows at once, and nothing personal is ever kept."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from seei.core.translated import make
+from seei.tenders import services
+from tests.portal.test_views import login, notice, refs
+
+
+@pytest.fixture(autouse=True)
+def portal_cache(settings):
+    """A real cache even where the suite runs without Redis (the portal's cache is then a dummy)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "portal": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal-tests"},
+    }
+
+
+def search(client, **params):
+    response = client.get(reverse("portal:tenders"), params)
+    assert response.status_code == 200
+    return response
+
+
+def queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_a_repeated_search_is_served_from_the_cache(client, published_tender):
+    url = reverse("portal:tenders")
+    first = queries(client, url, {"q": "fauteuils"})
+    again = queries(client, url, {"q": "fauteuils"})
+
+    assert again < first
+    assert refs(search(client, q="fauteuils")) == ["AO-2026-001"]
+
+
+def test_a_repeated_notice_page_is_served_from_the_cache(client, published_tender):
+    url = reverse("portal:tender", args=[published_tender.pk])
+    first = queries(client, url)
+
+    assert queries(client, url) < first
+
+
+def test_a_new_notice_appears_in_the_search_at_once(client, published_tender, buyer, clock, category, region):
+    assert refs(search(client)) == ["AO-2026-001"]
+    assert refs(search(client, q="groupes")) == []
+
+    notice(buyer, clock, "AO-2026-002", category=category, region=region, title="Achat de groupes")
+
+    assert refs(search(client)) == ["AO-2026-002", "AO-2026-001"]
+    assert refs(search(client, q="groupes")) == ["AO-2026-002"]
+
+
+def test_a_draft_never_appears_even_after_a_cached_search(
+    client, published_tender, buyer, clock, category, region
+):
+    search(client)
+    notice(buyer, clock, "DRAFT-9", category=category, region=region, title="Brouillon", publish=False)
+
+    assert refs(search(client)) == ["AO-2026-001"]
+    assert refs(search(client, q="DRAFT-9")) == []
+
+
+def test_an_erratum_shows_at_once_in_the_search_and_on_the_notice(client, published_tender, buyer):
+    page = reverse("portal:tender", args=[published_tender.pk])
+    assert refs(search(client, q="béquilles")) == []
+    assert "Erratum 1" not in client.get(page).content.decode()
+
+    services.publish_erratum(
+        buyer,
+        published_tender,
+        "Le titre change",
+        tender_values={"title": make("fr", fr="Acquisition de béquilles", en="Purchase of crutches")},
+    )
+
+    assert refs(search(client, q="béquilles")) == ["AO-2026-001"]
+    html = client.get(page).content.decode()
+    assert "Erratum 1" in html and "Purchase of crutches" in html
+
+
+def test_an_answer_shows_at_once_on_the_notice(client, published_tender, company, buyer):
+    page = reverse("portal:tender", args=[published_tender.pk])
+    question = services.ask_clarification(company, published_tender, "Le dossier technique est-il requis ?")
+    assert "No clarification has been published yet." in client.get(page).content.decode()
+
+    services.answer_clarification(buyer, question, "Oui, il est requis.")
+
+    assert "Oui, il est requis." in client.get(page).content.decode()
+
+
+def test_the_clock_closing_a_notice_shows_without_any_change(client, published_tender, clock):
+    page = reverse("portal:tender", args=[published_tender.pk])
+    assert refs(search(client, status="applications_open")) == ["AO-2026-001"]
+    assert "Closed for applications" not in client.get(page).content.decode()
+
+    clock.advance(timedelta(days=12))  # past the deadline: nothing written, only time passed
+
+    assert refs(search(client, status="applications_open")) == []
+    assert refs(search(client, status="applications_closed")) == ["AO-2026-001"]
+    assert "Closed for applications" in client.get(page).content.decode()
+    assert "Closed for applications" in search(client).content.decode()
+
+
+def test_each_language_has_its_own_pages(client, published_tender):
+    for language, title in (("en", "Purchase of wheelchairs"), ("fr", "Acquisition de fauteuils roulants")):
+        with translation.override(language):
+            assert title in search(client).content.decode()
+            assert title in client.get(reverse("portal:tender", args=[published_tender.pk])).content.decode()
+
+
+def csrf_tokens(html: str) -> set[str]:
+    return set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+
+
+def test_nothing_personal_is_cached(client, published_tender, company):
+    page = reverse("portal:tender", args=[published_tender.pk])
+    member = login(client, company)
+    personal = [str(company.user), str(company.organisation), "Ask a question", "Log out"]
+    member_pages = [member.get(url).content.decode() for url in (reverse("portal:tenders"), page)]
+    for html in member_pages:
+        assert str(company.user) in html
+    member_tokens = set().union(*(csrf_tokens(html) for html in member_pages))
+    assert "Ask a question" in member_pages[1]
+
+    member.logout()
+    for url in (reverse("portal:tenders"), page):
+        html = client.get(url).content.decode()
+        assert "Log in" in html
+        for text in personal:
+            assert text not in html, text
+        assert not csrf_tokens(html) & member_tokens  # each visitor gets the token of its own cookie
+
+
+def test_a_visitor_logging_in_sees_its_own_menu_on_a_cached_page(client, published_tender, company):
+    page = reverse("portal:tender", args=[published_tender.pk])
+    assert "Log in as a company to ask a question." in client.get(page).content.decode()
+
+    html = login(client, company).get(page).content.decode()
+
+    assert str(company.user) in html and "Ask a question" in html
+    assert "Log in as a company to ask a question." not in html
