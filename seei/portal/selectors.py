@@ -197,7 +197,8 @@ def public_status(tender: Tender, now: datetime) -> list[str]:
 
 
 def documents(tender: Tender):
-    return tender.documents.select_related("erratum", "withdrawn_by").order_by("uploaded_at", "id")
+    """The notice's documents, oldest first (prefetched by ``public_tender``)."""
+    return tender.documents.all()
 
 
 def published_clarifications(tender: Tender) -> list[dict]:
@@ -279,7 +280,7 @@ def previous_version(snapshot: dict) -> PreviousVersion:
 
 def errata_history(tender: Tender) -> list:
     """The errata, oldest first, each with its previous version ready to display."""
-    errata = list(tender.errata.order_by("number"))
+    errata = list(tender.errata.all())  # in order of number (prefetched by ``public_tender``)
     for erratum in errata:
         erratum.previous = previous_version(erratum.previous_version or {})
         erratum.rows = [errata_display.describe(change) for change in erratum.changes]

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from seei.accounts.models import Role
-from seei.tenders.models import Lot, Tender
+from seei.tenders.models import Lot, Tender, TenderDocument
 
 
 def public_tenders():
@@ -18,7 +18,13 @@ def public_tenders():
 
 
 def public_tender(pk) -> Tender:
-    tender = public_tenders().prefetch_related("lots__items", "documents", "errata").filter(pk=pk).first()
+    documents = TenderDocument.objects.select_related("erratum", "withdrawn_by")  # as the notice shows them
+    tender = (
+        public_tenders()
+        .prefetch_related("lots__items", Prefetch("documents", queryset=documents), "errata")
+        .filter(pk=pk)
+        .first()
+    )
     if tender is None:
         raise Http404(_("This notice does not exist or is not published."))
     return tender
