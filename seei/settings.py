@@ -165,7 +165,9 @@ WHITENOISE_USE_FINDERS = True  # a handful of files: no collectstatic step neede
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 SEEI_MAX_UPLOAD_MB = int(env("SEEI_MAX_UPLOAD_MB", "20"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Files stay in memory (never unencrypted on disk), each up to SEEI_MAX_UPLOAD_MB, at most this many.
+FILE_UPLOAD_HANDLERS = ["seei.core.uploads.MemoryOnlyUploadHandler"]
+DATA_UPLOAD_MAX_NUMBER_FILES = 30
 
 # Email: files by default, SMTP when EMAIL_HOST is set ------------------------------
 EMAIL_HOST = env("EMAIL_HOST")

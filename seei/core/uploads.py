@@ -1,10 +1,13 @@
-"""Checks every uploaded file by its content, not by its name."""
+"""Uploads: kept in memory, never on disk, and checked by their content, not by their name."""
 
 import hashlib
+from io import BytesIO
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.translation import gettext as _
 
 # extension -> the MIME types its content may be detected as
@@ -61,3 +64,32 @@ def sha256_of(upload) -> str:
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
+
+
+class MemoryOnlyUploadHandler(FileUploadHandler):
+    """Every uploaded file stays in memory, whatever its size, never in a temporary file: a sealed
+    application is encrypted before it is written anywhere. A file is kept up to the size limit
+    and one byte more; its real size goes with it, so that ``validate_document`` refuses it as too
+    large (settings.DATA_UPLOAD_MAX_NUMBER_FILES bounds how many a request may hold)."""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.file = BytesIO()
+
+    def receive_data_chunk(self, raw_data, start):
+        room = settings.SEEI_MAX_UPLOAD_MB * 1024 * 1024 + 1 - self.file.tell()
+        if room > 0:
+            self.file.write(raw_data[:room])
+        return None  # handled: no other handler gets the bytes
+
+    def file_complete(self, file_size):
+        self.file.seek(0)
+        return InMemoryUploadedFile(
+            self.file,
+            self.field_name,
+            self.file_name,
+            self.content_type,
+            file_size,
+            self.charset,
+            self.content_type_extra,
+        )

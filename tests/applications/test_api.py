@@ -103,6 +103,25 @@ def test_oversized_and_disguised_files_are_refused(tender, company, settings):
     assert not Application.objects.exists() and not ApplicationDocument.objects.exists()
 
 
+def test_a_large_file_never_touches_the_disk_before_it_is_sealed(tender, company, monkeypatch):
+    from django.core.files import uploadedfile
+
+    def no_temporary_file(*args, **kwargs):
+        raise AssertionError("an uploaded file was written to disk in clear")
+
+    monkeypatch.setattr(uploadedfile.tempfile, "NamedTemporaryFile", no_temporary_file)
+    content = pdf_bytes(b"x" * 6_000_000)  # above Django's default 2.5 MB kept in memory
+
+    response = api(company).upload(
+        f"/notices/{tender.pk}/application",
+        **application_form(tender, technical=[SimpleUploadedFile("plans.pdf", content)]),
+    )
+
+    assert response.status_code == 201, response.content
+    document = ApplicationDocument.objects.get(kind="technical")
+    assert document.sha256 == hashlib.sha256(content).hexdigest()
+
+
 def test_lot_of_another_notice_is_refused(tender, other_tender, company):
     foreign = other_tender.lots.get()
     response = api(company).upload(
