@@ -4,7 +4,8 @@ Every entry is keyed by a generation token that any change the public could see 
 (publication, erratum, document, answer, lot status, award, a buyer's or category's name…),
 and by the clock's window: between two application deadlines no notice moves from open to
 closed, so nothing the clock decides changes either. Only what is the same for every visitor
-is cached (notice ids and counts), never anything personal.
+is cached (the search page's content, a notice's public parts, the filters' options, rendered
+without any user or CSRF token), never anything personal.
 
 The ``portal`` cache is Redis when REDIS_URL is set; without a cache shared by every process
 (web, worker), it is a dummy cache and nothing is kept, rather than something stale.
