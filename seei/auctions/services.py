@@ -167,8 +167,9 @@ def rules_of(room: Room) -> tuple[rules.LotParams, rules.State]:
     return rules.LotParams.from_dict(room.params), bidding.state_of_room_sync(room)
 
 
-def _store_entry(room: Room, entry: dict) -> LedgerEntry:
-    return LedgerEntry.objects.create(
+def signed_entry(room: Room, entry: dict) -> LedgerEntry:
+    """The row of a chain entry (as ``ledger.Chain`` makes it), signed, not saved yet."""
+    return LedgerEntry(
         room=room,
         seq=entry["seq"],
         type=entry["type"],
@@ -178,6 +179,12 @@ def _store_entry(room: Room, entry: dict) -> LedgerEntry:
         hash=entry["hash"],
         signature=signing.sign_entry(entry),
     )
+
+
+def _store_entry(room: Room, entry: dict) -> LedgerEntry:
+    stored = signed_entry(room, entry)
+    stored.save(force_insert=True)
+    return stored
 
 
 def _head(room: Room) -> dict:

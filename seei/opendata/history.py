@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from seei.auctions import ledger, rules, signing
+from seei.auctions import ledger, rules
 from seei.core.translated import make
 
 YEAR = 2016
@@ -919,19 +919,7 @@ def _write_auction(lot, plan_lot: LotPlan, orgs: dict) -> None:
     head = ledger.Chain.close(head, state, closed_at)
     entries.append(head)
     state = rules.close(params, state, closed_at)
-    LedgerEntry.objects.bulk_create(
-        LedgerEntry(
-            room=room,
-            seq=entry["seq"],
-            type=entry["type"],
-            at=rules.parse_time(entry["at"]),
-            data=entry["data"],
-            prev_hash=entry["prev_hash"],
-            hash=entry["hash"],
-            signature=signing.sign_entry(entry),
-        )
-        for entry in entries
-    )
+    LedgerEntry.objects.bulk_create(auctions.signed_entry(room, entry) for entry in entries)
     Room.objects.filter(pk=room.pk).update(
         status=Room.Status.CLOSED,
         state=state.to_dict(),
