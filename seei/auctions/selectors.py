@@ -9,9 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from seei.accounts.models import Role
 from seei.auctions import bidding, signing
-from seei.auctions.models import Bidder, LedgerEntry, Room
+from seei.auctions.models import LedgerEntry, Room
 from seei.tenders.models import Lot
 
 
@@ -20,13 +19,6 @@ def room_of(lot_id: int) -> Room:
     if room is None:
         raise Http404(_("This lot has no auction room."))
     return room
-
-
-def bidder_of(membership, room: Room) -> Bidder | None:
-    """The membership's company in this room, when it acts as a company member."""
-    if membership is None or membership.role != Role.COMPANY_MEMBER:
-        return None
-    return Bidder.objects.filter(room=room, company_id=membership.organisation_id).first()
 
 
 def watcher_role(membership, room: Room) -> str | None:

@@ -92,13 +92,12 @@ def _strings() -> dict:
 
 def _live_context(request, room, role: str) -> dict:
     lot = room.lot
-    pseudonym = selectors.bidder_of(request.membership, room).pseudonym if role == "bidder" else None
-    snapshot = (
-        bidding.snapshot_sync(lot.pk, user_id=request.user.pk, membership_id=request.membership.pk)
-        if pseudonym
-        else bidding.snapshot_sync(lot.pk)
-    )
+    if role == "bidder":  # the snapshot also says who the bidder is ("me")
+        snapshot = bidding.snapshot_sync(lot.pk, user_id=request.user.pk, membership_id=request.membership.pk)
+    else:
+        snapshot = bidding.snapshot_sync(lot.pk)
     me = snapshot.pop("me", None)
+    pseudonym = me["pseudonym"] if me else None
     closed = snapshot.get("status") == "closed" or room.status == Room.Status.CLOSED
     visibility = room.params.get("visibility", lot.visibility)
     entries = room_history.history(_entries(room), visibility, viewer=pseudonym, closed=closed)
@@ -124,7 +123,7 @@ def _live_context(request, room, role: str) -> dict:
         "me": me,
         "history": entries,
     }
-    strings = _strings()
+    strings = config["strings"]
     language = get_language()
     money = lambda amount: reasons.format_amount(Decimal(amount), lot.tender.currency, language)  # noqa: E731
     ranking = [
