@@ -34,7 +34,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect, HTTPConnection, Request, cookie_parser
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from seei.room import auth, history
@@ -49,6 +49,7 @@ MAX_REQUEST_ID = 64
 MAX_AMOUNT_TEXT = 1000  # longer than any amount: the rules refuse a huge one with its own message
 CLOSE_FORBIDDEN = 4403
 BIDS_PATH = re.compile(r"/room/lots/(\d+)/bids")
+SOCKET_PATH = re.compile(r"/room/lots/(\d+)/ws")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -345,6 +346,8 @@ def _bid_answer(result, language: str) -> Response:
 
 
 async def lot_socket(websocket: WebSocket) -> None:
+    """A viewer's socket, served outside Starlette's router like the bids (``create_app``): thousands
+    stay open, and each would keep the router's and middlewares' frames alive for its whole life."""
     lot_id = websocket.path_params["lot_id"]
     if not same_origin(websocket):
         await websocket.close(CLOSE_FORBIDDEN)  # before accept: the handshake gets a 403
@@ -443,7 +446,6 @@ def create_app(*, in_process_worker: bool | None = None):
             Route("/room/time", time_view),
             Route("/room/lots/{lot_id:int}/snapshot", snapshot_view),
             Route("/room/lots/{lot_id:int}/history", history_view),
-            WebSocketRoute("/room/lots/{lot_id:int}/ws", lot_socket),
         ],
         lifespan=lifespan,
     )
@@ -451,6 +453,9 @@ def create_app(*, in_process_worker: bool | None = None):
     async def app(scope, receive, send):
         if scope["type"] == "http" and (bids := BIDS_PATH.fullmatch(scope["path"])):
             await bid_endpoint(scope, receive, send, int(bids[1]))
+        elif scope["type"] == "websocket" and (socket := SOCKET_PATH.fullmatch(scope["path"])):
+            scope["path_params"] = {"lot_id": int(socket[1])}
+            await lot_socket(WebSocket(scope, receive, send))
         else:
             await routed(scope, receive, send)
 
