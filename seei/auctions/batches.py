@@ -21,6 +21,9 @@ RunBatch = Callable[[Hashable, list[Item]], Awaitable[list]]
 
 
 class GroupQueue(Generic[Item, Result]):
+    """Per event loop and key: the items waiting, and one task (the drain) handing them to
+    ``run_batch`` in batches of at most ``max_batch``, while any are waiting."""
+
     def __init__(self, run_batch: RunBatch, max_batch: int):
         self._run_batch = run_batch
         self.max_batch = max_batch
