@@ -104,6 +104,11 @@ class SnapshotOut(Schema):
     winner: str | None = Field(description="The provisional winner's pseudonym, once closed.")
     suspended: bool
     me: Me | None = None
+    events: list[dict] | None = Field(
+        None,
+        description="In the frame of new bids: their history lines (seq, type, at, pseudonym, and the "
+        "amount or the best price as the lot shows them), so that a jump of several seqs needs no history request.",
+    )
 
 
 class BidIn(Schema):

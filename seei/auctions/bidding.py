@@ -44,6 +44,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from seei.auctions import events, ledger, reasons, rules, signing
 from seei.auctions.batches import GroupQueue
+from seei.room import history as room_history
 
 REQUEST_ID_MAX = 64
 AMOUNT_TEXT_MAX = 100
@@ -590,6 +591,8 @@ class _Batch:
     state: rules.State  # after the last decision
     now: datetime
     ref: str
+    best_before: tuple | None = None  # the best bid before the batch, as history.history takes it
+    entries: list[dict[str, Any]] = field(default_factory=list)  # the ledger entries it appended
     snapshot: dict[str, Any] | None = None
     frame: bytes | None = None
     publication: asyncio.Future | None = None  # done once the snapshot is published
@@ -651,12 +654,19 @@ async def _run_batch(key: tuple, requests: list[_Request]) -> list[_Outcome | Ex
         batch, outcomes = await _decide_and_store(source, lot_id, requests)
     # After the commit, with the connection back in the pool.
     batch.snapshot = build_snapshot(lot_id, batch.params, batch.state, batch.now)
+    if not batch.entries:
+        batch.frame = events.encode(batch.snapshot)
+        return outcomes
+    # The history lines of the batch's bids, as every viewer may see them: a viewer that got the
+    # previous frame appends them, with no history request for a jump of several seqs.
+    batch.snapshot["events"] = room_history.history(
+        batch.entries, batch.params.visibility, best=batch.best_before
+    )
     batch.frame = events.encode(batch.snapshot)
-    last = max((o.entry["seq"] for o in outcomes if isinstance(o, _Outcome) and o.entry), default=None)
-    if last is not None:
-        # Handed over in the order of the chain (batches of a lot run one after the other); the Redis
-        # round trip itself is awaited by the answers, outside the lot's queue.
-        batch.publication = asyncio.ensure_future(events.hand_over(lot_id, last, batch.frame))
+    # Handed over in the order of the chain (batches of a lot run one after the other); the Redis
+    # round trip itself is awaited by the answers, outside the lot's queue.
+    handed = events.hand_over(lot_id, batch.entries[-1]["seq"], batch.frame)
+    batch.publication = asyncio.ensure_future(handed)
     return outcomes
 
 
@@ -705,13 +715,15 @@ async def _decide_and_store(conn, lot_id: int, requests: list[_Request]) -> tupl
         state = _state(lot_id, params, known, (seq, last_hash), raw_state, delta)
         if state is None:  # our copy did not fit the chain after all: read the checkpoint and what follows
             state = await _read_whole(conn, lot_id, params, (seq, last_hash))
-        batch = _Batch(params, state, now, ref)
+        best = state.best()
+        batch = _Batch(params, state, now, ref, None if best is None else (best.amount, best.at, best.seq))
         writing = _Writing(room_id, {"seq": seq, "hash": last_hash})
         outcomes = [
             _decide(batch, writing, request, row) for request, row in zip(requests, rows, strict=True)
         ]
         if writing.attempts:
             await conn.execute(WRITE_SQL, writing.parameters(batch))
+    batch.entries = writing.entries
     if writing.entries:
         _remember(lot_id, writing.head["seq"], writing.head["hash"], batch.state)
     return batch, outcomes

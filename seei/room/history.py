@@ -27,11 +27,15 @@ def _time(value: Any) -> datetime:
 
 
 def history(
-    entries: Iterable[Mapping[str, Any]], visibility: str, viewer: str | None = None, closed: bool = False
+    entries: Iterable[Mapping[str, Any]],
+    visibility: str,
+    viewer: str | None = None,
+    closed: bool = False,
+    best: tuple[Decimal, datetime, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """The visibility-filtered events of a room, oldest first."""
+    """The visibility-filtered events of a room, oldest first. ``entries`` may start later than the
+    genesis: ``best`` is then the best bid before them, as (amount, at, seq)."""
     items: list[dict[str, Any]] = []
-    best: tuple[Decimal, datetime, int] | None = None
     for entry in entries:
         kind = entry["type"]
         if kind == "genesis":

@@ -5,11 +5,12 @@ maximum 10 %, 5 s between two bids of a bidder.
 """
 
 import asyncio
+import json
 
 import pytest
 from django.test import Client
 
-from seei.auctions import bidding, ledger, services
+from seei.auctions import bidding, ledger, rules, services
 from seei.auctions.batches import GroupQueue
 from seei.auctions.models import BidAttempt, LedgerEntry
 from seei.auctions.verify import verify_ledger
@@ -126,11 +127,17 @@ def test_bids_that_wait_together_are_each_decided_chained_and_audited(live, cloc
     # Everyone got the state after the whole batch, with its own rank in it.
     assert {r.snapshot["seq"] for r in results} == {entries[-1].seq}
     assert [r.me["rank"] for r in (a, b, c)] == [3, 2, 1]
-    moving = ("server_time", "remaining_ms")
+    moving = ("server_time", "remaining_ms", "events")
     later = bidding.snapshot_sync(live.lot.pk)
     assert {k: v for k, v in b.snapshot.items() if k not in moving} == {
         k: v for k, v in later.items() if k not in moving
     }
+    # The frame brings the batch's history lines, as the lot (best price shown) lets everyone see them.
+    at = rules.format_time(entries[0].at)
+    assert b.snapshot["events"] == [
+        {"seq": e.seq, "type": "bid", "at": at, "pseudonym": e.data["bidder"], "best": best}
+        for e, best in zip(entries, ("590000.00", "589000.00", "588000.00"), strict=True)
+    ]
 
     # The chain of the batch verifies like any other.
     move_before_close(live, clock, -1)
@@ -155,3 +162,16 @@ def test_a_refused_login_in_a_batch_writes_nothing_for_it_and_spares_the_others(
     assert isinstance(refused, bidding.SessionRefused)
     assert list(BidAttempt.objects.values_list("request_id", flat=True)) == ["ok"]
     assert LedgerEntry.objects.filter(room__lot=live.lot, type="bid").count() == 1
+
+
+def test_a_frames_history_lines_show_the_best_price_of_the_whole_auction(live):
+    first, second, _third = live.bidders
+
+    (lower,) = place_together(live, [(first, "590000", "low")])
+    (higher,) = place_together(live, [(second, "595000", "high")])
+
+    assert lower.accepted and higher.accepted
+    assert [(e["pseudonym"], e["best"]) for e in higher.snapshot["events"]] == [
+        (live.pseudonym(second), "590000.00")  # the best is still the earlier, lower bid
+    ]
+    assert json.loads(higher.frame)["events"] == higher.snapshot["events"]

@@ -3,8 +3,9 @@
  *
  * The page renders everything once on the server; this script keeps it live:
  * - every frame is the same snapshot for every viewer; the page finds its own pseudonym in it;
- * - a gap in sequence numbers, a reconnect, a return to the tab or a wake from sleep fetch the
- *   snapshot over HTTP and measure the clock offset again (GET /room/time round trip);
+ * - a frame of new bids carries their history lines; a gap in sequence numbers (a frame missed)
+ *   fetches the history a few seconds later; a reconnect, a return to the tab or a wake from sleep
+ *   fetch the snapshot over HTTP and measure the clock offset again (GET /room/time round trip);
  * - the countdown is closes_at minus the server's time (our clock plus the measured offset).
  * The socket is only listened to: nothing is ever sent but a ping.
  */
@@ -18,11 +19,11 @@
   var T = config.strings;
   var lang = config.lang;
   var mine = config.pseudonym || null; // set for a bidder only
-  var RECONNECT_MAX = 5000, WATCHDOG = 15000, ME_DELAY = 400;
+  var RECONNECT_MAX = 5000, WATCHDOG = 15000, ME_DELAY = 400, HISTORY_DELAY = 2000;
 
   var state = { snap: config.snapshot || null, offset: 0, rtt: 0, me: config.me || null };
   var socket = null, backoff = 500, lastMessage = Date.now(), lastTick = Date.now();
-  var reconnectTimer = null, meTimer = null, stopped = false, lastAnnouncedRank = null;
+  var reconnectTimer = null, meTimer = null, historyTimer = null, stopped = false, lastAnnouncedRank = null;
   var history = config.history || [];
 
   function $(name) { return document.querySelector('[data-field="' + name + '"]'); }
@@ -193,7 +194,13 @@
     if (previous && snap.seq < previous.seq) return; // an older picture arrived late
     if (!fromHttp) takeServerTime(snap.server_time, state.rtt / 2);
     var gap = previous && snap.seq > previous.seq + 1;
-    if (previous && snap.seq === previous.seq + 1) {
+    var events = snap.events || [];
+    if (previous && events.length && events[0].seq === previous.seq + 1 && events[events.length - 1].seq === snap.seq) {
+      // A frame of new bids brings their history lines: several seqs at once are no gap.
+      history.push.apply(history, events);
+      renderHistory();
+      gap = false;
+    } else if (previous && snap.seq === previous.seq + 1) {
       var entry = derive(previous, snap);
       if (entry) { history.push(entry); renderHistory(); }
     } else if (gap && fromHttp) fetchHistory();
@@ -203,9 +210,15 @@
     state.snap = snap;
     if (snap.me) state.me = snap.me;
     render(snap);
-    if (gap && !fromHttp) resync();
-    else if (mine && !fromHttp && previous && (snap.seq !== previous.seq || snap.status !== previous.status))
+    // A missed frame: this one is the latest picture, only the history lines in between are missing.
+    if (gap && !fromHttp) historyLater();
+    if (mine && !fromHttp && previous && (snap.seq !== previous.seq || snap.status !== previous.status))
       refreshMine();
+  }
+  function historyLater() {
+    // Spread over a few seconds, and one at a time: thousands of viewers may miss the same frame.
+    if (historyTimer) return;
+    historyTimer = window.setTimeout(function () { historyTimer = null; fetchHistory(); }, HISTORY_DELAY * (1 + Math.random()));
   }
 
   // --- over HTTP --------------------------------------------------------------------------------
