@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from decimal import Decimal
 
 from bench.load import HttpConnection, LoadResult, Operation, closed_loop
 
@@ -94,7 +93,3 @@ def refusals(bidders: list[Bidder]) -> dict[str, int]:
     for bidder in bidders:
         total.update(bidder.refusals)
     return dict(total)
-
-
-def lowest_amount(bidders: list[Bidder]) -> Decimal:
-    return Decimal(min(START_CENTS - (b.count * b.stride + b.index) for b in bidders)) / 100

@@ -174,31 +174,14 @@ class Bench:
                 bids.Bidder(self.ports[i % len(self.ports)], lot, p.session_key, i, level)
                 for i, p in enumerate(people[:level])
             ]
-            log(f"hot lot, {level} bidders: SEEI")
-            cpu = self._cpu()
-            seei = run_async(bids.run(bidders, duration=config.hot_seconds, max_each=config.max_each))
-            seei_cpu = self._cpu_per_bid(cpu, seei)
-            log(f"  {seei.summary()} refusals {bids.refusals(bidders)}")
-            log(f"hot lot, {level} bidders: bare SQL transaction")
-            bare, bare_cpu = self._baseline(
-                sqlbase.run(
-                    self.db.conninfo,
-                    lots=1,
-                    bidders_per_lot=level,
-                    connections=min(level, self.pool_size),
-                    duration=config.baseline_seconds,
-                    max_each=config.max_each,
-                )
+            self._bids_beside_baseline(
+                f"hot lot, {level} bidders",
+                bidders,
+                config.hot_seconds,
+                lots=1,
+                bidders_per_lot=level,
+                connections=min(level, self.pool_size),
             )
-            log(f"  {bare.summary()}")
-            name = f"hot lot, {level} bidders"
-            self.add(
-                Figure(f"{name}: accepted bids/s", seei.rate, "bids/s", bare.rate),
-                Figure(f"{name}: p50 latency", seei.p(0.5), "ms", bare.p(0.5)),
-                Figure(f"{name}: p99 latency", seei.p(0.99), "ms", bare.p(0.99)),
-                Figure(f"{name}: CPU per bid", seei_cpu, "ms", bare_cpu, note=CPU_NOTE),
-            )
-            self._check_errors(name, seei)
 
     # --- 2. many lots ---------------------------------------------------------------------------
 
@@ -218,24 +201,35 @@ class Bench:
                 bids.Bidder(self.ports[(number + i) % len(self.ports)], lot, p.session_key, i, per_lot)
                 for i, p in enumerate(group)
             ]
-        log(f"{lots} lots x {per_lot} bidders: SEEI")
+        self._bids_beside_baseline(
+            f"{lots} lots x {per_lot} bidders",
+            bidders,
+            config.many_seconds,
+            lots=lots,
+            bidders_per_lot=per_lot,
+            connections=self.pool_size,
+        )
+
+    def _bids_beside_baseline(self, name: str, bidders, seconds: float, **baseline) -> None:
+        """SEEI's bidders, then the bare SQL transaction with as many bidders: the four figures."""
+        from bench import bids, sqlbase
+
+        config = self.config
+        log(f"{name}: SEEI")
         cpu = self._cpu()
-        seei = run_async(bids.run(bidders, duration=config.many_seconds, max_each=config.max_each))
+        seei = run_async(bids.run(bidders, duration=seconds, max_each=config.max_each))
         seei_cpu = self._cpu_per_bid(cpu, seei)
         log(f"  {seei.summary()} refusals {bids.refusals(bidders)}")
-        log(f"{lots} lots x {per_lot} bidders: bare SQL transaction")
+        log(f"{name}: bare SQL transaction")
         bare, bare_cpu = self._baseline(
             sqlbase.run(
                 self.db.conninfo,
-                lots=lots,
-                bidders_per_lot=per_lot,
-                connections=self.pool_size,
                 duration=config.baseline_seconds,
                 max_each=config.max_each,
+                **baseline,
             )
         )
         log(f"  {bare.summary()}")
-        name = f"{lots} lots x {per_lot} bidders"
         self.add(
             Figure(f"{name}: accepted bids/s", seei.rate, "bids/s", bare.rate),
             Figure(f"{name}: p50 latency", seei.p(0.5), "ms", bare.p(0.5)),

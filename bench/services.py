@@ -245,9 +245,6 @@ class Process:
     def pid(self) -> int:
         return self.popen.pid
 
-    def rss(self) -> int:
-        return rss_bytes(self.pid)
-
     def output(self) -> str:
         self._log.flush()
         return (LOG_DIR / f"{self.name}.log").read_text(errors="replace")[-4000:]

@@ -208,14 +208,10 @@ def _signing_key() -> str:
         return key
     path = VAR_DIR / "signing_key.pem"
     if not path.exists():
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from seei.auctions import ledger  # pure: no Django needed
 
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        path.write_bytes(pem)
+        path.write_bytes(ledger.private_key_pem(ledger.generate_private_key()))
     return path.read_text()
 
 

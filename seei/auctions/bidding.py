@@ -665,8 +665,7 @@ async def _run_batch(key: tuple, requests: list[_Request]) -> list[_Outcome | Ex
     batch.frame = events.encode(batch.snapshot)
     # Handed over in the order of the chain (batches of a lot run one after the other); the Redis
     # round trip itself is awaited by the answers, outside the lot's queue.
-    handed = events.hand_over(lot_id, batch.entries[-1]["seq"], batch.frame)
-    batch.publication = asyncio.ensure_future(handed)
+    batch.publication = events.hand_over(lot_id, batch.entries[-1]["seq"], batch.frame)
     return outcomes
 
 
@@ -723,8 +722,7 @@ async def _decide_and_store(conn, lot_id: int, requests: list[_Request]) -> tupl
         ]
         if writing.attempts:
             await conn.execute(WRITE_SQL, writing.parameters(batch))
-    batch.entries = writing.entries
-    if writing.entries:
+    if batch.entries:
         _remember(lot_id, writing.head["seq"], writing.head["hash"], batch.state)
     return batch, outcomes
 
@@ -735,12 +733,11 @@ class _Writing:
 
     room_id: int
     head: dict[str, Any]  # the last entry of the chain: {"seq", "hash", ...}
-    entries: list[dict[str, Any]] = field(default_factory=list)
     attempts: list[dict[str, Any]] = field(default_factory=list)
     decided: dict[tuple[int, str], _Outcome] = field(default_factory=dict)  # (bidder, request id) -> first
 
     def parameters(self, batch: _Batch) -> dict[str, Any]:
-        checkpoint = any(entry["seq"] % CHECKPOINT_EVERY == 0 for entry in self.entries)
+        checkpoint = any(entry["seq"] % CHECKPOINT_EVERY == 0 for entry in batch.entries)
         return {
             "room_id": self.room_id,
             "at": batch.now,
@@ -753,7 +750,7 @@ class _Writing:
                         "hash": entry["hash"],
                         "signature": signing.sign_entry(entry),
                     }
-                    for entry in self.entries
+                    for entry in batch.entries
                 ]
             ),
             "attempts": Jsonb(self.attempts),
@@ -804,7 +801,7 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
     decision = outcome.decision
     if isinstance(decision, rules.Accepted):
         outcome.entry = writing.head = ledger.Chain.bid(writing.head, decision.bid)
-        writing.entries.append(outcome.entry)
+        batch.entries.append(outcome.entry)
         batch.state = decision.state
         attempt |= {
             "amount": rules.format_decimal(decision.bid.amount),

@@ -47,10 +47,6 @@ def encode(snapshot: dict) -> bytes:
     return json.dumps(snapshot, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
 
 
-async def _nothing() -> None:
-    return None
-
-
 def add_local_listener(callback: Listener) -> None:
     if callback not in _listeners:
         _listeners.append(callback)
@@ -146,19 +142,19 @@ class _Publisher:
 _publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" = weakref.WeakKeyDictionary()
 
 
-def hand_over(lot_id: int, seq: int, frame: bytes):
-    """Queue the frame of the lot's entry ``seq`` for publication; returns the awaitable that ends
-    once it (or a later frame of the lot) is published. Call it in chain order (under the lot's
-    turn); await the result after releasing it."""
+def hand_over(lot_id: int, seq: int, frame: bytes) -> asyncio.Future | None:
+    """Queue the frame of the lot's entry ``seq`` for publication; returns the future that ends once
+    it (or a later frame of the lot) is published, or None when there is nothing to wait for (no
+    Redis: delivered at once; or a later frame already left). Call it in chain order (under the
+    lot's turn); await the result after releasing it."""
     if not settings.REDIS_URL:
         _deliver_locally(lot_id, frame)  # no I/O: delivered right away, in order
-        return _nothing()
+        return None
     loop = asyncio.get_running_loop()
     publisher = _publishers.get(loop)
     if publisher is None:
         publisher = _publishers[loop] = _Publisher()
-    handed = publisher.hand_over(lot_id, seq, frame)
-    return _nothing() if handed is None else handed
+    return publisher.hand_over(lot_id, seq, frame)
 
 
 def publish_sync(lot_id: int, snapshot: dict) -> None:

@@ -217,14 +217,6 @@ class RankLine:
     awarded: bool = False
 
 
-def revealed_names(lot: Lot) -> dict[str, str] | None:
-    """Pseudonym -> company name once the lot's award is final; None while identities stay hidden."""
-    award = Award.objects.filter(lot=lot, status=Award.Status.FINAL).first()
-    if award is None:
-        return None
-    return dict(Bidder.objects.filter(room__lot=lot).values_list("pseudonym", "company__name"))
-
-
 def ranking(award_or_lot: Award | Lot) -> list[RankLine]:
     """The final ranking of the room; companies are named only when the award is final."""
     if isinstance(award_or_lot, Award):

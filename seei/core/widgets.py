@@ -1,19 +1,9 @@
 """Widgets rendered in Python where Django's templates cost more than the page around them."""
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-
-
-def html_attrs(attrs: dict) -> str:
-    """The attributes as Django's ``attrs.html`` writes them: True alone, False left out."""
-    return mark_safe(
-        "".join(
-            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
-            for name, value in attrs.items()
-            if value is not False
-        )
-    )
 
 
 class Select(forms.Select):
@@ -27,7 +17,7 @@ class Select(forms.Select):
             rows = format_html_join(
                 "",
                 '\n  <option value="{}"{}>{}</option>',
-                ((option["value"], html_attrs(option["attrs"]), option["label"]) for option in options),
+                ((option["value"], flatatt(option["attrs"]), option["label"]) for option in options),
             )
             groups.append(
                 format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, rows)
@@ -37,6 +27,6 @@ class Select(forms.Select):
         return format_html(
             '<select name="{}"{}>{}\n</select>',
             widget["name"],
-            html_attrs(widget["attrs"]),
+            flatatt(widget["attrs"]),
             mark_safe("".join(groups)),
         )

@@ -101,9 +101,6 @@ class NoticeSearchForm(forms.Form):
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
 
-    def is_filtered(self) -> bool:
-        return bool(self.criteria())
-
 
 def filter_options() -> dict[str, list[tuple]]:
     """The options of the filters read from the database, as plain values to keep in cache."""

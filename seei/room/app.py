@@ -159,10 +159,12 @@ def refusal(status: int, message: str, code: str) -> JSONResponse:
     return JSONResponse({"accepted": False, "reason": code, "message": message}, status, headers=NO_STORE)
 
 
-def _not_allowed(access) -> JSONResponse:
-    if not access.exists:
-        return refusal(404, _("The room of this lot is not ready yet."), "no_room")
-    return refusal(403, _("You may not see this room."), "forbidden")
+def _not_allowed(request: Request, person, access) -> JSONResponse:
+    """Why this viewer gets nothing of the room, in its language."""
+    with translation.override(language_of(request, person)):
+        if not access.exists:
+            return refusal(404, _("The room of this lot is not ready yet."), "no_room")
+        return refusal(403, _("You may not see this room."), "forbidden")
 
 
 # --- the endpoints ------------------------------------------------------------------------------
@@ -179,8 +181,7 @@ async def snapshot_view(request: Request) -> Response:
     async with _pool().connection() as conn:
         person, access = await viewer(conn, request, lot_id)
         if not access.allowed:
-            with translation.override(language_of(request, person)):
-                return _not_allowed(access)
+            return _not_allowed(request, person, access)
         # A bidder also gets "me": its rank and the range its next bid may take.
         if access.role == "bidder":
             current = await bidding.room_snapshot(
@@ -196,8 +197,7 @@ async def history_view(request: Request) -> Response:
     async with _pool().connection() as conn:
         person, access = await viewer(conn, request, lot_id)
         if not access.allowed:
-            with translation.override(language_of(request, person)):
-                return _not_allowed(access)
+            return _not_allowed(request, person, access)
         visibility, status, entries = await ledger_entries(conn, lot_id)
     items = history.history(entries, visibility, viewer=access.pseudonym, closed=status == "closed")
     return JSONResponse({"lot": lot_id, "history": items}, headers=NO_STORE)

@@ -585,7 +585,7 @@ def test_handed_over_frames_leave_in_chain_order_and_only_the_latest_of_a_backlo
         await asyncio.sleep(0)  # frame 1 is on its way
         backlog = [events.hand_over(7, 2, b"2"), events.hand_over(8, 1, b"8"), events.hand_over(7, 3, b"3")]
         await asyncio.gather(first, *backlog)
-        await events.hand_over(7, 2, b"late")  # older than what left: nothing more to send
+        assert events.hand_over(7, 2, b"late") is None  # older than what left: nothing more to send
 
     asyncio.run(main())
 

@@ -443,12 +443,12 @@ def test_the_verifier_checks_the_ledger_and_catches_a_change(closed, accountant)
 
 
 def test_identities_are_revealed_only_once_final(closed):
-    assert selectors.revealed_names(closed.lot) is None
     assert all(line.company is None for line in selectors.ranking(closed.lot))
     finalise(closed)
-    names = selectors.revealed_names(closed.lot)
-    assert names == {closed.pseudonym(m): m.organisation.name for m in closed.ranked}
     lines = selectors.ranking(closed.lot)
+    assert {line.pseudonym: line.company.name for line in lines} == {
+        closed.pseudonym(m): m.organisation.name for m in closed.ranked
+    }
     assert [line.company for line in lines] == [m.organisation for m in closed.ranked]
     assert [line.awarded for line in lines] == [True, False, False]
 

@@ -248,7 +248,7 @@ def test_a_huge_amount_gets_the_rules_message(client, open_room, lot, company):
     assert response.json()["message"] == "The amount is too large. Check the number of digits."
 
 
-def test_a_body_over_the_limit_is_refused_unread(client, open_room, lot, company):
+def test_a_body_over_the_limit_is_refused(client, open_room, lot, company):
     from seei.auctions.models import BidAttempt
     from seei.room.app import MAX_BODY
 
