@@ -25,10 +25,11 @@ chromium:  # Debian's chromium for the end-to-end tests (test tools cannot downl
 messages: install gettext  # .mo files are built, never committed
 	$(BIN)/seei compilemessages --ignore=.venv --ignore=var >/dev/null
 
-demo: install messages
+demo: export SITE_URL ?= http://$(HOST):$(PORT)
+demo: install messages  # the links it prints and mails point at the address it serves
 	$(BIN)/seei migrate --noinput
 	$(BIN)/seei load_demo
-	@echo "SEEI is at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "SEEI is at $$SITE_URL/  (Ctrl-C to stop)"
 	$(BIN)/python -m seei.room.server --host $(HOST) --port $(PORT)
 
 test: install messages chromium

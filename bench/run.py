@@ -14,6 +14,7 @@ import asyncio
 import json
 import math
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -159,6 +160,9 @@ class Bench:
             server.stop()
         if self.redis is not None:
             self.redis.stop()
+        from seei import embedded
+
+        embedded.stop_if_started_here()
 
     # --- 1. one hot lot -------------------------------------------------------------------------
 
@@ -343,10 +347,8 @@ class Bench:
         for number in range(self.config.web_processes):
             port = services.free_port()
             args = [sys.executable, "-m", "bench.broadcast_server", str(port), str(template_file)]
-            plain.append(services.Process(f"broadcast-{number + 1}", args, dict(os.environ), port).start())
-        for process in plain:
-            services.wait_http(process, "/health")
-        return plain
+            plain.append(services.Process(f"broadcast-{number + 1}", args, dict(os.environ), port))
+        return services.wait_all(plain, "/health")
 
     def _fanout_figures(self, count: int, seei, bare) -> None:
         name = f"fan-out, {count:,} viewers"
@@ -542,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     os.chdir(ROOT)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a `kill` stops everything, as Ctrl-C does
     bench = Bench(QUICK if args.quick else Config(), scenarios)
     figures = bench.run()
     print()

@@ -17,14 +17,15 @@ import os
 import resource
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
+
+from seei.core.children import Child
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATABASE = os.environ.get("SEEI_BENCH_DATABASE", "seei_bench")
@@ -119,14 +120,15 @@ def _with_database(url: str, name: str) -> str:
 
 
 def database() -> Database:
-    """The bench database's server: the machine's (DATABASE_URL) or the embedded one."""
+    """The bench database's server: the machine's (DATABASE_URL) or the embedded one (started here
+    when it is not running, and then stopped by ``Bench.stop``)."""
     if url := os.environ.get("DATABASE_URL"):
         return Database(_with_database(url, BENCH_DATABASE), url, "machine")
-    from seei.embedded import database_settings
+    from seei import embedded
 
     var_dir = Path(os.environ.get("SEEI_VAR_DIR", ROOT / "var")).resolve()
-    settings = database_settings(var_dir / "pgdata")  # starts it when it is not running
-    host = quote(settings["HOST"], safe="")
+    settings = embedded.database_settings(var_dir / "pgdata")
+    host = quote(embedded.socket_directory(Path(settings["HOST"])), safe="")
     base = f"postgresql://{settings['USER']}@{host}"
     return Database(f"{base}/{BENCH_DATABASE}", f"{base}/{settings['NAME']}", "embedded")
 
@@ -138,13 +140,11 @@ def database() -> Database:
 class Redis:
     url: str  # "" without Redis
     how: str
-    process: subprocess.Popen | None = None
+    process: Child | None = None
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(5)
+        if self.process is not None:
+            self.process.stop()
 
 
 def _redis_answers(url: str) -> bool:
@@ -162,18 +162,14 @@ def redis_server() -> Redis:
     binary = shutil.which("redis-server")
     if binary:
         port = free_port()
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        process = Child("redis", args, dict(os.environ), LOG_DIR / "redis.log")
         url = f"redis://127.0.0.1:{port}/0"
         for _ in range(50):
             if _redis_answers(url):
                 return Redis(url, "private redis-server", process)
             time.sleep(0.1)
-        process.terminate()
+        process.stop()
     if _redis_answers("redis://127.0.0.1:6379/0"):
         return Redis("redis://127.0.0.1:6379/0", "127.0.0.1:6379")
     return Redis("", "none")
@@ -218,67 +214,27 @@ def migrate(env: dict[str, str]) -> None:
         )
 
 
-@dataclass
-class Process:
-    """A child process in its own session, with its output in var/bench/<name>.log."""
+class Process(Child):
+    """A child process listening on ``port``, with its output in var/bench/<name>.log."""
 
-    name: str
-    args: list[str]
-    env: dict[str, str]
-    port: int = 0
-    popen: subprocess.Popen | None = field(default=None, repr=False)
+    def __init__(self, name: str, args: list[str], env: dict[str, str], port: int = 0):
+        self.port = port
+        super().__init__(name, args, env, LOG_DIR / f"{name}.log")
 
-    def start(self) -> Process:
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        self._log = (LOG_DIR / f"{self.name}.log").open("wb")
-        self.popen = subprocess.Popen(
-            self.args,
-            cwd=ROOT,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        return self
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def output(self) -> str:
-        self._log.flush()
-        return (LOG_DIR / f"{self.name}.log").read_text(errors="replace")[-4000:]
-
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def stop(self) -> None:
-        if self.popen is None:
-            return
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(5)
-        self._log.close()
+    def wait_ready(self, path: str, timeout: float = 60) -> None:
+        self.wait_http(f"http://127.0.0.1:{self.port}{path}", timeout, ready=lambda status: status < 500)
 
 
-def wait_http(process: Process, path: str, timeout: float = 60) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not process.alive():
-            raise RuntimeError(f"{process.name} exited:\n{process.output()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"http://127.0.0.1:{process.port}{path}", timeout=2).status_code < 500:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"{process.name} did not start:\n{process.output()}")
+def wait_all(processes: list[Process], path: str) -> list[Process]:
+    """Wait until each answers on ``path``; if one never does, stop them all."""
+    try:
+        for process in processes:
+            process.wait_ready(path)
+    except BaseException:
+        for process in processes:
+            process.stop()
+        raise
+    return processes
 
 
 def start_pages(env: dict[str, str], workers: int = 2, threads: int = 8) -> Process:
@@ -299,9 +255,7 @@ def start_pages(env: dict[str, str], workers: int = 2, threads: int = 8) -> Proc
         "--log-level",
         "warning",
     ]
-    process = Process("seei-pages", args, env, port).start()
-    wait_http(process, "/fr/")
-    return process
+    return wait_all([Process("seei-pages", args, env, port)], "/fr/")[0]
 
 
 def start_seei(env: dict[str, str], count: int) -> list[Process]:
@@ -310,7 +264,5 @@ def start_seei(env: dict[str, str], count: int) -> list[Process]:
     for number in range(count):
         port = free_port()
         args = [sys.executable, "-m", "seei.room.server", "--port", str(port), "--log-level", "warning"]
-        servers.append(Process(f"seei-web-{number + 1}", args, env, port).start())
-    for server in servers:
-        wait_http(server, "/room/time")
-    return servers
+        servers.append(Process(f"seei-web-{number + 1}", args, env, port))
+    return wait_all(servers, "/room/time")

@@ -54,7 +54,7 @@ if env("DATABASE_URL"):
 elif REQUIRE_SERVICES:
     raise ImproperlyConfigured("SEEI_REQUIRE_SERVICES is set but DATABASE_URL is not.")
 else:
-    from seei.embedded import database_settings
+    from seei.embedded import database_settings  # started by the first connection
 
     DATABASES = {"default": database_settings(VAR_DIR / "pgdata")}
 DATABASES["default"]["TEST"] = {"NAME": env("SEEI_TEST_DATABASE", "seei_test")}

@@ -14,7 +14,12 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def pytest_configure(config):
+    import signal
+
     from django.conf import settings
+
+    # A SIGTERM (a CI timeout, `kill`) ends the run as Ctrl-C does: fixtures torn down, children stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     settings.SEEI_TEST_CLOCK = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
@@ -232,14 +237,37 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _services_are_real():
-    """In CI (SEEI_REQUIRE_SERVICES) the suite runs on the real PostgreSQL and Redis, or not at all."""
-    if os.environ.get("SEEI_REQUIRE_SERVICES"):
-        import redis
-        from django.conf import settings
+# Services and processes ------------------------------------------------------------------
+MACHINE_REDIS = "redis://127.0.0.1:6379/0"
 
-        assert settings.DATABASES["default"]["HOST"] in ("127.0.0.1", "localhost"), (
-            "CI must use the real server"
+
+@pytest.fixture(scope="session")
+def machine_redis() -> str:
+    """The machine's Redis, for the tests of what crosses processes. Its absence skips them on a
+    newcomer's machine, and fails them where SEEI_TESTS_NEED_REDIS is set (CI): never a silent skip."""
+    import redis
+
+    try:
+        redis.Redis.from_url(MACHINE_REDIS, socket_connect_timeout=2).ping()
+    except redis.ConnectionError:
+        if os.environ.get("SEEI_TESTS_NEED_REDIS"):
+            raise
+        pytest.skip(f"no Redis at {MACHINE_REDIS}")
+    return MACHINE_REDIS
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    """After every fixture is torn down: stop the embedded PostgreSQL if this run started it, and fail
+    the run if any process it started is still alive (each is then stopped)."""
+    from seei import embedded
+    from seei.core import children
+
+    embedded.stop_if_started_here()
+    left = children.leftovers()
+    if left:
+        children.stop_all()
+        session.config.get_terminal_writer().line(
+            "Processes started by the tests were still alive at the end: " + ", ".join(left), red=True
         )
-        redis.Redis.from_url(settings.REDIS_URL).ping()
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

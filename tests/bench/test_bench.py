@@ -159,9 +159,8 @@ def test_viewers_receive_every_paced_frame_and_the_last_of_a_burst(tmp_path):
     (tmp_path / "template.json").write_bytes(template)
     port = services.free_port()
     args = [sys.executable, "-m", "bench.broadcast_server", str(port), str(tmp_path / "template.json")]
-    server = services.Process("test-broadcast", args, dict(os.environ), port).start()
-    try:
-        services.wait_http(server, "/health", timeout=20)
+    with services.Process("test-broadcast", args, dict(os.environ), port) as server:
+        server.wait_ready("/health", timeout=20)
 
         async def scenario():
             control = fanout.BroadcastControl([port])
@@ -182,8 +181,6 @@ def test_viewers_receive_every_paced_frame_and_the_last_of_a_burst(tmp_path):
                 await control.close()
 
         result = run(scenario())
-    finally:
-        server.stop()
     assert result.connected == 6 and not result.failed
     assert result.lost == 0 and result.burst_missing == 0 and result.out_of_order == 0
     assert len(result.latencies) == 6 * 3

@@ -21,8 +21,6 @@ from tests.room.servers import FailoverProxy, WebServer, Worker, usable_password
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
 
 @pytest.fixture
 def lot(transactional_db, published_tender):
@@ -43,10 +41,10 @@ def unique_lot_ids(transactional_db):
 
 
 @pytest.fixture
-def open_room(unique_lot_ids, lot, company, other_company, clock, settings):
+def open_room(unique_lot_ids, lot, company, other_company, clock, settings, machine_redis):
     from seei.auctions import services
 
-    settings.REDIS_URL = REDIS_URL  # what this test process publishes goes through Redis too
+    settings.REDIS_URL = machine_redis  # what this test process publishes goes through Redis too
     services.prepare_room(lot, companies=[company.organisation, other_company.organisation])
     clock.advance(lot.opens_at - clock.now() + timedelta(seconds=1))
     services.open_room(lot.pk)
@@ -56,15 +54,14 @@ def open_room(unique_lot_ids, lot, company, other_company, clock, settings):
 
 
 @pytest.fixture
-def cluster(open_room, tmp_path):
-    first = WebServer(tmp_path, REDIS_URL, "web-1")
-    second = WebServer(tmp_path, REDIS_URL, "web-2")
-    worker = Worker(tmp_path, REDIS_URL)
-    proxy = FailoverProxy([first.port, second.port])  # to web-1 while it lives, then to web-2
-    yield first, second, worker, proxy
-    proxy.close()
-    for process in (first, second, worker):
-        process.stop()
+def cluster(open_room, tmp_path, machine_redis):
+    with (
+        WebServer(tmp_path, machine_redis, "web-1") as first,
+        WebServer(tmp_path, machine_redis, "web-2") as second,
+        Worker(tmp_path, machine_redis) as worker,
+        FailoverProxy([first.port, second.port]) as proxy,  # to web-1 while it lives, then to web-2
+    ):
+        yield first, second, worker, proxy
     for process in (first, second, worker):
         print(f"--- {process.name}\n{process.output()}")  # shown with a failing test
 

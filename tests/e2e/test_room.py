@@ -43,9 +43,8 @@ def open_room(lot, company, other_company, buyer, clock):
 def server(transactional_db, tmp_path, settings):
     """The site as one process (the embedded default: in-process fan-out and task worker)."""
     settings.REDIS_URL = ""
-    web = WebServer(tmp_path)
-    yield web
-    web.stop()
+    with WebServer(tmp_path) as web:
+        yield web
     print(web.output())  # shown with a failing test
 
 

@@ -1,24 +1,21 @@
 """Real processes for the end-to-end tests of the room: uvicorn serving ``seei.asgi`` (pages,
 API and the room), the task worker, and a small fail-over TCP proxy standing in for a load
-balancer. Each process gets the test database through DATABASE_URL (the transactional test
-data is committed, so it sees it) and the test clock through SEEI_TEST_CLOCK."""
+balancer. Each process gets the test database through DATABASE_URL and the test clock through
+SEEI_TEST_CLOCK; each is a ``seei.core.children.Child``: use it in a ``with``, so it is stopped
+whatever happens."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-import signal
 import socket
-import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
-import httpx
-
-ROOT = Path(__file__).resolve().parents[2]
+from seei.core import database
+from seei.core.children import Child
 
 
 def free_port() -> int:
@@ -27,22 +24,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def database_url() -> str:
-    """The test database (pytest-django renamed the default database to it)."""
-    from django.db import connection
-
-    values = connection.settings_dict
-    credentials = values["USER"] + (f":{values['PASSWORD']}" if values["PASSWORD"] else "")
-    return f"postgresql://{credentials}@{values['HOST'] or '127.0.0.1'}:{values['PORT'] or 5432}/{values['NAME']}"
-
-
 def environment(redis_url: str = "") -> dict[str, str]:
     from django.conf import settings
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env.update(
         DJANGO_SETTINGS_MODULE="seei.settings",
-        DATABASE_URL=database_url(),
+        DATABASE_URL=database.url(),  # the test database (the transactional test data is committed)
         REDIS_URL=redis_url,
         SEEI_TEST_CLOCK="1",
         SECRET_KEY=settings.SECRET_KEY,  # the sessions the tests create must be valid there
@@ -58,59 +46,18 @@ def environment(redis_url: str = "") -> dict[str, str]:
     return env
 
 
-class Process:
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path):
-        self.name = name
-        self.log = log
-        self._log_file = log.open("wb")
-        self.popen = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def kill(self) -> None:
-        """SIGKILL: the process dies at once, as a crashed machine would."""
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(10)
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._log_file.close()
-
-    def output(self) -> str:
-        if not self._log_file.closed:
-            self._log_file.flush()
-        return self.log.read_text(errors="replace")
-
-
-class WebServer(Process):
-    """``python -m seei.room.server`` on a free port of 127.0.0.1."""
+class WebServer(Child):
+    """``python -m seei.room.server`` on a free port of 127.0.0.1, answering when constructed."""
 
     def __init__(self, log_dir: Path, redis_url: str = "", name: str = "web"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "seei.room.server", "--port", str(self.port), "--log-level", "warning"]
         super().__init__(name, args, environment(redis_url), log_dir / f"{name}.log")
-        self.wait_ready()
-
-    def wait_ready(self, timeout: float = 40) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"{self.name} exited:\n{self.output()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/room/time", timeout=2).status_code == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not start:\n{self.output()}")
+        self.wait_http(f"{self.url}/room/time", timeout=40)
 
 
-class Worker(Process):
+class Worker(Child):
     """``seei procrastinate worker``: the task worker as its own process."""
 
     def __init__(self, log_dir: Path, redis_url: str):
@@ -176,6 +123,12 @@ class FailoverProxy:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()
+
+    def __enter__(self) -> FailoverProxy:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def usable_password(membership) -> None:

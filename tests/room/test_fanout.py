@@ -14,8 +14,6 @@ from seei.auctions import events
 from seei.room.fanout import PONG, AsgiSocket, Frame, Hub, Subscriber
 from tests.room.conftest import run_async
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
 
 class Socket:
     """A local socket's send side; ``gate`` (when set) makes it slow."""
@@ -102,15 +100,15 @@ def subscriptions(server, name):
 
 
 def test_with_redis_a_process_subscribes_to_the_lots_it_has_viewers_of_and_gets_one_message_per_change(
-    settings,
+    settings, machine_redis
 ):
-    settings.REDIS_URL = REDIS_URL
-    server = redis.Redis.from_url(REDIS_URL)
+    settings.REDIS_URL = machine_redis
+    server = redis.Redis.from_url(machine_redis)
 
     async def scenario():
         first_process, second_process = Hub("seei-test-first"), Hub("seei-test-second")
-        await first_process.start(redis_url=REDIS_URL)
-        await second_process.start(redis_url=REDIS_URL)
+        await first_process.start(redis_url=machine_redis)
+        await second_process.start(redis_url=machine_redis)
         try:
             await settle(lambda: first_process.subscribed.is_set() and second_process.subscribed.is_set())
             here = await subscribe(first_process, 4242, 20)
@@ -137,13 +135,13 @@ def test_with_redis_a_process_subscribes_to_the_lots_it_has_viewers_of_and_gets_
     assert subscriptions(server, "seei-test-first") == (0, 0)
 
 
-def test_the_last_viewer_of_a_lot_leaving_unsubscribes_the_process_from_it(settings):
-    settings.REDIS_URL = REDIS_URL
-    server = publisher = redis.Redis.from_url(REDIS_URL)
+def test_the_last_viewer_of_a_lot_leaving_unsubscribes_the_process_from_it(settings, machine_redis):
+    settings.REDIS_URL = machine_redis
+    server = publisher = redis.Redis.from_url(machine_redis)
 
     async def scenario():
         hub = Hub("seei-test-leave")
-        await hub.start(redis_url=REDIS_URL)
+        await hub.start(redis_url=machine_redis)
         try:
             await settle(hub.subscribed.is_set)
             first, second = watcher(Socket()), watcher(Socket())
@@ -168,14 +166,14 @@ def test_the_last_viewer_of_a_lot_leaving_unsubscribes_the_process_from_it(setti
     run_async(scenario())
 
 
-def test_a_viewer_is_subscribed_once_join_returns(settings):
+def test_a_viewer_is_subscribed_once_join_returns(settings, machine_redis):
     """The handler reads the first snapshot after join: a change published from then on must come."""
-    settings.REDIS_URL = REDIS_URL
-    publisher = redis.Redis.from_url(REDIS_URL)
+    settings.REDIS_URL = machine_redis
+    publisher = redis.Redis.from_url(machine_redis)
 
     async def scenario():
         hub = Hub("seei-test-join")
-        await hub.start(redis_url=REDIS_URL)
+        await hub.start(redis_url=machine_redis)
         try:
             await settle(hub.subscribed.is_set)
             for lot_id in range(4500, 4520):  # a new channel each time: a SUBSCRIBE each time
@@ -189,9 +187,9 @@ def test_a_viewer_is_subscribed_once_join_returns(settings):
     run_async(scenario())
 
 
-def test_a_viewer_who_came_before_the_connection_is_resynced_once_subscribed(settings):
+def test_a_viewer_who_came_before_the_connection_is_resynced_once_subscribed(settings, machine_redis):
     """The web process accepts sockets as soon as it starts: Redis may not be connected yet."""
-    settings.REDIS_URL = REDIS_URL
+    settings.REDIS_URL = machine_redis
     resynced = []
 
     async def resync(lot_id):
@@ -200,7 +198,7 @@ def test_a_viewer_who_came_before_the_connection_is_resynced_once_subscribed(set
 
     async def scenario():
         hub = Hub("seei-test-early")
-        await hub.start(redis_url=REDIS_URL, resync=resync)
+        await hub.start(redis_url=machine_redis, resync=resync)
         try:
             socket = Socket()
             await hub.join(5252, watcher(socket))  # at once: nothing to wait for yet
@@ -213,9 +211,9 @@ def test_a_viewer_who_came_before_the_connection_is_resynced_once_subscribed(set
     run_async(scenario())
 
 
-def test_after_losing_redis_the_hub_subscribes_again_and_resyncs_its_lots(settings):
-    settings.REDIS_URL = REDIS_URL
-    server = redis.Redis.from_url(REDIS_URL)
+def test_after_losing_redis_the_hub_subscribes_again_and_resyncs_its_lots(settings, machine_redis):
+    settings.REDIS_URL = machine_redis
+    server = redis.Redis.from_url(machine_redis)
     resynced = []
 
     async def resync(lot_id):
@@ -224,7 +222,7 @@ def test_after_losing_redis_the_hub_subscribes_again_and_resyncs_its_lots(settin
 
     async def scenario():
         hub = Hub("seei-test-resync")
-        await hub.start(redis_url=REDIS_URL, resync=resync)
+        await hub.start(redis_url=machine_redis, resync=resync)
         try:
             await settle(hub.subscribed.is_set)
             sockets = await subscribe(hub, 5151, 2)
