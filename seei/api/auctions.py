@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import field_validator
 
 from seei.accounts.models import Membership, Role
 from seei.api.auth import AUTH, require_role
@@ -118,6 +119,13 @@ class BidIn(Schema):
         max_length=bidding.REQUEST_ID_MAX,
         description="Your idempotency key: the same key again returns the first answer and changes nothing.",
     )
+
+    @field_validator("request_id")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not bidding.valid_request_id(value):
+            raise ValueError(_("The request id must be printable characters only."))
+        return value
 
 
 class BidOut(Schema):

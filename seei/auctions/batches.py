@@ -48,16 +48,27 @@ class GroupQueue(Generic[Item, Result]):
             waiting.append((item, future))
         return await future
 
+    async def _results(self, key: Hashable, items: list) -> list:
+        """The batch's results. When a batch of several fails as a whole (nothing of it committed),
+        each item is run again alone, in order: an item the batch could not handle (one a database
+        refuses, say) then fails only itself, never the items that happened to wait beside it."""
+        try:
+            return await self._run_batch(key, items)
+        except Exception as error:
+            if len(items) == 1:
+                return [error]
+        results = []
+        for item in items:
+            results += await self._results(key, [item])
+        return results
+
     async def _drain(self, queues: dict, key: Hashable, waiting: list) -> None:
         batch: list = []
         try:
             while waiting:
                 batch = waiting[: self.max_batch]
                 del waiting[: self.max_batch]
-                try:
-                    results = await self._run_batch(key, [item for item, _future in batch])
-                except Exception as error:  # the whole batch failed (nothing of it was committed)
-                    results = [error] * len(batch)
+                results = await self._results(key, [item for item, _future in batch])
                 for (_item, future), result in zip(batch, results, strict=True):
                     if future.done():  # its caller went away; the outcome stays in the database
                         continue

@@ -27,6 +27,7 @@ Other entry points: ``room_snapshot``/``snapshot_sync`` (the snapshot every view
 from __future__ import annotations
 
 import asyncio
+import re
 import weakref
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -38,12 +39,12 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from psycopg.conninfo import make_conninfo
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from seei.auctions import events, ledger, reasons, rules, signing
 from seei.auctions.batches import GroupQueue
+from seei.core import database
 from seei.room import history as room_history
 
 REQUEST_ID_MAX = 64
@@ -76,12 +77,7 @@ _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncConnectionPool
 
 def conninfo() -> str:
     """The connection string of Django's default database (the test database during tests)."""
-    from django.db import connections
-
-    params = connections["default"].get_connection_params()
-    for key in ("context", "cursor_factory", "prepare_threshold", "server_side_binding"):
-        params.pop(key, None)
-    return make_conninfo(**{k: v for k, v in params.items() if v not in (None, "")})
+    return database.url()
 
 
 def _connection_kwargs() -> dict[str, Any]:
@@ -457,10 +453,31 @@ def _allowed(me: dict[str, Any] | None) -> dict[str, str] | None:
     return {"lowest": me["lowest_allowed"], "highest": me["highest_allowed"]}
 
 
+def valid_request_id(request_id: Any) -> bool:
+    """A client's idempotency key: printable (nothing the database could refuse), not blank, short."""
+    return (
+        isinstance(request_id, str)
+        and 0 < len(request_id.strip())
+        and len(request_id) <= REQUEST_ID_MAX
+        and request_id.isprintable()
+    )
+
+
 def _check_request_id(request_id: Any) -> str:
-    if not isinstance(request_id, str) or not request_id.strip() or len(request_id) > REQUEST_ID_MAX:
-        raise ValueError(f"request_id must be a non-empty string of at most {REQUEST_ID_MAX} characters")
+    if not valid_request_id(request_id):
+        raise ValueError(
+            f"request_id must be a non-empty string of at most {REQUEST_ID_MAX} printable characters"
+        )
     return request_id
+
+
+def _storable(text: str) -> str:
+    """Text as the audit log can keep it, still showing what was sent: PostgreSQL's text refuses NUL
+    and UTF-8 has no lone surrogate, so those are kept as their escapes (``\\u0000``)."""
+    return _UNSTORABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 # --- the transaction ------------------------------------------------------------------------------
@@ -649,7 +666,13 @@ async def _run_batch(key: tuple, requests: list[_Request]) -> list[_Outcome | Ex
     lot_id, source = key
     if isinstance(source, AsyncConnectionPool):
         async with source.connection() as conn:
-            batch, outcomes = await _decide_and_store(conn, lot_id, requests)
+            try:
+                batch, outcomes = await _decide_and_store(conn, lot_id, requests)
+            except psycopg.Error:
+                # After an error inside a pipeline, psycopg's record of the statements it prepared may
+                # no longer match the server's: the pool replaces this connection.
+                await conn.close()
+                raise
     else:
         batch, outcomes = await _decide_and_store(source, lot_id, requests)
     # After the commit, with the connection back in the pool.
@@ -795,7 +818,7 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
         "n": len(writing.attempts),
         "bidder_id": bidder_id,
         "user_id": request.user_id,
-        "amount_text": amount[:AMOUNT_TEXT_MAX],
+        "amount_text": _storable(amount[:AMOUNT_TEXT_MAX]),
         "request_id": request.request_id,
     }
     decision = outcome.decision

@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 BID_HEADER = "x-seei-room"  # a custom header: a cross-site form or a simple request cannot send it
 LANGUAGE_HEADER = "x-seei-language"
 MAX_BODY = 4096
-MAX_REQUEST_ID = 64
 MAX_AMOUNT_TEXT = 1000  # longer than any amount: the rules refuse a huge one with its own message
 CLOSE_FORBIDDEN = 4403
 BIDS_PATH = re.compile(r"/room/lots/(\d+)/bids")
@@ -204,6 +203,8 @@ async def history_view(request: Request) -> Response:
 
 
 def _read_bid(body: bytes, content_type: str) -> tuple[str, str] | None:
+    from seei.auctions import bidding
+
     if content_type.split(";")[0].strip() != "application/json" or len(body) > MAX_BODY:
         return None
     try:
@@ -217,7 +218,7 @@ def _read_bid(body: bytes, content_type: str) -> tuple[str, str] | None:
         amount = str(amount)  # a float is refused: prices are never binary floating point
     if not isinstance(amount, str) or not isinstance(request_id, str):
         return None
-    if not 0 < len(request_id.strip()) <= MAX_REQUEST_ID or len(amount) > MAX_AMOUNT_TEXT:
+    if not bidding.valid_request_id(request_id) or len(amount) > MAX_AMOUNT_TEXT:
         return None
     return amount, request_id
 

@@ -118,6 +118,22 @@ def test_a_refused_bid_answers_400_in_the_clients_language_and_changes_nothing(l
     assert (ledger_length(live.lot), room_row(live.lot)) == before
 
 
+def test_a_nul_character_is_refused_clearly_in_the_amount_and_in_the_request_id(live):
+    """Neither can reach PostgreSQL's text, which refuses NUL (it once made the API answer 500)."""
+    bidder, outsider = as_member(live.bidders[0]), as_member(live.outsiders[0])
+    before = (ledger_length(live.lot), room_row(live.lot))
+
+    amount = bidder.post(f"/lots/{live.lot.pk}/bids", {"amount": "99\u000099", "request_id": "nul"})
+    outsiders = outsider.post(f"/lots/{live.lot.pk}/bids", {"amount": "99\u000099", "request_id": "nul"})
+    key = bidder.post(f"/lots/{live.lot.pk}/bids", {"amount": "590000", "request_id": "n\u0000ul"})
+
+    assert (amount.status_code, amount.json()["reason"]) == (400, "malformed_amount")
+    assert outsiders.status_code == 403
+    assert key.status_code == 422 and "printable" in json.dumps(key.json())
+    assert (ledger_length(live.lot), room_row(live.lot)) == before
+    assert set(BidAttempt.objects.values_list("amount_text", flat=True)) == {"99\\u000099"}
+
+
 def test_a_refusal_about_the_room_is_not_about_the_amount(live, clock):
     move_before_close(live, clock, -1)
 

@@ -6,6 +6,7 @@ maximum 10 %, 5 s between two bids of a bidder.
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -37,13 +38,16 @@ def test_items_waiting_on_a_key_are_handled_together_in_order_and_split_by_size(
     assert batches == [("lot", [0, 1]), ("other", [7]), ("lot", [2, 3]), ("lot", [4])]
 
 
-def test_a_failed_batch_fails_only_its_own_items_and_an_item_may_fail_alone():
+def test_an_item_that_fails_its_batch_fails_alone_and_the_others_are_run_again_in_order():
+    runs = []
+
     async def run_batch(key, items):
+        runs.append(list(items))
         if "boom" in items:
             raise RuntimeError("the transaction failed")
         return [ValueError(item) if item == "bad" else item.upper() for item in items]
 
-    queue = GroupQueue(run_batch, max_batch=2)
+    queue = GroupQueue(run_batch, max_batch=3)
 
     async def main():
         return await asyncio.gather(
@@ -51,9 +55,9 @@ def test_a_failed_batch_fails_only_its_own_items_and_an_item_may_fail_alone():
         )
 
     first, boom, second, bad = asyncio.run(main())
-    assert [type(first), type(boom)] == [RuntimeError, RuntimeError]  # the same batch
-    assert second == "B"
-    assert isinstance(bad, ValueError) and str(bad) == "bad"
+    assert (first, second) == ("A", "B")
+    assert isinstance(boom, RuntimeError) and isinstance(bad, ValueError) and str(bad) == "bad"
+    assert runs == [["a", "boom", "b"], ["a"], ["boom"], ["b"], ["bad"]]
 
 
 # The bids ----------------------------------------------------------------------------------------
@@ -175,3 +179,50 @@ def test_a_frames_history_lines_show_the_best_price_of_the_whole_auction(live):
         (live.pseudonym(second), "590000.00")  # the best is still the earlier, lower bid
     ]
     assert json.loads(higher.frame)["events"] == higher.snapshot["events"]
+
+
+def test_a_bid_the_database_could_not_store_fails_no_other_bid_and_leaves_the_pool_sound(live, clock):
+    """A NUL character in an amount once made PostgreSQL refuse the batch's audit rows: it failed
+    the other bidders' bids of the batch, and the pool's connections kept failing afterwards."""
+    first, second, third = live.bidders
+    outsider = live.outsiders[0]
+    amounts = (str(amount) for amount in range(590000, 0, -1000))
+
+    async def main():
+        pool = bidding.pool()
+        await pool.open()
+        try:
+
+            async def place(member, amount, request_id):
+                return await bidding.place_bid(
+                    pool, lot_id=live.lot.pk, user_id=member.user_id, amount=amount, request_id=request_id
+                )
+
+            async def rounds(name):  # past psycopg's threshold: the statements are prepared
+                results = []
+                for round_ in range(6):
+                    clock.advance(timedelta(seconds=6))
+                    for n, member in enumerate((first, second, third)):
+                        results.append(await place(member, next(amounts), f"{name}-{round_}-{n}"))
+                return results
+
+            before = await rounds("before")
+            clock.advance(timedelta(seconds=6))
+            together = await asyncio.gather(
+                place(first, next(amounts), "a"),
+                place(second, "99\u000099", "nul"),
+                place(outsider, "98\u00008", "nul-outsider"),
+                place(third, next(amounts), "c"),
+                return_exceptions=True,
+            )
+            return before, together, await rounds("after")
+        finally:
+            await pool.close()
+
+    before, (a, nul, nul_outsider, c), after = asyncio.run(main())
+    assert all(result.accepted for result in before + after), [r.reason for r in after if not r.accepted]
+    assert a.accepted and c.accepted
+    assert (nul.accepted, nul.reason) == (False, "malformed_amount")
+    assert (nul_outsider.accepted, nul_outsider.reason) == (False, "not_admitted")
+    audited = dict(BidAttempt.objects.values_list("request_id", "amount_text"))
+    assert audited["nul"] == "99\\u000099" and audited["nul-outsider"] == "98\\u00008"

@@ -174,6 +174,25 @@ def test_a_refusal_is_explained_in_the_language_of_the_page_and_changes_nothing(
     assert BidAttempt.objects.get(request_id="r-fr").outcome == "refused"
 
 
+def test_a_nul_character_gets_a_clear_refusal_and_fails_no_one_else(
+    client, open_room, lot, company, other_company
+):
+    from seei.auctions.models import Room
+
+    url = f"/room/lots/{lot.pk}/bids"
+    amount = client.post(
+        url, json={"amount": "99\u000099", "request_id": "nul"}, headers=bid_headers(company)
+    )
+    key = client.post(url, json={"amount": "590000", "request_id": "n\u0000"}, headers=bid_headers(company))
+    valid = client.post(
+        url, json={"amount": "590000", "request_id": "ok"}, headers=bid_headers(other_company)
+    )
+
+    assert (amount.status_code, amount.json()["reason"]) == (422, "malformed_amount")
+    assert (key.status_code, key.json()["reason"]) == (400, "bad_request")
+    assert valid.status_code == 201 and Room.objects.get(pk=open_room.pk).seq == open_room.seq + 1
+
+
 def test_a_bid_needs_the_room_header_and_the_same_origin(client, open_room, lot, company):
     from seei.auctions.models import BidAttempt
 
