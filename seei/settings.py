@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "seei.applications",
     "seei.auctions",
     "seei.awards",
+    "seei.practice",
     "seei.opendata",
     "seei.portal",
     "seei.api",
@@ -235,6 +236,10 @@ SEEI_AWARD_DOCUMENTS_DAYS = int(env("SEEI_AWARD_DOCUMENTS_DAYS", "5"))
 SEEI_LOW_PRICE_SHARE = env("SEEI_LOW_PRICE_SHARE", "0.5")
 SEEI_LOW_PRICE_GAP = env("SEEI_LOW_PRICE_GAP", "0.8")
 SEEI_STATISTICS_CURRENCY = env("SEEI_STATISTICS_CURRENCY", "USD")
+# The public practice auction, always running: its length, its simulated rivals, its free seats.
+SEEI_PRACTICE_MINUTES = int(env("SEEI_PRACTICE_MINUTES", "5"))
+SEEI_PRACTICE_RIVALS = int(env("SEEI_PRACTICE_RIVALS", "4"))
+SEEI_PRACTICE_SEATS = int(env("SEEI_PRACTICE_SEATS", "20"))
 # A clock the tests can move (stored in the database so every process sees it).
 SEEI_TEST_CLOCK = env_bool("SEEI_TEST_CLOCK")
 

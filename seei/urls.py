@@ -20,4 +20,5 @@ urlpatterns += i18n_patterns(
     path("auctions/", include("seei.auctions.urls")),
     path("awards/", include("seei.awards.urls")),
     path("statistics/", include("seei.opendata.urls")),
+    path("practice/", include("seei.practice.urls")),
 )

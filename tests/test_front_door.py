@@ -113,10 +113,12 @@ def test_settings_alone_start_no_database(tmp_path):
     assert not (tmp_path / "pgdata").exists()
 
 
-def test_the_demo_prints_the_address_it_serves(settings, monkeypatch, capsys):
+def test_the_demo_prints_the_address_it_serves(settings, monkeypatch, capsys, db):
     from django.core.management import call_command
 
     monkeypatch.setattr("seei.core.management.commands.load_demo.load", lambda: [("Company", "a@b.ma")])
     settings.SITE_URL = "http://127.0.0.1:8600"
     call_command("load_demo")
-    assert "Log in at http://127.0.0.1:8600/ with:" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Log in at http://127.0.0.1:8600/ with:" in printed
+    assert "practice auction: http://127.0.0.1:8600/fr/practice/" in printed

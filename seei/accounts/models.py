@@ -14,6 +14,7 @@ class Organisation(models.Model):
         COMPANY = "company", _("Company")
         ACCOUNTANT_POST = "accountant_post", _("Accountant post")
         PLATFORM = "platform", _("Platform administration")
+        PRACTICE = "practice", _("Simulated company (practice)")
 
     class BuyerType(models.TextChoices):
         MINISTRY = "ministry", _("Ministry")

@@ -34,3 +34,28 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"{self.company} — {self.category}"
+
+
+class Reminder(models.Model):
+    """A reminder sent to a company before its room opens. The row is what makes it once only:
+    whoever inserts it sends the messages; a second worker, a retried job or the sweep finds it."""
+
+    class Kind(models.TextChoices):
+        DAY = "day", _("The day before")
+        HOUR = "hour", _("The hour before")
+
+    # The unique constraint's index, led by the lot, serves the lot's lookups: no second index.
+    lot = models.ForeignKey("tenders.Lot", on_delete=models.CASCADE, related_name="+", db_index=False)
+    company = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    opens_at = models.DateTimeField()  # the opening it announced
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("reminder")
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "company", "kind"], name="one_reminder_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} reminder: {self.company_id} — lot {self.lot_id}"

@@ -20,6 +20,7 @@ from seei.api.auth import AUTH, require_role
 from seei.api.schemas import ERRORS, InvalidData, Message
 from seei.auctions import bidding, ledger, selectors, services, signing
 from seei.auctions.rules import Reason
+from seei.practice import services as practice
 
 router = Router(tags=["auctions"])
 
@@ -90,6 +91,7 @@ class SnapshotOut(Schema):
     seq: int = Field(description="Sequence number of the last ledger entry: a gap means a missed change.")
     server_time: str
     status: str = Field(description="scheduled, open, suspended or closed")
+    practice: bool | None = Field(None, description="True on a practice lot: never a real procedure.")
     opens_at: str
     closes_at: str
     remaining_ms: int
@@ -222,8 +224,16 @@ def place_bid(request, lot_id: int, payload: BidIn):
     membership = require_role(request, Role.COMPANY_MEMBER)
     try:
         result = async_to_sync(_place)(membership, lot_id, payload.amount, payload.request_id, get_language())
+        if result.reason == Reason.NOT_ADMITTED and practice.joinable(lot_id):
+            # Any company may bid on the public practice auction: its first bid takes a free seat.
+            practice.join(lot_id, membership.organisation)
+            result = async_to_sync(_place)(
+                membership, lot_id, payload.amount, payload.request_id, get_language()
+            )
     except bidding.RoomNotFound:
         raise Http404(_("This lot has no auction room.")) from None
+    except practice.PracticeError as error:
+        return _json({"detail": str(error), "reason": Reason.NOT_ADMITTED}, status=403)
     body = result.to_dict()
     if result.accepted:
         return _json(body, status=201)

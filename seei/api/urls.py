@@ -6,7 +6,7 @@ OpenAPI document: /api/v1/openapi.json, interactive docs: /api/v1/docs.
 
 from ninja import NinjaAPI
 
-from seei.api import applications, auctions, awards, errors, statistics, tenders
+from seei.api import applications, auctions, awards, errors, practice, statistics, tenders
 
 api = NinjaAPI(
     title="SEEI API",
@@ -25,3 +25,4 @@ api.add_router("", applications.router)
 api.add_router("", auctions.router)
 api.add_router("", awards.router)
 api.add_router("", statistics.router)
+api.add_router("", practice.router)

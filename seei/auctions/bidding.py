@@ -177,6 +177,8 @@ def build_snapshot(
         "winner": ordered[0].bidder if closed and ordered else None,
         "suspended": status == "suspended",
     }
+    if params.practice:
+        snapshot["practice"] = True
     if closed or params.visibility in ("best", "all"):
         snapshot["best"] = rules.format_decimal(ordered[0].amount) if ordered else None
     if viewer is not None:

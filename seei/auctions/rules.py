@@ -188,6 +188,7 @@ class LotParams:
     refuse_equal_best: bool = True
     min_bid_interval: timedelta = timedelta(0)
     visibility: Visibility = "rank"
+    practice: bool = False  # a practice lot: the same rules, never a real procedure
 
     def __post_init__(self) -> None:
         _check(isinstance(self.currency, str) and bool(self.currency), "currency is required")
@@ -275,14 +276,13 @@ class LotParams:
             "min_bid_interval_us": to_us(self.min_bid_interval),
             "visibility": self.visibility,
             "bidders": list(self.bidders),
-        }
+        } | ({"practice": True} if self.practice else {})  # real lots' parameters keep their form
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LotParams:
         """Strict: an unknown key is a rule this code does not know, so it is refused."""
-        _check(
-            set(data) == _PARAM_KEYS, f"unexpected or missing parameters: {sorted(set(data) ^ _PARAM_KEYS)}"
-        )
+        keys = set(data) - ({"practice"} if data.get("practice") is True else set())
+        _check(keys == _PARAM_KEYS, f"unexpected or missing parameters: {sorted(keys ^ _PARAM_KEYS)}")
         return cls(
             currency=data["currency"],
             minor_digits=data["minor_digits"],
@@ -302,6 +302,7 @@ class LotParams:
             min_bid_interval=from_us(data["min_bid_interval_us"]),
             visibility=data["visibility"],
             bidders=tuple(data["bidders"]),
+            practice=data.get("practice", False),
         )
 
 

@@ -7,9 +7,10 @@ Nobody ever learns which company is behind a pseudonym here.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from seei.auctions import bidding, signing
+from seei.auctions import bidding, rules, signing
 from seei.auctions.models import LedgerEntry, Room
 from seei.tenders.models import Lot
 
@@ -61,3 +62,33 @@ def public_ledger(lot_id: int) -> dict:
     if room.status != Room.Status.CLOSED:
         raise PermissionDenied(_("The ledger of a lot is published once its auction is closed."))
     return ledger_document(room)
+
+
+def live_card(room: Room) -> dict:
+    """A room as the live cards show it to anyone (portal home, practice page): its public figures,
+    moved on by live.js over the room's socket."""
+    snapshot = bidding.snapshot_sync(room.lot_id)
+    return {
+        "id": room.lot_id,
+        "title": room.lot.title,
+        "reference": room.ref,
+        "practice": bool(snapshot.get("practice")),
+        "status": snapshot["status"],
+        "status_label": Room.Status(snapshot["status"]).label,
+        "opens_at": room.opens_at,
+        "closes_at": rules.parse_time(snapshot["closes_at"]),
+        "best_price": snapshot.get("best"),
+        "bid_count": snapshot["bids"],
+        "currency": snapshot["currency"],
+        "watch_url": reverse("auctions:enter", args=[room.lot_id]),
+    }
+
+
+def live_public_rooms(limit: int = 6) -> list[dict]:
+    """Real auctions in their room phase that the public may watch, closing first."""
+    rooms = (
+        Room.objects.filter(status=Room.Status.OPEN, lot__public_watch=True, lot__tender__practice=False)
+        .select_related("lot")
+        .order_by("closes_at")[:limit]
+    )
+    return [live_card(room) for room in rooms]

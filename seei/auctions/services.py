@@ -74,6 +74,7 @@ def lot_params(lot: Lot, pseudonyms: list[str]) -> rules.LotParams:
         min_bid_interval=timedelta(seconds=lot.min_bid_interval_seconds),
         visibility=lot.visibility,
         bidders=tuple(pseudonyms),
+        practice=lot.tender.practice,
     )
 
 
@@ -96,8 +97,8 @@ def prepare_room(lot: Lot, companies=None) -> Room:
 
     Called when the commission closes its session (the admitted companies are then final);
     ``companies`` defaults to ``seei.applications.selectors.admitted_companies(lot)``.
-    Idempotent: a lot that already has its room keeps it unchanged. Schedules the opening and
-    the close with the task worker.
+    Idempotent: a lot that already has its room keeps it unchanged. Schedules the opening,
+    the close and the reminders with the task worker.
     """
     with transaction.atomic():
         lot = Lot.objects.select_for_update().select_related("tender").get(pk=lot.pk)
@@ -117,16 +118,24 @@ def prepare_room(lot: Lot, companies=None) -> Room:
             )
         room = create_room(lot, companies, now)
         audit.record("auction.prepared", lot, bidders=len(companies), genesis=room.genesis_hash)
+        from seei.alerts.tasks import schedule_reminders
         from seei.auctions import tasks
 
         tasks.schedule_open(lot.pk, room.opens_at)
         tasks.schedule_close(lot.pk, room.closes_at)
+        schedule_reminders(room)
+        if lot.tender.practice:  # a buyer's practice procedure: its simulated companies bid by themselves
+            from seei.practice import procedure
+
+            procedure.seat_rivals(room)
     return room
 
 
-def create_room(lot: Lot, companies, at: datetime) -> Room:
-    """The room, its bidders and the genesis entry, frozen at ``at`` (no checks, no scheduling)."""
-    pseudonyms = new_pseudonyms(len(companies))
+def create_room(lot: Lot, companies, at: datetime, open_seats: int = 0) -> Room:
+    """The room, its bidders and the genesis entry, frozen at ``at`` (no checks, no scheduling).
+    ``open_seats``: pseudonyms frozen with no company yet, taken later by companies that join (a
+    public practice auction); the chain stays verifiable since every bidder is in the genesis."""
+    pseudonyms = new_pseudonyms(len(companies) + open_seats)
     params = lot_params(lot, pseudonyms)
     genesis = ledger.Chain.genesis(lot_ref(lot), params, at)
     state = rules.State.initial(params)
@@ -148,7 +157,7 @@ def create_room(lot: Lot, companies, at: datetime) -> Room:
     secrets.SystemRandom().shuffle(shuffled)
     Bidder.objects.bulk_create(
         Bidder(room=room, company=company, pseudonym=pseudonym)
-        for company, pseudonym in zip(companies, shuffled, strict=True)
+        for company, pseudonym in zip(companies, shuffled, strict=False)
     )
     _store_entry(room, genesis)
     return room
@@ -297,9 +306,14 @@ def close_room(lot_id: int) -> Outcome:
         if now < state.closes_at:
             return Outcome(lot_id, "not_due", state.closes_at)
         lot, state = record_close(room, params, state, now)
-        _tell_closed(lot, room, params, state, now)
         _publish_on_commit(lot_id)
-        transaction.on_commit(lambda: start_award_after_close(lot_id))
+        if params.practice:
+            from seei.practice.tasks import practice_closed
+
+            transaction.on_commit(lambda: practice_closed(lot_id))
+        else:
+            _tell_closed(lot, room, params, state, now)
+            transaction.on_commit(lambda: start_award_after_close(lot_id))
     return Outcome(lot_id, "closed")
 
 

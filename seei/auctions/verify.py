@@ -46,6 +46,7 @@ class Report:
     winner: str | None = None
     winning_amount: Decimal | None = None
     closed: bool = False
+    practice: bool = False  # the genesis marks a practice auction: never a real procedure
 
     def summary(self) -> str:
         if not self.ok:
@@ -57,7 +58,8 @@ class Report:
             outcome = f"winner {self.winner} at {format_decimal(self.winning_amount)} {self.currency}"
         when = format_time(self.closes_at) if self.closes_at else "?"
         closing = f"closed at {when}" if self.closed else f"not closed yet, closing time {when}"
-        return f"OK: {self.entries} entries, chain intact, signatures valid, {outcome}, {closing}"
+        practice = " (PRACTICE auction, not a real procedure)" if self.practice else ""
+        return f"OK{practice}: {self.entries} entries, chain intact, signatures valid, {outcome}, {closing}"
 
 
 def verify_ledger(
@@ -161,7 +163,7 @@ def _check_genesis(genesis: Any, doc: Mapping[str, Any], report: Report) -> LotP
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         errors.append(f"entry 0: the lot parameters are unreadable ({error})")
         return None
-    report.lot, report.currency = data.get("lot"), params.currency
+    report.lot, report.currency, report.practice = data.get("lot"), params.currency, params.practice
     lot = doc.get("lot")
     if isinstance(lot, Mapping) and "ref" in lot and lot["ref"] != report.lot:
         errors.append(f"the ledger is for lot {lot['ref']!r} but its genesis is for lot {report.lot!r}")

@@ -14,7 +14,7 @@ at each step; notifications leave after commit.
 
 import hashlib
 import logging
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -36,6 +36,7 @@ from seei.awards.minutes import auction_minutes_pdf
 from seei.awards.models import Award, AwardDocument, AwardStep, Payment, Visa
 from seei.core import audit, clock
 from seei.core.uploads import sha256_of, validate_document
+from seei.tenders import schedule
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Lot
 
@@ -187,7 +188,7 @@ def start_award(lot) -> Award | None:
         if existing is not None:
             return existing
         room = Room.objects.filter(lot=lot, status=Room.Status.CLOSED).first()
-        if room is None or lot.status != Lot.Status.CLOSED:
+        if room is None or lot.status != Lot.Status.CLOSED or _practice_auction(lot):
             return None
         ranking = _ranking(room)
         if not ranking:
@@ -205,6 +206,12 @@ def start_award(lot) -> Award | None:
     return award
 
 
+def _practice_auction(lot) -> bool:
+    """A practice auction started by a company or the platform never awards anything; a buyer's
+    practice procedure goes to a practice award (kept out of everything counted by ``real()``)."""
+    return lot.tender.practice and hasattr(lot, "practice_settings")
+
+
 def start_award_after_close(lot_id: int) -> None:
     """``start_award`` for an on-commit hook: a failure is logged and never reaches the close
     (the periodic sweep in seei.awards.tasks starts the award later)."""
@@ -217,7 +224,9 @@ def start_award_after_close(lot_id: int) -> None:
 def start_missing_awards() -> int:
     """Start the award of every closed lot that has none yet (a missed hook); returns how many."""
     started = 0
-    due = Lot.objects.filter(status=Lot.Status.CLOSED, room__status=Room.Status.CLOSED, award__isnull=True)
+    due = Lot.objects.real().filter(
+        status=Lot.Status.CLOSED, room__status=Room.Status.CLOSED, award__isnull=True
+    )
     for lot_id in list(due.values_list("pk", flat=True)):
         started += start_award(lot_id) is not None
     return started
@@ -235,7 +244,7 @@ def _ask(award: Award, room: Room, ranking, rank: int, now) -> AwardStep:
         company=bidder.company,
         amount=bid.amount,
         requested_at=now,
-        documents_deadline=now + timedelta(days=documents_days()),
+        documents_deadline=now + schedule.days(documents_days(), award.lot.tender),
         low_price=is_abnormally_low(bid.amount, award.lot.estimated_amount, next_amount),
     )
     award.company, award.amount = bidder.company, bid.amount
@@ -557,6 +566,8 @@ def _tell_final(award: Award, step: AwardStep) -> None:
         "(rank {rank} of {ranked}). Identities are now public, and so are the auction minutes."
     )
     notify(_staff(lot.tender), subject, staff_body, url=_url(award), rank=step.rank, **common)
+    if lot.tender.practice:
+        return  # nothing to pay: no accountant hears of a practice award
     notify(
         _accountant_users(lot.tender.buyer),
         gettext_lazy("A final award to control: lot {number} of {reference}"),

@@ -43,7 +43,7 @@ def buyer_choices(scope: list[int] | None = None):
     them), within ``scope`` when given."""
     from seei.tenders.models import Tender
 
-    publishers = Tender.objects.filter(status=Tender.Status.PUBLISHED).values("buyer")
+    publishers = Tender.objects.real().filter(status=Tender.Status.PUBLISHED).values("buyer")
     buyers = Organisation.objects.filter(kind=Organisation.Kind.BUYER).filter(
         Q(pk__in=publishers) | Q(children__in=publishers)
     )

@@ -148,9 +148,15 @@ def _in_currency(amount, currency: str):
 
 
 def _base_lots(filters: Filters):
-    lots = Lot.objects.filter(tender__status=Tender.Status.PUBLISHED, status__in=COUNTED_STATUSES).alias(
-        rate_text=Coalesce(
-            KeyTextTransform(filters.currency, "tender__exchange_rates"), Value(""), output_field=TextField()
+    lots = (
+        Lot.objects.real()
+        .filter(tender__status=Tender.Status.PUBLISHED, status__in=COUNTED_STATUSES)
+        .alias(
+            rate_text=Coalesce(
+                KeyTextTransform(filters.currency, "tender__exchange_rates"),
+                Value(""),
+                output_field=TextField(),
+            )
         )
     )
     if filters.start:

@@ -16,7 +16,7 @@ class BuyerChoiceField(forms.ModelChoiceField):
 def published_buyers():
     """Only buyers that published something, and the ministries above them.
     EXISTS, not a join + DISTINCT: this reads every notice."""
-    published = Tender.objects.filter(status=Tender.Status.PUBLISHED)
+    published = Tender.objects.real().filter(status=Tender.Status.PUBLISHED)
     return (
         Organisation.objects.filter(kind=Organisation.Kind.BUYER)
         .filter(

@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from seei.accounts.models import Role
+from seei.auctions.selectors import live_public_rooms
 from seei.core import clock
 from seei.core.forms import show_errors
 from seei.core.views import flash_refusal
 from seei.portal import cache, selectors
 from seei.portal.cards import notice_cards
 from seei.portal.forms import ClarificationForm, NoticeSearchForm, filter_options
+from seei.practice import services as practice
 from seei.tenders import services
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Interest
@@ -39,6 +41,7 @@ def home(request):
             "closing_soon": notice_cards(selectors.closing_soon(now), now),
             "closing_soon_days": settings.SEEI_CLOSING_SOON_DAYS,
             "closing_soon_until": (now + timedelta(days=settings.SEEI_CLOSING_SOON_DAYS)).date().isoformat(),
+            "live": live_public_rooms() + practice.listed(),  # the public practice auction, at least
         },
     )
 

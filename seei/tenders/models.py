@@ -71,6 +71,17 @@ def validate_exchange_rates(value) -> None:
             )
 
 
+class TenderQuerySet(models.QuerySet):
+    def real(self):
+        """Real procedures only: the one switch that keeps practice out of what is public or counted."""
+        return self.filter(practice=False)
+
+
+class LotQuerySet(models.QuerySet):
+    def real(self):
+        return self.filter(tender__practice=False)
+
+
 class Tender(models.Model):
     """An auction notice (avis d'enchère)."""
 
@@ -116,6 +127,11 @@ class Tender(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     search = SearchVectorField(null=True, editable=False)
+    # A practice procedure runs through the same machinery as a real one, and this mark keeps it out
+    # of everything public or counted: notices, search, statistics, open data (see ``real()``).
+    practice = models.BooleanField(_("practice"), default=False, editable=False)
+
+    objects = TenderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -217,6 +233,8 @@ class Lot(models.Model):
         _("minimum interval between two bids (seconds)"), default=5
     )
     public_watch = models.BooleanField(_("the public may watch the room"), default=False)
+
+    objects = LotQuerySet.as_manager()
 
     class Meta:
         ordering = ["tender", "number"]

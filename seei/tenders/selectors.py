@@ -11,7 +11,8 @@ from seei.tenders.models import Lot, Tender, TenderDocument
 
 def public_tenders():
     return (
-        Tender.objects.filter(status=Tender.Status.PUBLISHED)
+        Tender.objects.real()
+        .filter(status=Tender.Status.PUBLISHED)
         .select_related("buyer", "category", "region")
         .prefetch_related(Prefetch("lots", queryset=Lot.objects.order_by("number")))
     )

@@ -37,6 +37,17 @@ def log_in(page: Page, base_url: str, membership) -> None:
 
 
 @pytest.fixture
+def server(transactional_db, tmp_path, settings):
+    """The site as one process (the embedded default: in-process fan-out and task worker)."""
+    from tests.room.servers import WebServer
+
+    settings.REDIS_URL = ""
+    with WebServer(tmp_path) as web:
+        yield web
+    print(web.output())  # shown with a failing test
+
+
+@pytest.fixture
 def person(new_context, live_server):
     """``person(membership_or_None)``: a page in its own browser context, logged in unless anonymous."""
 

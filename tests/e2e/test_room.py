@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import log_in
 from tests.room.conftest import names_of
-from tests.room.servers import WebServer, usable_password
+from tests.room.servers import usable_password
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,15 +37,6 @@ def open_room(lot, company, other_company, buyer, clock):
     for membership in (company, other_company, buyer):
         usable_password(membership)
     return lot.room
-
-
-@pytest.fixture
-def server(transactional_db, tmp_path, settings):
-    """The site as one process (the embedded default: in-process fan-out and task worker)."""
-    settings.REDIS_URL = ""
-    with WebServer(tmp_path) as web:
-        yield web
-    print(web.output())  # shown with a failing test
 
 
 class Screen:
