@@ -6,7 +6,7 @@ SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install gettext chromium messages lint serve worker bench
+.PHONY: demo test install gettext chromium messages lint serve worker bench guides
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ test: install messages chromium
 
 bench: install messages  # a few minutes on 127.0.0.1; prints a table, writes bench/results.json
 	$(BIN)/python bench/run.py
+
+guides: install messages chromium  # the help centre's screenshots, taken again from the real pages (2 minutes)
+	$(BIN)/python scripts/guide_screenshots.py
 
 lint: install
 	$(BIN)/ruff check seei tests

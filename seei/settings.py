@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "seei.practice",
     "seei.opendata",
     "seei.portal",
+    "seei.help",
     "seei.api",
 ]
 
@@ -240,6 +241,10 @@ SEEI_STATISTICS_CURRENCY = env("SEEI_STATISTICS_CURRENCY", "USD")
 SEEI_PRACTICE_MINUTES = int(env("SEEI_PRACTICE_MINUTES", "5"))
 SEEI_PRACTICE_RIVALS = int(env("SEEI_PRACTICE_RIVALS", "4"))
 SEEI_PRACTICE_SEATS = int(env("SEEI_PRACTICE_SEATS", "20"))
+# The help desk (seei/help): shown on the contact page; its mailbox gets the contact form's messages.
+SEEI_HELPDESK_PHONE = env("SEEI_HELPDESK_PHONE", "+212 5 37 00 00 00")
+SEEI_HELPDESK_ADDRESS = env("SEEI_HELPDESK_ADDRESS", "Assistance SEEI, Rabat, Maroc")
+SEEI_HELPDESK_EMAIL = env("SEEI_HELPDESK_EMAIL", "helpdesk@seei.example")
 # A clock the tests can move (stored in the database so every process sees it).
 SEEI_TEST_CLOCK = env_bool("SEEI_TEST_CLOCK")
 

@@ -21,4 +21,5 @@ urlpatterns += i18n_patterns(
     path("awards/", include("seei.awards.urls")),
     path("statistics/", include("seei.opendata.urls")),
     path("practice/", include("seei.practice.urls")),
+    path("help/", include("seei.help.urls")),
 )
