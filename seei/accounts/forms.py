@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seei.accounts import services
 from seei.accounts.models import Membership, User
+from seei.core.widgets import LanguageSelect
 
 # The countries a company most often comes from; Morocco (national companies) comes first.
 COUNTRY_CODES = (
@@ -74,7 +75,9 @@ class CompanyRegistrationForm(forms.Form):
         widget=forms.PasswordInput({"autocomplete": "new-password"}),
         help_text=_("Enter the same password as before, for verification."),
     )
-    language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES, widget=LanguageSelect
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,6 +173,7 @@ class ProfileForm(forms.ModelForm):
             "last_name": _("Last name"),
             "language": _("Preferred language"),
         }
+        widgets = {"language": LanguageSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,8 @@
 """Forms of phase 1. They only shape the input; the services apply the rules."""
 
 from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from seei.applications.models import Decision
@@ -26,7 +28,11 @@ class MultipleFileField(forms.FileField):
 
 class LotChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, lot):
-        return _("Lot %(number)s — %(title)s") % {"number": lot.number, "title": lot.title}
+        # The title may be shown in the notice's original language: the label says which.
+        title = format_html('<span lang="{}">{}</span>', lot.title.lang, lot.title)
+        return mark_safe(
+            conditional_escape(_("Lot %(number)s — %(title)s")) % {"number": lot.number, "title": title}
+        )
 
 
 ACCEPTED = _("PDF, Word, Excel, PowerPoint, OpenDocument, PNG or JPEG; the content must match the extension.")

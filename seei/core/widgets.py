@@ -6,6 +6,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 
+class LanguageSelect(forms.Select):
+    """Languages named in their own language, as the language switcher names them: each option says
+    which language it is written in, for screen readers and for the pages' translation checks."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
 class Select(forms.Select):
     """The same HTML as Django's select template, without rendering two templates per option
     (a few dozen options took longer than the rest of the search page)."""

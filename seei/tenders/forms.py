@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seei.core.forms import DateTimeInput, TranslatedFormField, finish_translations
 from seei.core.uploads import validate_document
+from seei.core.widgets import LanguageSelect
 from seei.tenders.models import Item, Lot, Tender
 from seei.tenders.services import ITEM_FIELDS, LOT_FIELDS, TENDER_FIELDS
 
@@ -17,7 +18,7 @@ class TenderForm(forms.ModelForm):
     class Meta:
         model = Tender
         fields = list(TENDER_FIELDS)
-        widgets = {"application_deadline": DateTimeInput()}
+        widgets = {"application_deadline": DateTimeInput(), "original_language": LanguageSelect}
 
     def clean(self):
         cleaned = super().clean()
