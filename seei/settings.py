@@ -241,6 +241,8 @@ SEEI_STATISTICS_CURRENCY = env("SEEI_STATISTICS_CURRENCY", "USD")
 SEEI_PRACTICE_MINUTES = int(env("SEEI_PRACTICE_MINUTES", "5"))
 SEEI_PRACTICE_RIVALS = int(env("SEEI_PRACTICE_RIVALS", "4"))
 SEEI_PRACTICE_SEATS = int(env("SEEI_PRACTICE_SEATS", "20"))
+# A practice procedure (a buyer rehearsing publication to award) counts this many seconds per legal day.
+SEEI_PRACTICE_DAY_SECONDS = int(env("SEEI_PRACTICE_DAY_SECONDS", "60"))
 # The help desk (seei/help): shown on the contact page; its mailbox gets the contact form's messages.
 SEEI_HELPDESK_PHONE = env("SEEI_HELPDESK_PHONE", "+212 5 37 00 00 00")
 SEEI_HELPDESK_ADDRESS = env("SEEI_HELPDESK_ADDRESS", "Assistance SEEI, Rabat, Maroc")

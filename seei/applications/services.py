@@ -37,6 +37,7 @@ from seei.applications.models import (
 from seei.auctions.services import prepare_room
 from seei.core import audit, clock
 from seei.core.uploads import validate_document
+from seei.tenders import schedule
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Interest, Lot, Tender
 from seei.tenders.services import record_interest
@@ -660,7 +661,7 @@ def _ceil_minute(moment):
 def _invite(lot, companies, now, membership):
     """Schedule the room and invite the admitted companies, at least the legal delay before it opens."""
     tender = lot.tender
-    earliest = now + timedelta(days=settings.SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE)
+    earliest = now + schedule.days(settings.SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE, tender)
     moved_from = None
     if lot.opens_at < earliest:
         moved_from = lot.opens_at

@@ -138,6 +138,7 @@ def accountant_awards(membership):
     return (
         _awards()
         .filter(status=Award.Status.FINAL, lot__tender__buyer__in=perimeter_ids(membership.organisation))
+        .filter(lot__in=Lot.objects.real())  # a practice award is never paid
         .prefetch_related("payments", "visas")
         .order_by("-final_at", "-pk")
     )
@@ -245,7 +246,7 @@ def ranking(award_or_lot: Award | Lot) -> list[RankLine]:
 
 def public_result(lot_id) -> tuple[Lot, Award | None]:
     """A closed lot and its award (if any), for the public page; 404 before the close."""
-    lot = Lot.objects.select_related("tender__buyer").filter(pk=lot_id).first()
+    lot = Lot.objects.real().select_related("tender__buyer").filter(pk=lot_id).first()
     room = Room.objects.filter(lot_id=lot_id).first()
     if lot is None or lot.tender.status == "draft" or room is None or room.status != Room.Status.CLOSED:
         raise Http404(_("The result of a lot is published once its auction is closed."))

@@ -1,4 +1,9 @@
-"""The legal schedule of a notice: publicity, deadline and room opening."""
+"""The legal schedule of a notice: publicity, deadline and room opening.
+
+Every legal duration counted in days counts ``day(tender)``: a real day, or a few seconds in a
+practice procedure (``SEEI_PRACTICE_DAY_SECONDS``), so a buyer rehearses the whole procedure on a
+compressed clock through the same rules.
+"""
 
 from datetime import datetime, timedelta
 
@@ -9,29 +14,47 @@ from django.utils.translation import gettext as _
 
 from seei.tenders.errors import TenderError
 
-
-def earliest_deadline(published_at: datetime) -> datetime:
-    return published_at + timedelta(days=settings.SEEI_PUBLICITY_MIN_DAYS)
+DAY = timedelta(days=1)
 
 
-def earliest_room_opening(deadline: datetime) -> datetime:
-    return deadline + timedelta(days=settings.SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE)
+def day(tender) -> timedelta:
+    """One legal day of this notice's procedure."""
+    if getattr(tender, "practice", False):
+        return timedelta(seconds=settings.SEEI_PRACTICE_DAY_SECONDS)
+    return DAY
+
+
+def days(count, tender) -> timedelta:
+    return count * day(tender)
+
+
+def earliest_deadline(published_at: datetime, one_day: timedelta = DAY) -> datetime:
+    return published_at + settings.SEEI_PUBLICITY_MIN_DAYS * one_day
+
+
+def earliest_room_opening(deadline: datetime, one_day: timedelta = DAY) -> datetime:
+    return deadline + settings.SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE * one_day
 
 
 def _when(moment: datetime) -> str:
     return date_format(localtime(moment), "DATETIME_FORMAT")
 
 
-def check(published_at: datetime, deadline: datetime, room_openings: list[datetime]) -> None:
+def check(
+    published_at: datetime, deadline: datetime, room_openings: list[datetime], one_day: timedelta = DAY
+) -> None:
     errors = []
-    if deadline < earliest_deadline(published_at):
+    if deadline < earliest_deadline(published_at, one_day):
         errors.append(
             _(
                 "The application deadline must leave at least %(days)s days of publicity: %(when)s at the earliest."
             )
-            % {"days": settings.SEEI_PUBLICITY_MIN_DAYS, "when": _when(earliest_deadline(published_at))}
+            % {
+                "days": settings.SEEI_PUBLICITY_MIN_DAYS,
+                "when": _when(earliest_deadline(published_at, one_day)),
+            }
         )
-    earliest_room = earliest_room_opening(deadline)
+    earliest_room = earliest_room_opening(deadline, one_day)
     for number, opening in enumerate(room_openings, 1):
         if opening < earliest_room:
             errors.append(

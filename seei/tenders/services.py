@@ -4,7 +4,6 @@ Every function checks the rules of the procedure and raises ``TenderError`` with
 for the user; nothing is changed when it does. Notifications leave after commit.
 """
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -252,12 +251,17 @@ def publish(membership, tender: Tender) -> Tender:
     if any(not lot.items.all() for lot in lots):
         raise TenderError(_("Every lot needs at least one item before the notice can be published."))
     now = clock.now()
-    schedule.check(now, tender.application_deadline, [lot.opens_at for lot in lots])
+    schedule.check(now, tender.application_deadline, [lot.opens_at for lot in lots], schedule.day(tender))
     tender.status = Tender.Status.PUBLISHED
     tender.published_at = now
     tender.save(update_fields=["status", "published_at"])
     search.reindex(tender)
     audit.record("tender.published", tender, membership.user, membership.organisation)
+    if tender.practice:  # never alerts anyone: the simulated companies take their turn instead
+        from seei.practice import procedure
+
+        transaction.on_commit(lambda: procedure.published(tender.pk))
+        return tender
     subscribers = Subscription.objects.filter(category=tender.category).values("company")
     notify(
         company_users(subscribers),
@@ -401,7 +405,7 @@ def publish_erratum(
     for item, values in (item_values or {}).items():
         _apply_checked(item, tender.original_language, values, f"items.{item.pk}.")
     if substantive:
-        minimum = now + timedelta(days=settings.SEEI_ERRATUM_MIN_REMAINING_DAYS)
+        minimum = now + schedule.days(settings.SEEI_ERRATUM_MIN_REMAINING_DAYS, tender)
         if tender.application_deadline < minimum:
             changes.append(
                 {
@@ -412,7 +416,7 @@ def publish_erratum(
                 }
             )
             tender.application_deadline = minimum
-    if tender.application_deadline < now + timedelta(hours=1):
+    if tender.application_deadline < now + schedule.day(tender) / 24:  # an hour
         raise TenderError({"application_deadline": _("The application deadline must stay in the future.")})
     tender.version += 1
     tender.save()
@@ -433,7 +437,7 @@ def publish_erratum(
     for item in item_values or {}:
         item.save()
     # The rooms follow the deadline so the commission and the invitations keep their time.
-    earliest_room = schedule.earliest_room_opening(tender.application_deadline)
+    earliest_room = schedule.earliest_room_opening(tender.application_deadline, schedule.day(tender))
     for lot in tender.lots.filter(opens_at__lt=earliest_room):
         lot.opens_at = earliest_room
         lot.save(update_fields=["opens_at"])

@@ -151,7 +151,12 @@ def publish(request, pk):
     except ValidationError as error:
         flash_refusal(request, error)
     else:
-        messages.success(request, _("The notice is published on the portal."))
+        if tender.practice:
+            messages.success(
+                request, _("The practice notice is published: only you and the simulated companies see it.")
+            )
+        else:
+            messages.success(request, _("The notice is published on the portal."))
     return redirect("tenders:manage", tender.pk)
 
 
