@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import random
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,12 +30,11 @@ from seei.auctions.models import Bidder, Room
 from seei.awards import services as awards
 from seei.awards.models import Award, AwardStep
 from seei.core import audit, clock
-from seei.core.translated import make
 from seei.practice import services
 from seei.practice.models import Rival
 from seei.tenders import schedule
 from seei.tenders.errors import TenderError
-from seei.tenders.models import Clarification, Item, Lot, Tender
+from seei.tenders.models import Clarification, Tender
 from seei.tenders.services import ask_clarification
 
 log = logging.getLogger(__name__)
@@ -59,64 +57,19 @@ def start(membership) -> Tender:
     buyer agent as its commission (president)."""
     if membership is None or membership.role != Role.BUYER_AGENT:
         raise services.PracticeError(_("Only a buyer agent can start a practice procedure."))
-    one_day, choice = _one_day(), services.PracticeSettings()
+    one_day = _one_day()
     with transaction.atomic():
         now = clock.now()
-        category, region = services._category_and_region()
         deadline = now + (settings.SEEI_PUBLICITY_MIN_DAYS + PUBLICITY_MARGIN_DAYS) * one_day
-        tender = Tender.objects.create(
-            practice=True,
+        lot = services.new_lot(
+            services.PracticeSettings(minutes=ROOM_MINUTES),
             buyer=membership.organisation,
-            created_by=membership.user,
-            reference=f"PRACTICE-{now:%Y%m%d%H%M%S}-{secrets.token_hex(2).upper()}",
-            original_language="fr",
-            title=make(
-                "fr",
-                fr="Procédure d'entraînement : chaises de bureau",
-                en="Practice procedure: office chairs",
-                ar="مسطرة تدريبية: كراسي مكتب",
-            ),
-            object=make(
-                "fr",
-                fr="Entraînement : rien n'est acheté, rien n'est payé.",
-                en="Practice: nothing is bought, nothing is paid.",
-                ar="تدريب: لا يُشترى شيء ولا يُدفع شيء.",
-            ),
-            category=category,
-            region=region,
-            delivery_place="—",
-            currency="MAD",
-            application_deadline=deadline,
-        )
-        lot = Lot.objects.create(
-            tender=tender,
-            number=1,
-            title=make(
-                "fr",
-                fr="Lot unique : 200 chaises de bureau",
-                en="Single lot: 200 office chairs",
-                ar="حصة وحيدة",
-            ),
-            estimated_amount=choice.starting_price,
-            starting_price=choice.starting_price,
-            min_decrement_kind=Lot.DecrementKind.PERCENT,
-            min_decrement=choice.min_decrement_percent,
-            max_decrement_kind=Lot.DecrementKind.PERCENT,
-            max_decrement=choice.max_decrement_percent,
+            title=services.PROCEDURE_TITLE,
+            deadline=deadline,
             opens_at=deadline + (settings.SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE + 1) * one_day,
-            duration_minutes=ROOM_MINUTES,
-            extension_window_seconds=60,
-            extension_seconds=60,
-            visibility=Lot.Visibility.BEST,
-            min_bid_interval_seconds=2,
+            created_by=membership.user,
         )
-        Item.objects.create(
-            lot=lot,
-            designation=make("fr", fr="Chaise de bureau", en="Office chair", ar="كرسي مكتب"),
-            specification=make("fr", fr="Réglable, accoudoirs", en="Adjustable, armrests", ar="قابل للتعديل"),
-            quantity=200,
-            unit="unité",
-        )
+        tender = lot.tender
         commission = Membership.objects.get_or_create(
             user=membership.user, organisation=membership.organisation, role=Role.COMMISSION_MEMBER
         )[0]

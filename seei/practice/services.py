@@ -106,6 +106,86 @@ def _category_and_region() -> tuple[Category, Region]:
     return category, region
 
 
+# What is bought in practice: nothing; what the notice says it buys, office chairs.
+AUCTION_TITLE = {
+    "fr": "Enchère d'entraînement : chaises de bureau",
+    "en": "Practice auction: office chairs",
+    "ar": "مزاد تدريبي: كراسي مكتب",
+}
+PROCEDURE_TITLE = {
+    "fr": "Procédure d'entraînement : chaises de bureau",
+    "en": "Practice procedure: office chairs",
+    "ar": "مسطرة تدريبية: كراسي مكتب",
+}
+
+
+def new_lot(
+    choice: PracticeSettings,
+    *,
+    buyer: Organisation,
+    title: dict,
+    deadline: datetime,
+    opens_at: datetime,
+    public_watch: bool = False,
+    published_at: datetime | None = None,
+    created_by: User | None = None,
+) -> Lot:
+    """A practice notice (published at ``published_at``, else a draft) with its one lot and item."""
+    category, region = _category_and_region()
+    tender = Tender.objects.create(
+        practice=True,
+        buyer=buyer,
+        created_by=created_by,
+        reference=f"PRACTICE-{opens_at:%Y%m%d%H%M}-{secrets.token_hex(3).upper()}",
+        original_language="fr",
+        title=make("fr", **title),
+        object=make(
+            "fr",
+            fr="Entraînement : rien n'est acheté, rien n'est payé.",
+            en="Practice: nothing is bought, nothing is paid.",
+            ar="تدريب: لا يُشترى شيء ولا يُدفع شيء.",
+        ),
+        category=category,
+        region=region,
+        delivery_place="—",
+        currency="MAD",
+        application_deadline=deadline,
+        status=Tender.Status.PUBLISHED if published_at else Tender.Status.DRAFT,
+        published_at=published_at,
+    )
+    lot = Lot.objects.create(
+        tender=tender,
+        number=1,
+        title=make(
+            "fr",
+            fr="Lot unique : 200 chaises de bureau",
+            en="Single lot: 200 office chairs",
+            ar="حصة وحيدة: 200 كرسي مكتب",
+        ),
+        estimated_amount=choice.starting_price,
+        starting_price=choice.starting_price,
+        min_decrement_kind=Lot.DecrementKind.PERCENT,
+        min_decrement=choice.min_decrement_percent,
+        max_decrement_kind=Lot.DecrementKind.PERCENT,
+        max_decrement=choice.max_decrement_percent,
+        opens_at=opens_at,
+        duration_minutes=choice.minutes,
+        extension_window_seconds=60,
+        extension_seconds=60,
+        visibility=Lot.Visibility.BEST,
+        min_bid_interval_seconds=2,
+        public_watch=public_watch,
+    )
+    Item.objects.create(
+        lot=lot,
+        designation=make("fr", fr="Chaise de bureau", en="Office chair", ar="كرسي مكتب"),
+        specification=make("fr", fr="Réglable, accoudoirs", en="Adjustable, armrests", ar="قابل للتعديل"),
+        quantity=200,
+        unit="unité",
+    )
+    return lot
+
+
 # --- starting one -------------------------------------------------------------------------------------
 
 
@@ -120,62 +200,14 @@ def start(
     the platform's public one (``public``: anyone may watch, any company may take a free seat)."""
     with transaction.atomic():
         now = auctions.db_now()
-        category, region = _category_and_region()
-        tender = Tender.objects.create(
-            practice=True,
+        lot = new_lot(
+            choice,
             buyer=_practice_buyer(),
-            reference=f"PRACTICE-{now:%Y%m%d%H%M%S}-{secrets.token_hex(2).upper()}",
-            original_language="fr",
-            title=make(
-                "fr",
-                fr="Enchère d'entraînement : chaises de bureau",
-                en="Practice auction: office chairs",
-                ar="مزاد تدريبي: كراسي مكتب",
-            ),
-            object=make(
-                "fr",
-                fr="Entraînement : rien n'est acheté, rien n'est attribué.",
-                en="Practice: nothing is bought, nothing is awarded.",
-                ar="تدريب: لا يُشترى شيء ولا يُسند أي صفقة.",
-            ),
-            category=category,
-            region=region,
-            delivery_place="—",
-            currency="MAD",
-            application_deadline=now,
-            status=Tender.Status.PUBLISHED,
-            published_at=now,
-        )
-        title = make(
-            "fr",
-            fr="Lot unique : 200 chaises de bureau",
-            en="Single lot: 200 office chairs",
-            ar="حصة وحيدة: 200 كرسي مكتب",
-        )
-        lot = Lot.objects.create(
-            tender=tender,
-            number=1,
-            title=title,
-            estimated_amount=choice.starting_price,
-            starting_price=choice.starting_price,
-            min_decrement_kind=Lot.DecrementKind.PERCENT,
-            min_decrement=choice.min_decrement_percent,
-            max_decrement_kind=Lot.DecrementKind.PERCENT,
-            max_decrement=choice.max_decrement_percent,
+            title=AUCTION_TITLE,
+            deadline=now,
             opens_at=now + opens_in,
-            duration_minutes=choice.minutes,
-            extension_window_seconds=60,
-            extension_seconds=60,
-            visibility=Lot.Visibility.BEST,
-            min_bid_interval_seconds=2,
             public_watch=public,
-        )
-        Item.objects.create(
-            lot=lot,
-            designation=make("fr", fr="Chaise de bureau", en="Office chair", ar="كرسي مكتب"),
-            specification=make("fr", fr="Réglable, accoudoirs", en="Adjustable, armrests", ar="قابل للتعديل"),
-            quantity=200,
-            unit="unité",
+            published_at=now,
         )
         rivals = _rivals(choice.rivals)
         companies = [member.organisation for member in rivals] + ([owner] if owner is not None else [])
