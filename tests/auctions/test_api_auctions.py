@@ -132,6 +132,10 @@ def test_a_nul_character_is_refused_clearly_in_the_amount_and_in_the_request_id(
     assert key.status_code == 422 and "printable" in json.dumps(key.json())
     assert (ledger_length(live.lot), room_row(live.lot)) == before
     assert set(BidAttempt.objects.values_list("amount_text", flat=True)) == {"99\\u000099"}
+    valid = as_member(live.bidders[1]).post(
+        f"/lots/{live.lot.pk}/bids", {"amount": "590000", "request_id": "ok"}
+    )
+    assert valid.status_code == 201 and ledger_length(live.lot) == before[0] + 1
 
 
 def test_a_refusal_about_the_room_is_not_about_the_amount(live, clock):

@@ -198,15 +198,15 @@ def test_a_bid_the_database_could_not_store_fails_no_other_bid_and_leaves_the_po
                     pool, lot_id=live.lot.pk, user_id=member.user_id, amount=amount, request_id=request_id
                 )
 
-            async def rounds(name):  # past psycopg's threshold: the statements are prepared
+            async def rounds(name, count):  # past psycopg's threshold: the statements are prepared
                 results = []
-                for round_ in range(6):
+                for round_ in range(count):
                     clock.advance(timedelta(seconds=6))
                     for n, member in enumerate((first, second, third)):
                         results.append(await place(member, next(amounts), f"{name}-{round_}-{n}"))
                 return results
 
-            before = await rounds("before")
+            before = await rounds("before", 6)
             clock.advance(timedelta(seconds=6))
             together = await asyncio.gather(
                 place(first, next(amounts), "a"),
@@ -215,11 +215,12 @@ def test_a_bid_the_database_could_not_store_fails_no_other_bid_and_leaves_the_po
                 place(third, next(amounts), "c"),
                 return_exceptions=True,
             )
-            return before, together, await rounds("after")
+            return before, together, await rounds("after", 34)  # then a hundred more
         finally:
             await pool.close()
 
     before, (a, nul, nul_outsider, c), after = asyncio.run(main())
+    assert len(after) == 102
     assert all(result.accepted for result in before + after), [r.reason for r in after if not r.accepted]
     assert a.accepted and c.accepted
     assert (nul.accepted, nul.reason) == (False, "malformed_amount")
