@@ -9,14 +9,15 @@ bid path as people's (``rivals_step``), at the pace of their style (``seei.pract
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min, Q
@@ -299,6 +300,13 @@ async def _place(rival: Rival, lot_id: int, amount: Decimal) -> bidding.BidResul
         )
 
 
+def _place_now(rival: Rival, lot_id: int, amount: Decimal) -> bidding.BidResult:
+    """The bid, on an event loop of its own in a thread of its own: whatever thread calls (a worker's,
+    or one that already runs a loop, which ``async_to_sync`` refuses)."""
+    with ThreadPoolExecutor(1) as executor:
+        return executor.submit(asyncio.run, _place(rival, lot_id, amount)).result()
+
+
 def rivals_step(lot_id: int, rng: random.Random | None = None) -> datetime | None:
     """Each rival whose time has come looks at the room and bids or not, through the bid path; the
     time of the next look, or None once the room is closed. Rivals are locked while they act
@@ -320,7 +328,7 @@ def rivals_step(lot_id: int, rng: random.Random | None = None) -> datetime | Non
         # Locked alone (not the bidder rows it joins: a bid's audit row takes a key-share lock on them).
         for rival in due:
             move = styles.next_move(rival.style, _situation(room, rival, now), rng)
-            if move.amount is not None and async_to_sync(_place)(rival, lot_id, move.amount).accepted:
+            if move.amount is not None and _place_now(rival, lot_id, move.amount).accepted:
                 rival.bids += 1
             rival.next_at = now + move.wait
             rival.save(update_fields=["bids", "next_at"])

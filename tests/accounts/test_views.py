@@ -247,6 +247,18 @@ def test_profile_lists_memberships_and_switching_changes_the_acting_one(client, 
     assert f'name="membership" value="{company.pk}"' in page.content.decode()
 
 
+def test_a_membership_numbered_past_a_thousand_is_written_as_a_plain_number(client, company, buyer_org):
+    """Numbers in templates are localised with thousands separators: ids must not be ("1,234")."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence('accounts_membership', 'id'), 123456)")
+    second = Membership.objects.create(user=company.user, organisation=buyer_org, role="commission_member")
+    client.force_login(company.user)
+
+    assert f'name="membership" value="{second.pk}"' in client.get("/en/accounts/profile/").content.decode()
+
+
 def test_switching_to_a_membership_of_another_person_is_refused(client, company, other_company):
     client.force_login(company.user)
     response = client.post("/en/accounts/switch/", {"membership": other_company.pk})
