@@ -41,7 +41,7 @@ VIEWPORT = {"width": 1100, "height": 700}
 MAX_BYTES = 100_000
 PASSWORD = "demo-seei-2026"  # the demo accounts' (seei.demo)
 
-# The demo's people (seei.demo, seei.auctions.demo) each screenshot is taken as.
+# The demo's people (seei.demo.people, seei.demo.closed_auctions) each screenshot is taken as.
 ANONYMOUS = ""
 ATLAS = "contact@atlas-medical.ma"  # provisional awardee of AO-DHSA-2026-004 once awards start
 SAHARA = "contact@sahara-equipements.ma"  # applies to the wheelchairs here

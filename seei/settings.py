@@ -135,7 +135,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "seei.accounts.context_processors.membership",
             ],
-            "builtins": ["django.templatetags.i18n", "django.templatetags.l10n", "seei.core.templatetags.seei"],
+            "builtins": [
+                "django.templatetags.i18n",
+                "django.templatetags.l10n",
+                "seei.core.templatetags.seei",
+            ],
         },
     }
 ]

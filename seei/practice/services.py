@@ -345,6 +345,7 @@ def _situation(room: Room, rival: Rival, now: datetime) -> styles.Situation:
         closes_at=state.closes_at,
         floor=rival.floor,
         leading=best is not None and best.bidder == pseudonym,
+        has_bid=pseudonym in state.last_bids,
         best=None if best is None else best.amount,
         lowest=lowest,
         highest=highest,

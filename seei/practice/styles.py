@@ -22,6 +22,7 @@ class Situation:
     closes_at: datetime  # the current close (extensions included)
     floor: Decimal
     leading: bool  # it holds the best price
+    has_bid: bool  # it has bid already in this lot
     best: Decimal | None
     lowest: Decimal  # the range the rules allow its next bid (rules.allowed_range)
     highest: Decimal
@@ -39,15 +40,19 @@ def _seconds(low: float, high: float, rng: random.Random) -> timedelta:
     return timedelta(seconds=rng.uniform(low, high))
 
 
-def _pace(style: str, remaining: timedelta, rng: random.Random) -> timedelta:
+def _pace(style: str, remaining: timedelta, has_bid: bool, rng: random.Random) -> timedelta:
     """How long it waits before looking again."""
     if style == "aggressive":
         return _seconds(3, 8, rng)
     if style == "hesitant":
         return _seconds(15, 45, rng)
     if style == "last_minute":
+        # An opening bid first: where a decrement is measured from one's own last bid, a bidder whose
+        # first bid came only at the end could not reach the best price any more.
         rush = timedelta(seconds=rng.uniform(40, 70))  # its own idea of "the last minute"
-        return _seconds(2, 6, rng) if remaining <= rush else max(remaining - rush, timedelta(seconds=2))
+        if remaining <= rush or not has_bid:
+            return _seconds(2, 6, rng)
+        return max(remaining - rush, timedelta(seconds=2))
     return _seconds(10, 20, rng)  # steady
 
 
@@ -68,11 +73,11 @@ def next_move(style: str, situation: Situation, rng: random.Random) -> Move:
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}")
     remaining = situation.closes_at - situation.now
-    wait = _pace(style, remaining, rng)
+    wait = _pace(style, remaining, situation.has_bid, rng)
     if remaining <= timedelta(0) or situation.leading:
         return Move(None, wait)
-    if style == "last_minute" and remaining > timedelta(seconds=75):
-        return Move(None, wait)  # it waits for the end
+    if style == "last_minute" and situation.has_bid and remaining > timedelta(seconds=75):
+        return Move(None, wait)  # it has opened near the start; now it waits for the end
     if style == "hesitant" and rng.random() < 0.4:
         return Move(None, wait)  # not this time
     highest = min(

@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from seei.auctions import demo, selectors, signing
+from seei.auctions import selectors, signing
 from seei.auctions.models import LedgerEntry, Room
 from seei.auctions.verify import verify_ledger
+from seei.demo import closed_auctions
+from seei.practice.styles import STYLES
 from seei.tenders.models import Lot
 
 pytestmark = pytest.mark.django_db
@@ -17,18 +19,19 @@ def loaded(clock):
     from seei.demo import load as load_base_demo
 
     load_base_demo()  # it runs the closed auctions too
-    assert demo.load() == []  # idempotent: a second run creates nothing
-    order = [spec.reference for spec in demo.AUCTIONS]
+    assert closed_auctions.load() == []  # idempotent: a second run creates nothing
+    order = [spec.reference for spec in closed_auctions.AUCTIONS]
     rooms = Room.objects.filter(lot__tender__reference__in=order).select_related("lot__tender")
     return sorted(rooms, key=lambda room: order.index(room.lot.tender.reference))
 
 
 def test_the_demo_auctions_are_closed_with_verified_ledgers(loaded):
-    assert len(loaded) == len(demo.AUCTIONS) == 3
+    assert len(loaded) == len(closed_auctions.AUCTIONS) == 3
     key = signing.private_key().public_key()
-    for spec, room in zip(demo.AUCTIONS, loaded, strict=True):
+    for spec, room in zip(closed_auctions.AUCTIONS, loaded, strict=True):
         room = Room.objects.select_related("lot__tender").get(pk=room.pk)
         assert room.lot.tender.reference == spec.reference
+        assert set(spec.styles) == set(spec.floors) and set(spec.styles.values()) <= set(STYLES)
         assert room.status == "closed" and room.lot.status == Lot.Status.CLOSED
         report = verify_ledger(selectors.public_ledger(room.lot_id), public_key=key)
         assert report.ok, (spec.reference, report.errors)
@@ -55,5 +58,5 @@ def test_the_demo_shows_extensions_and_the_programmes_record(loaded):
 def test_the_demo_loads_once(loaded):
     entries = LedgerEntry.objects.count()
 
-    assert demo.load() == []
+    assert closed_auctions.load() == []
     assert LedgerEntry.objects.count() == entries

@@ -106,10 +106,10 @@ def year_2016(django_db_setup, django_db_blocker):
     """The demo year 2016, loaded once for the module and rolled back after it."""
     from django.db import transaction
 
-    from seei.opendata import history
+    from seei.demo import year_2016
 
     with django_db_blocker.unblock():
         with transaction.atomic():
-            result = history.load()
+            result = year_2016.load()
             yield result
             transaction.set_rollback(True)

@@ -5,8 +5,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from seei.opendata import history, statistics
-from seei.opendata.history import PUBLISHED_2016
+from seei.demo import year_2016
+from seei.demo.year_2016 import PUBLISHED_2016
+from seei.opendata import statistics
 from tests.api.conftest import ApiClient
 
 
@@ -17,7 +18,7 @@ def _usd(notice, cents: int) -> int:
 
 
 def test_the_plan_lands_on_the_published_totals_without_a_database():
-    notices = history.plan()
+    notices = year_2016.plan()
     lots = [(notice, lot) for notice in notices for lot in notice.lots]
     awarded = [(notice, lot) for notice, lot in lots if lot.awarded is not None]
 
@@ -34,7 +35,7 @@ def test_the_plan_lands_on_the_published_totals_without_a_database():
 
 
 def test_the_plan_is_the_same_every_time():
-    first, second = history.plan(), history.plan()
+    first, second = year_2016.plan(), year_2016.plan()
     assert [(n.reference, [lot.paths for lot in n.lots]) for n in first] == [
         (n.reference, [lot.paths for lot in n.lots]) for n in second
     ]
@@ -43,7 +44,7 @@ def test_the_plan_is_the_same_every_time():
 def test_a_dirham_amount_converts_back_to_the_planned_dollars():
     for cents in (1, 99, 27400320, 60384600, 123456789):
         for rate in ("0.0991", "0.1003", "0.1032"):
-            dirhams = history.in_dirhams(cents, Decimal(rate))
+            dirhams = year_2016.in_dirhams(cents, Decimal(rate))
             assert int((dirhams * Decimal(rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP)) == cents
 
 
@@ -52,7 +53,7 @@ def test_every_planned_bid_is_accepted_by_the_auction_rules():
 
     from seei.auctions import rules
 
-    for notice in history.plan():
+    for notice in year_2016.plan():
         for lot in notice.lots:
             if not lot.paths:
                 continue
@@ -61,10 +62,10 @@ def test_every_planned_bid_is_accepted_by_the_auction_rules():
                 currency=notice.currency,
                 minor_digits=2,
                 starting_price=Decimal(lot.estimate) / 100,
-                min_decrement=rules.Decrement("percent", history.MIN_DECREMENT_PERCENT),
-                max_decrement=rules.Decrement("percent", history.MAX_DECREMENT_PERCENT),
+                min_decrement=rules.Decrement("percent", year_2016.MIN_DECREMENT_PERCENT),
+                max_decrement=rules.Decrement("percent", year_2016.MAX_DECREMENT_PERCENT),
                 opens_at=lot.opens_at,
-                closes_at=lot.opens_at + history.DURATION,
+                closes_at=lot.opens_at + year_2016.DURATION,
                 extension_window=timedelta(seconds=180),
                 extension=timedelta(seconds=180),
                 min_bid_interval=timedelta(seconds=5),
@@ -74,7 +75,7 @@ def test_every_planned_bid_is_accepted_by_the_auction_rules():
                 name: [Decimal(price) / 100 for price in path]
                 for name, path in zip(names, lot.paths, strict=False)
             }
-            bids, state = history.bid_events(params, paths, seed=1)
+            bids, state = year_2016.bid_events(params, paths, seed=1)
             assert len(bids) == sum(map(len, lot.paths))
             ranking = state.ranking()
             awardee = ranking[1] if lot.failed_first else ranking[0]
@@ -108,7 +109,7 @@ def test_the_statistics_of_2016_give_back_the_published_totals_to_the_cent(year)
 def test_the_wheelchair_auction_of_2016(year):
     from seei.tenders.models import Lot
 
-    lot = Lot.objects.select_related("tender", "award").get(tender__reference=history.WHEELCHAIRS_REFERENCE)
+    lot = Lot.objects.select_related("tender", "award").get(tender__reference=year_2016.WHEELCHAIRS_REFERENCE)
     assert lot.tender.currency == "USD"
     assert lot.estimated_amount == Decimal("603846.00")
     assert lot.award.amount == Decimal("274003.20")
@@ -120,7 +121,7 @@ def test_the_wheelchair_auction_of_2016(year):
 
 def test_the_record_saving_is_the_planned_lot(year):
     record = statistics.record(_2016())
-    assert record.reference == history.RECORD_REFERENCE
+    assert record.reference == year_2016.RECORD_REFERENCE
     assert record.percent == Decimal("60.16")
     assert (record.estimated, record.awarded) == (Decimal("48250.00"), Decimal("19222.80"))
 
@@ -128,12 +129,12 @@ def test_the_record_saving_is_the_planned_lot(year):
 def test_the_dirham_notices_record_their_rate_and_the_rates_are_shown(year):
     from seei.tenders.models import Tender
 
-    notices = Tender.objects.filter(reference__in=[n.reference for n in history.plan()])
+    notices = Tender.objects.filter(reference__in=[n.reference for n in year_2016.plan()])
     for notice in notices:
         assert ("USD" if notice.currency == "MAD" else "MAD") in notice.exchange_rates
     rates = statistics.rates_used(_2016())
     assert {rate.currency for rate in rates} == {"MAD"}
-    assert {str(rate.rate) for rate in rates} <= set(history.MAD_TO_USD.values())
+    assert {str(rate.rate) for rate in rates} <= set(year_2016.MAD_TO_USD.values())
     assert sum(rate.notices for rate in rates) == notices.filter(currency="MAD").count()
 
 
@@ -148,7 +149,7 @@ def test_the_year_reads_in_dirhams_too(year):
 def test_awards_are_final_and_went_through_the_commission(year):
     from seei.awards.models import Award, AwardStep
 
-    awards = Award.objects.filter(lot__tender__reference__in=[n.reference for n in history.plan()])
+    awards = Award.objects.filter(lot__tender__reference__in=[n.reference for n in year_2016.plan()])
     assert awards.count() == awards.filter(status=Award.Status.FINAL, final_at__isnull=False).count() > 90
     for award in awards.prefetch_related("steps"):
         steps = list(award.steps.all())
@@ -156,7 +157,7 @@ def test_awards_are_final_and_went_through_the_commission(year):
         assert steps[-1].company_id == award.company_id and steps[-1].amount == award.amount
         assert [step.status for step in steps[:-1]] == [AwardStep.Status.FAILED] * (len(steps) - 1)
     failed = AwardStep.objects.filter(award__in=awards, status=AwardStep.Status.FAILED)
-    assert failed.count() == history.FAILED_FIRST
+    assert failed.count() == year_2016.FAILED_FIRST
     assert all(step.reason and step.rank == 1 for step in failed)
 
 
@@ -165,7 +166,7 @@ def test_a_historical_ledger_passes_the_stand_alone_verifier(year):
     from seei.auctions.models import Bidder, Room
 
     room = Room.objects.select_related("lot__tender", "lot__award").get(
-        lot__tender__reference=history.WHEELCHAIRS_REFERENCE
+        lot__tender__reference=year_2016.WHEELCHAIRS_REFERENCE
     )
     report = verify.verify_ledger(selectors.ledger_document(room))
 
@@ -190,7 +191,7 @@ def test_loading_again_changes_nothing(year):
     from seei.tenders.models import Lot, Tender
 
     before = (Tender.objects.count(), Lot.objects.count(), Award.objects.count(), LedgerEntry.objects.count())
-    assert history.load() == {"created": 0, "notices": 93}
+    assert year_2016.load() == {"created": 0, "notices": 93}
     assert (
         Tender.objects.count(),
         Lot.objects.count(),

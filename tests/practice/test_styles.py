@@ -20,6 +20,7 @@ def situation(**overrides) -> Situation:
         closes_at=NOW + timedelta(minutes=3),
         floor=Decimal("70000.00"),
         leading=False,
+        has_bid=True,
         best=Decimal("95000.00"),
         lowest=Decimal("85500.00"),
         highest=Decimal("94999.99"),
@@ -63,6 +64,13 @@ def test_a_bid_stays_within_the_rules_range_above_the_floor_and_below_the_best(
 @pytest.mark.parametrize("style", STYLES)
 def test_nobody_bids_against_itself(style):
     assert next_move(style, situation(leading=True), random.Random(1)).amount is None
+
+
+def test_the_last_minute_bidder_opens_early_so_that_its_own_decrement_can_reach_the_best_later():
+    opening = next_move(
+        "last_minute", situation(has_bid=False, closes_at=NOW + timedelta(minutes=4)), random.Random(3)
+    )
+    assert opening.amount is not None and opening.wait <= timedelta(seconds=6)
 
 
 def test_the_last_minute_bidder_waits_for_the_end_then_bids_quickly():

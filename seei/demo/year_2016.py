@@ -153,7 +153,7 @@ BUYERS = {
 
 # Companies ------------------------------------------------------------------------------------------
 # (name, ICE or None, city, country, national registration, category codes; "*" = general supplier)
-# The first four are the demo's own companies (same names and ICE), so both loaders share them.
+# The first four are the demo's own companies (people.py's: same names and ICE), so both loaders share them.
 COMPANIES = [
     ("Atlas Médical SARL", "001524873000061", "Casablanca", "MA", "", "04 05"),
     ("Sahara Équipements SA", "002118934000047", "Marrakech", "MA", "", "04 03"),

@@ -1,15 +1,17 @@
-"""Demo closed auctions, with real ledgers: every bid went through the rules, at its own time.
+"""The demo's closed auctions: notices already past their auction, with real ledgers.
 
-``load()`` creates (once) a few notices already past their auction: published, applied to,
-examined, their room frozen (genesis), then bid on by simulated companies, each down to a floor
-price it will not go under, through ``rules.allowed_range`` and ``services.record_bid`` (so
-``rules.apply_bid`` decides every bid), a flurry in the last minutes moving the close, and the
-close written by the same function as the worker's. ``seei verify`` accepts each published ledger.
+``load()`` creates (once) a few notices published, applied to and examined, their room frozen
+(genesis) and opened days ago, then bid on by the demo companies as the practice feature's simulated
+bidders (``seei.practice.styles``): each company has a style and a floor price it will not go under,
+and bids at its style's pace on a simulated clock, through ``rules.allowed_range`` and
+``services.record_bid`` (so ``rules.apply_bid`` decides every bid); the close is written by the same
+function as the worker's. ``seei verify`` accepts each published ledger.
 
 Idempotent: a notice that exists already is left as it is. Called by ``seei.demo.load()``.
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -17,28 +19,21 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from seei import demo as base
-from seei.accounts.models import Membership, Organisation, Role
+from seei.accounts.models import Membership, Role
 from seei.applications.models import Application, CommissionMember, Decision, Examination, Invitation
 from seei.auctions import rules, services
 from seei.auctions.models import Room
 from seei.core import clock
 from seei.core.translated import make
+from seei.demo import common, people
+from seei.practice import styles
 from seei.tenders.models import Lot, Tender
-
-# The demo companies of seei.demo (looked up by name; created here if that demo did not run first).
-COMPANIES = {
-    "Atlas Médical SARL": ("001524873000061", "contact@atlas-medical.ma", "Omar"),
-    "Sahara Équipements SA": ("002118934000047", "contact@sahara-equipements.ma", "Leila"),
-    "Rif Distribution SARL": ("001987654000032", "contact@rif-distribution.ma", "Rachid"),
-    "Maghreb Bureautique SA": ("002334455000019", "contact@maghreb-bureautique.ma", "Imane"),
-}
 
 
 @dataclass(frozen=True)
 class DemoAuction:
     reference: str
-    buyer: str  # email of the buyer agent (seei.demo's)
+    buyer: str  # email of the buyer agent (people.py's)
     commission: str  # email of the commission member (created if missing)
     category: str
     region: str
@@ -46,7 +41,8 @@ class DemoAuction:
     obj: tuple[str, str]
     item: tuple[str, str, str, str, str, str]  # designation fr/en, specification fr/en, quantity, unit
     estimate: str
-    floors: dict  # company name -> the lowest price it will offer
+    floors: dict  # company name (people.COMPANIES) -> the lowest price it will offer
+    styles: dict  # company name -> how it bids (one of seei.practice.styles.STYLES)
     days_ago: int  # when the room opened
     currency: str = "MAD"
     seed: int = 1
@@ -80,8 +76,14 @@ AUCTIONS = [
             "Rif Distribution SARL": "1090000.00",
             "Maghreb Bureautique SA": "1160000.00",
         },
+        styles={
+            "Atlas Médical SARL": "last_minute",
+            "Sahara Équipements SA": "steady",
+            "Rif Distribution SARL": "last_minute",
+            "Maghreb Bureautique SA": "aggressive",
+        },
         days_ago=12,
-        seed=4,
+        seed=17,
     ),
     DemoAuction(
         reference="AO-CASA-2026-009",
@@ -108,8 +110,13 @@ AUCTIONS = [
             "Rif Distribution SARL": "309900.00",
             "Atlas Médical SARL": "335000.00",
         },
+        styles={
+            "Maghreb Bureautique SA": "last_minute",
+            "Rif Distribution SARL": "steady",
+            "Atlas Médical SARL": "hesitant",
+        },
         days_ago=5,
-        seed=9,
+        seed=15,
         params=(("visibility", "all"), ("extension_cap", 3), ("only_lead_change_extends", True)),
     ),
     DemoAuction(
@@ -140,29 +147,27 @@ AUCTIONS = [
             "Rif Distribution SARL": "298000.00",
             "Maghreb Bureautique SA": "330000.00",
         },
+        styles={
+            "Sahara Équipements SA": "steady",
+            "Atlas Médical SARL": "steady",
+            "Rif Distribution SARL": "last_minute",
+            "Maghreb Bureautique SA": "hesitant",
+        },
         days_ago=40,
-        seed=16,
+        seed=6,
         params=(("min_decrement", Decimal("1")), ("max_decrement", Decimal("10")), ("duration_minutes", 45)),
     ),
 ]
-
-
-def _company(name: str) -> Membership:
-    ice, email, first = COMPANIES[name]
-    organisation = Organisation.objects.filter(name=name, kind="company").first()
-    if organisation is None:
-        organisation = Organisation.objects.create(name=name, kind="company", ice=ice, city="Casablanca")
-    return base._person(email, organisation, Role.COMPANY_MEMBER, first, "Demo")
 
 
 def _buyer(email: str) -> Membership:
     membership = Membership.objects.filter(user__email=email, role=Role.BUYER_AGENT).first()
     if membership is not None:
         return membership
-    organisation = base._org(
+    organisation = common.org(
         "Direction des Hôpitaux et des Soins Ambulatoires", "buyer", buyer_type="public_body"
     )
-    return base._person(email, organisation, Role.BUYER_AGENT, "Amina", "El Idrissi")
+    return common.person(email, organisation, Role.BUYER_AGENT, "Amina", "El Idrissi")
 
 
 def _opening(days_ago: int) -> datetime:
@@ -172,10 +177,10 @@ def _opening(days_ago: int) -> datetime:
 
 
 def _notice(spec: DemoAuction, agent: Membership) -> Tender:
-    lot = base._lot(
+    lot = common.lot(
         clock.now(), spec.title[0], spec.title[1], spec.estimate, [spec.item], days=14, **dict(spec.params)
     )
-    tender, _created = base._tender(
+    tender, _created = common.tender(
         agent,
         spec.reference,
         spec.category,
@@ -235,53 +240,80 @@ def _admit(tender: Tender, lot: Lot, companies: list[Membership], commission: Me
     return closed_at
 
 
-def _bid_until_nobody_goes_lower(room: Room, floors: dict[str, Decimal], rng: random.Random) -> rules.State:
-    """``floors``: pseudonym -> floor, in a fixed order (the draws must not depend on the random
-    pseudonyms, so that a demo auction always plays the same way). Bidders take turns undercutting the best price, each down to its floor: cautious steps spread
-    over the auction, then a fight in the last minutes, where every bid moves the close."""
-    params, state = services.rules_of(room)
+# The styles pace a practice auction of five minutes; a demo auction lasts 30 or 45. Each company sees
+# the demo's clock slowed down to its auction's length: the time left divided by it, its waits times it.
+STYLES_PACE = timedelta(minutes=5)
+
+# A rival's move, recorded: (pseudonym, amount, at) -> the rules' decision (services.record_bid's).
+Record = Callable[[str, Decimal, datetime], rules.Accepted | rules.Refused]
+
+
+def play(
+    params: rules.LotParams,
+    state: rules.State,
+    bidders: list[tuple[str, str, Decimal]],
+    rng: random.Random,
+    record: Record,
+) -> rules.State:
+    """The auction until its close (extensions included); returns the state at the close.
+
+    ``bidders``: (pseudonym, style, floor), in a fixed order (the draws must not depend on the random
+    pseudonyms, so that a demo auction always plays the same way). Every company enters in the first
+    minutes, one after the other, with an opening price a few steps under the starting price; from then
+    on the one whose next look comes first acts at that time, as its style says (``styles.next_move``),
+    until the close. Pure: ``record`` writes the bid (or, in a simulation, only applies the rules).
+    """
+    slow = (params.closes_at - params.opens_at) / STYLES_PACE
+    style_of = {pseudonym: (style, floor) for pseudonym, style, floor in bidders}
+    order = [pseudonym for pseudonym, _style, _floor in bidders]
     at = params.opens_at + timedelta(seconds=rng.randint(40, 120))
-    # Everyone opens with a first bid a few steps under the starting price.
-    for pseudonym in rng.sample(list(floors), len(floors)):
+    next_look, opening = {}, {}
+    for pseudonym, _style, floor in rng.sample(bidders, len(bidders)):
         amount = (params.starting_price - rng.randint(1, 4) * params.min_step).quantize(params.unit)
-        result = services.record_bid(room, pseudonym, max(amount, floors[pseudonym]), at)
-        state = result.state if result.ok else state
+        next_look[pseudonym], opening[pseudonym] = at, max(amount, floor)
         at += timedelta(seconds=rng.randint(20, 90))
-    done: set[str] = set()
-    while at < state.closes_at:
-        best = state.best()
-        candidates = [p for p in floors if p not in done and best.bidder != p and floors[p] < best.amount]
-        if not candidates:
-            break
-        pseudonym = rng.choice(candidates)
-        fight = state.closes_at - at <= timedelta(minutes=4)
-        if fight:  # big drops while far from its floor, the minimum step when close to it
-            share = Decimal(rng.uniform(0.15, 0.35))
-            step = max(rng.randint(1, 3) * params.min_step, (best.amount - floors[pseudonym]) * share)
+    while True:
+        pseudonym = min(order, key=lambda each: next_look[each])
+        now = next_look[pseudonym]
+        if now >= state.closes_at:
+            return state
+        style, floor = style_of[pseudonym]
+        if pseudonym in opening:  # its first look: it enters the room
+            amount, wait = opening.pop(pseudonym), timedelta(seconds=rng.randint(20, 90))
         else:
-            step = rng.randint(1, 2) * params.min_step
-        lowest, highest = rules.allowed_range(params, state, pseudonym)
-        amount = min(max(best.amount - step, lowest, floors[pseudonym]), highest).quantize(params.unit)
-        if amount == best.amount:  # its largest drop only reaches the best price: a cent above it
-            amount += params.unit
-        if amount > highest or amount < floors[pseudonym]:
-            done.add(pseudonym)  # it cannot go lower
-            continue
-        result = services.record_bid(room, pseudonym, amount, at)
-        if result.ok:
-            state = result.state
-        else:
-            done.add(pseudonym)
-        at += timedelta(seconds=rng.randint(10, 60) if fight else rng.randint(90, 300))
-    return state
+            move = styles.next_move(style, _situation(params, state, pseudonym, floor, now, slow), rng)
+            amount, wait = move.amount, move.wait * slow
+        if amount is not None:
+            result = record(pseudonym, amount, now)
+            state = result.state if result.ok else state
+        next_look[pseudonym] = now + wait
+
+
+def _situation(
+    params: rules.LotParams, state: rules.State, pseudonym: str, floor: Decimal, now: datetime, slow: float
+) -> styles.Situation:
+    """What the company sees (as the practice's rivals do), on the slowed-down clock."""
+    best = state.best()
+    lowest, highest = rules.allowed_range(params, state, pseudonym)
+    return styles.Situation(
+        now=now,
+        closes_at=now + (state.closes_at - now) / slow,
+        floor=floor,
+        leading=best is not None and best.bidder == pseudonym,
+        best=None if best is None else best.amount,
+        lowest=lowest,
+        highest=highest,
+        step=params.min_step,
+        unit=params.unit,
+    )
 
 
 def _run(spec: DemoAuction) -> Room | None:
     if Tender.objects.filter(reference=spec.reference).exists():
         return None
     agent = _buyer(spec.buyer)
-    commission = base._person(spec.commission, agent.organisation, Role.COMMISSION_MEMBER, "Nadia", "Tazi")
-    companies = [_company(name) for name in spec.floors]
+    commission = common.person(spec.commission, agent.organisation, Role.COMMISSION_MEMBER, "Nadia", "Tazi")
+    companies = [people.company_member(name) for name in spec.floors]
     tender = _notice(spec, agent)
     lot = tender.lots.get()
     frozen_at = _admit(tender, lot, companies, commission)
@@ -290,10 +322,16 @@ def _run(spec: DemoAuction) -> Room | None:
     room.status, room.opened_at = Room.Status.OPEN, room.opens_at
     room.save(update_fields=["status", "opened_at"])
     pseudonym_of = dict(room.bidders.values_list("company__name", "pseudonym"))
-    floors = {pseudonym_of[name]: Decimal(amount) for name, amount in spec.floors.items()}
-    state = _bid_until_nobody_goes_lower(room, floors, random.Random(spec.seed))
+    bidders = [(pseudonym_of[name], spec.styles[name], Decimal(floor)) for name, floor in spec.floors.items()]
+    params, state = services.rules_of(room)
+    state = play(
+        params,
+        state,
+        bidders,
+        random.Random(spec.seed),
+        lambda pseudonym, amount, at: services.record_bid(room, pseudonym, amount, at),
+    )
     room.refresh_from_db()
-    params = rules.LotParams.from_dict(room.params)
     services.record_close(room, params, state, state.closes_at + timedelta(seconds=2))
     return room
 
