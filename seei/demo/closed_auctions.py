@@ -281,7 +281,7 @@ def play(
         if pseudonym in opening:  # its first look: it enters the room
             amount, wait = opening.pop(pseudonym), timedelta(seconds=rng.randint(20, 90))
         else:
-            move = styles.next_move(style, _situation(params, state, pseudonym, floor, now, slow), rng)
+            move = styles.next_move(style, _seen(params, state, pseudonym, floor, now, slow), rng)
             amount, wait = move.amount, move.wait * slow
         if amount is not None:
             result = record(pseudonym, amount, now)
@@ -289,23 +289,11 @@ def play(
         next_look[pseudonym] = now + wait
 
 
-def _situation(
+def _seen(
     params: rules.LotParams, state: rules.State, pseudonym: str, floor: Decimal, now: datetime, slow: float
 ) -> styles.Situation:
     """What the company sees (as the practice's rivals do), on the slowed-down clock."""
-    best = state.best()
-    lowest, highest = rules.allowed_range(params, state, pseudonym)
-    return styles.Situation(
-        now=now,
-        closes_at=now + (state.closes_at - now) / slow,
-        floor=floor,
-        leading=best is not None and best.bidder == pseudonym,
-        best=None if best is None else best.amount,
-        lowest=lowest,
-        highest=highest,
-        step=params.min_step,
-        unit=params.unit,
-    )
+    return styles.seen_by(params, state, pseudonym, floor, now, now + (state.closes_at - now) / slow)
 
 
 def _run(spec: DemoAuction) -> Room | None:

@@ -337,21 +337,7 @@ def rivals_step(lot_id: int, rng: random.Random | None = None) -> datetime | Non
 
 def _situation(room: Room, rival: Rival, now: datetime) -> styles.Situation:
     params, state = auctions.rules_of(room)
-    pseudonym = rival.bidder.pseudonym
-    best = state.best()
-    lowest, highest = rules.allowed_range(params, state, pseudonym)
-    return styles.Situation(
-        now=now,
-        closes_at=state.closes_at,
-        floor=rival.floor,
-        leading=best is not None and best.bidder == pseudonym,
-        has_bid=pseudonym in state.last_bids,
-        best=None if best is None else best.amount,
-        lowest=lowest,
-        highest=highest,
-        step=params.min_step,
-        unit=params.unit,
-    )
+    return styles.seen_by(params, state, rival.bidder.pseudonym, rival.floor, now, state.closes_at)
 
 
 # --- reading them ----------------------------------------------------------------------------------------

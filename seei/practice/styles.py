@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from seei.auctions import rules
+
 STYLES = ("steady", "last_minute", "aggressive", "hesitant")
 
 
@@ -28,6 +30,31 @@ class Situation:
     highest: Decimal
     step: Decimal  # the lot's minimum decrement, as an amount
     unit: Decimal  # the currency's minor unit
+
+
+def seen_by(
+    params: rules.LotParams,
+    state: rules.State,
+    pseudonym: str,
+    floor: Decimal,
+    now: datetime,
+    closes_at: datetime,
+) -> Situation:
+    """What a simulated bidder sees of the room; closes_at is the close on its own clock."""
+    best = state.best()
+    lowest, highest = rules.allowed_range(params, state, pseudonym)
+    return Situation(
+        now=now,
+        closes_at=closes_at,
+        floor=floor,
+        leading=best is not None and best.bidder == pseudonym,
+        has_bid=pseudonym in state.last_bids,
+        best=None if best is None else best.amount,
+        lowest=lowest,
+        highest=highest,
+        step=params.min_step,
+        unit=params.unit,
+    )
 
 
 @dataclass(frozen=True)
