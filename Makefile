@@ -32,6 +32,9 @@ demo: install messages  # the links it prints and mails point at the address it 
 	@echo "SEEI is at $$SITE_URL/  (Ctrl-C to stop)"
 	$(BIN)/python -m seei.room.server --host $(HOST) --port $(PORT)
 
+worker: install messages  # the task worker as its own process (beside web processes given REDIS_URL)
+	$(BIN)/seei worker
+
 test: install messages chromium
 	$(BIN)/ruff check seei tests
 	$(BIN)/python -m pytest

@@ -18,6 +18,7 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_application = get_asgi_application()  # sets Django up before the room app imports models
 
+from seei.ops.endpoints import PATHS as OPS_PATHS  # noqa: E402
 from seei.room.app import create_app  # noqa: E402
 
 room_application = create_app()
@@ -27,7 +28,7 @@ ROOM_PREFIX = "/room/"
 async def application(scope, receive, send):
     # Django serves neither the lifespan nor sockets; the room app answers them (a socket
     # outside /room/ gets its 404 there).
-    if scope["type"] != "http" or scope["path"].startswith(ROOM_PREFIX):
+    if scope["type"] != "http" or scope["path"].startswith(ROOM_PREFIX) or scope["path"] in OPS_PATHS:
         await room_application(scope, receive, send)
     else:
         await django_application(scope, receive, send)

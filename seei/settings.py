@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "seei.awards",
     "seei.practice",
     "seei.opendata",
+    "seei.redflags",
+    "seei.ocds",
     "seei.portal",
     "seei.help",
     "seei.api",
@@ -241,6 +243,18 @@ SEEI_AWARD_DOCUMENTS_DAYS = int(env("SEEI_AWARD_DOCUMENTS_DAYS", "5"))
 SEEI_LOW_PRICE_SHARE = env("SEEI_LOW_PRICE_SHARE", "0.5")
 SEEI_LOW_PRICE_GAP = env("SEEI_LOW_PRICE_GAP", "0.8")
 SEEI_STATISTICS_CURRENCY = env("SEEI_STATISTICS_CURRENCY", "USD")
+# Integrity red flags (seei/redflags/rules.py): the thresholds each rule fires at. The price flag
+# (R058) uses SEEI_LOW_PRICE_SHARE and SEEI_LOW_PRICE_GAP above.
+SEEI_REDFLAG_PUBLICITY_DAYS = env("SEEI_REDFLAG_PUBLICITY_DAYS", "11")
+SEEI_REDFLAG_ERRATUM_DAYS = env("SEEI_REDFLAG_ERRATUM_DAYS", "3")
+SEEI_REDFLAG_EXCLUDED_SHARE = env("SEEI_REDFLAG_EXCLUDED_SHARE", "0.6")
+SEEI_REDFLAG_EXCLUDED_MIN_APPLICATIONS = int(env("SEEI_REDFLAG_EXCLUDED_MIN_APPLICATIONS", "3"))
+SEEI_REDFLAG_BAND = env("SEEI_REDFLAG_BAND", "0.01")
+SEEI_REDFLAG_BAND_MIN_BIDDERS = int(env("SEEI_REDFLAG_BAND_MIN_BIDDERS", "3"))
+SEEI_REDFLAG_REPEAT_WINS = int(env("SEEI_REDFLAG_REPEAT_WINS", "4"))
+SEEI_REDFLAG_REPEAT_DAYS = int(env("SEEI_REDFLAG_REPEAT_DAYS", "365"))
+# Open data: the prefix of every OCDS ocid, as registered with the Open Contracting Partnership.
+SEEI_OCID_PREFIX = env("SEEI_OCID_PREFIX", "ocds-seeima")
 # The public practice auction, always running: its length, its simulated rivals, its free seats.
 SEEI_PRACTICE_MINUTES = int(env("SEEI_PRACTICE_MINUTES", "5"))
 SEEI_PRACTICE_RIVALS = int(env("SEEI_PRACTICE_RIVALS", "4"))
@@ -251,6 +265,13 @@ SEEI_PRACTICE_DAY_SECONDS = int(env("SEEI_PRACTICE_DAY_SECONDS", "60"))
 SEEI_HELPDESK_PHONE = env("SEEI_HELPDESK_PHONE", "+212 5 37 00 00 00")
 SEEI_HELPDESK_ADDRESS = env("SEEI_HELPDESK_ADDRESS", "Assistance SEEI, Rabat, Maroc")
 SEEI_HELPDESK_EMAIL = env("SEEI_HELPDESK_EMAIL", "helpdesk@seei.example")
+# The auction protects itself (seei/auctions/watchdog.py): when no bid can be accepted for longer than
+# the grace (seconds) while a lot is open, it suspends itself; it resumes by itself when the outage
+# lasted at most the limit (seconds), else an administrator resumes it; past the maximum (hours) a
+# suspended auction cannot resume.
+SEEI_AUTO_SUSPEND_GRACE = float(env("SEEI_AUTO_SUSPEND_GRACE", "5"))
+SEEI_AUTO_RESUME_LIMIT = float(env("SEEI_AUTO_RESUME_LIMIT", "600"))
+SEEI_SUSPENSION_MAX_HOURS = float(env("SEEI_SUSPENSION_MAX_HOURS", "48"))
 # A clock the tests can move (stored in the database so every process sees it).
 SEEI_TEST_CLOCK = env_bool("SEEI_TEST_CLOCK")
 

@@ -20,6 +20,8 @@ urlpatterns += i18n_patterns(
     path("auctions/", include("seei.auctions.urls")),
     path("awards/", include("seei.awards.urls")),
     path("statistics/", include("seei.opendata.urls")),
+    path("red-flags/", include("seei.redflags.urls")),
     path("practice/", include("seei.practice.urls")),
     path("help/", include("seei.help.urls")),
+    path("watch/", include("seei.alerts.urls")),
 )

@@ -1,6 +1,7 @@
 """Shared fixtures: organisations, people, a notice ready to publish, and the test clock."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
@@ -77,6 +78,13 @@ def region(db):
     return Region.objects.get_or_create(code="T-01", defaults={"name": make("fr", fr="Rabat-Salé-Kénitra")})[
         0
     ]
+
+
+def off_loop(call, *args):
+    """``call`` in a thread of its own: ``asyncio.run`` and ``async_to_sync`` refuse a thread where an
+    event loop runs, and Playwright's runs in the main thread once a browser test has run."""
+    with ThreadPoolExecutor(1) as executor:
+        return executor.submit(call, *args).result()
 
 
 def make_member(email, organisation, role, **extra):

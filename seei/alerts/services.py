@@ -35,22 +35,32 @@ class LocalAmount:
         return format_amount(Decimal(self.amount), self.currency, translation.get_language())
 
 
+def in_language(user, subject, body, params: dict) -> tuple[str, str]:
+    """``subject`` and ``body`` (lazy translatable strings with ``{name}`` placeholders) as text in the
+    user's language, the values of ``params`` too."""
+    with translation.override(user.language):
+        values = {key: str(value) for key, value in params.items()}
+        return str(subject).format(**values), str(body).format(**values)
+
+
+def can_receive_mail(user) -> bool:
+    # A simulated company's person (practice) has an address in a reserved domain: no mail can reach it.
+    return not user.email.endswith(".invalid")
+
+
 def notify(users: Iterable, subject, body, url: str = "", **params) -> list[Notification]:
-    """``subject`` and ``body`` are lazy translatable strings with ``{name}`` placeholders;
-    each user gets them in their language. Emails leave only if the transaction commits."""
+    """Each user gets ``subject`` and ``body`` in their language (``in_language``), in-app and by
+    email. Emails leave only if the transaction commits."""
     created = []
     for user in {u.pk: u for u in users}.values():
-        with translation.override(user.language):
-            values = {key: str(value) for key, value in params.items()}
-            text_subject = str(subject).format(**values)
-            text_body = str(body).format(**values)
+        text_subject, text_body = in_language(user, subject, body, params)
         created.append(
             Notification.objects.create(
                 user=user, subject=text_subject[:255], body=text_body, url=url, created_at=clock.now()
             )
         )
-        if user.email.endswith(".invalid"):
-            continue  # a simulated company's person (practice): reserved domain, no mail can reach it
+        if not can_receive_mail(user):
+            continue
         email_body = f"{text_body}\n\n{settings.SITE_URL}{url}" if url else text_body
         transaction.on_commit(
             lambda s=text_subject, b=email_body, to=user.email: send_mail(

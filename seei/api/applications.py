@@ -15,7 +15,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from seei.accounts.models import Role
 from seei.api.auth import AUTH, require_role
-from seei.api.schemas import ERRORS
+from seei.api.schemas import Input, choice_of
 from seei.applications import selectors, services
 from seei.applications.models import Decision, Receipt
 from seei.applications.receipts import receipt_pdf
@@ -50,13 +50,15 @@ class ReceiptOut(Schema):
 
     id: int
     number: int
-    action: Receipt.Action
+    action: choice_of(Receipt.Action)
     issued_at: datetime
     sha256: str
     content: dict
 
 
-class DocumentOut(Schema):
+class ApplicationDocumentOut(Schema):
+    """A document of an application: private to the company and, once opened, to the commission."""
+
     id: int
     kind: str
     name: str = Field(description="The original file name, decrypted for the company or the commission.")
@@ -85,7 +87,7 @@ class ApplicationOut(Schema):
     can_change: bool = Field(description="Before the deadline: may be changed or withdrawn.")
     decided: bool = Field(description="The commission closed its session; the decisions are final.")
     lots: list[LotStateOut]
-    documents: list[DocumentOut]
+    documents: list[ApplicationDocumentOut]
     receipts: list[ReceiptOut]
 
 
@@ -113,7 +115,7 @@ class CommissionMemberOut(PersonOut):
     president: bool
 
 
-class CommissionIn(Schema):
+class CommissionIn(Input):
     members: list[int] = Field(
         description="Membership ids of commission members of the buyer's organisation."
     )
@@ -128,7 +130,7 @@ class CommissionNoticeOut(Schema):
     examination: str = Field(description="sealed (before the deadline), to_open, open or closed.")
 
 
-class CompanyOut(Schema):
+class ApplicantOut(Schema):
     id: int
     name: str
     ice: str | None
@@ -139,24 +141,24 @@ class CompanyOut(Schema):
 class DecisionOut(Schema):
     lot_id: int
     lot_number: int
-    outcome: Decision.Outcome
+    outcome: choice_of(Decision.Outcome)
     reason: str
     decided_at: datetime
 
 
 class ExaminedApplicationOut(Schema):
     id: int
-    company: CompanyOut
+    company: ApplicantOut
     lots: list[int] = Field(description="Lot numbers the company applied for.")
     updated_at: datetime
-    documents: list[DocumentOut]
+    documents: list[ApplicationDocumentOut]
     decisions: list[DecisionOut]
 
 
 class ExaminationLotOut(Schema):
     id: int
     number: int
-    status: Lot.Status
+    status: choice_of(Lot.Status)
     opens_at: datetime
 
 
@@ -168,17 +170,17 @@ class ExaminationOut(Schema):
     applications: list[ExaminedApplicationOut]
 
 
-class DecisionIn(Schema):
+class AdmissionDecisionIn(Input):
     lot: int = Field(description="Lot id.")
-    outcome: Decision.Outcome
+    outcome: choice_of(Decision.Outcome)
     reason: str = Field("", description="Required for an exclusion.")
 
 
-class DecisionsIn(Schema):
-    decisions: list[DecisionIn]
+class DecisionsIn(Input):
+    decisions: list[AdmissionDecisionIn]
 
 
-class MinutesOut(Schema):
+class AdmissionMinutesOut(Schema):
     notice_id: int
     sha256: str
     generated_at: datetime
@@ -218,7 +220,7 @@ def _tender(notice_id) -> Tender:
 # The company ---------------------------------------------------------------------------------------------
 
 
-@router.post("/notices/{notice_id}/application", response={201: ReceiptOut, **ERRORS}, **AS_COMPANY)
+@router.post("/notices/{notice_id}/application", response={201: ReceiptOut}, **AS_COMPANY)
 def apply(
     request,
     notice_id: int,
@@ -236,7 +238,7 @@ def apply(
     return Status(201, receipt)
 
 
-@router.post("/notices/{notice_id}/application/changes", response={200: ReceiptOut, **ERRORS}, **AS_COMPANY)
+@router.post("/notices/{notice_id}/application/changes", response=ReceiptOut, **AS_COMPANY)
 def change(
     request,
     notice_id: int,
@@ -261,16 +263,14 @@ def change(
     )
 
 
-@router.post(
-    "/notices/{notice_id}/application/withdrawal", response={200: ReceiptOut, **ERRORS}, **AS_COMPANY
-)
+@router.post("/notices/{notice_id}/application/withdrawal", response=ReceiptOut, **AS_COMPANY)
 def withdraw(request, notice_id: int):
     """Withdraw the application before the deadline. Returns the receipt of the withdrawal."""
     membership = require_role(request, Role.COMPANY_MEMBER)
     return services.withdraw(membership, tender_selectors.public_tender(notice_id))
 
 
-@router.get("/applications", response={200: list[ApplicationOut], **ERRORS}, **AS_COMPANY)
+@router.get("/applications", response=list[ApplicationOut], **AS_COMPANY)
 def my_applications(request):
     """The company's applications: state per lot, documents in force, receipts; decisions once final."""
     membership = require_role(request, Role.COMPANY_MEMBER)
@@ -305,7 +305,7 @@ def my_applications(request):
     return result
 
 
-@router.get("/applications/invitations", response={200: list[InvitationOut], **ERRORS}, **AS_COMPANY)
+@router.get("/applications/invitations", response=list[InvitationOut], **AS_COMPANY)
 def my_invitations(request):
     membership = require_role(request, Role.COMPANY_MEMBER)
     return [
@@ -321,7 +321,7 @@ def my_invitations(request):
     ]
 
 
-@router.get("/applications/documents/{document_id}", response=ERRORS, **FILE, **AS_COMPANY)
+@router.get("/applications/documents/{document_id}", **FILE, **AS_COMPANY)
 def my_document(request, document_id: int):
     """One of the company's own documents, decrypted (the opening is audited)."""
     membership = require_role(request, Role.COMPANY_MEMBER)
@@ -329,13 +329,13 @@ def my_document(request, document_id: int):
     return private_file(*services.open_document(membership, document))
 
 
-@router.get("/applications/receipts/{receipt_id}", response={200: ReceiptOut, **ERRORS}, **AS_COMPANY)
+@router.get("/applications/receipts/{receipt_id}", response=ReceiptOut, **AS_COMPANY)
 def my_receipt(request, receipt_id: int):
     membership = require_role(request, Role.COMPANY_MEMBER)
     return selectors.own_receipt(membership, receipt_id)
 
 
-@router.get("/applications/receipts/{receipt_id}/pdf", response=ERRORS, **FILE, **AS_COMPANY)
+@router.get("/applications/receipts/{receipt_id}/pdf", **FILE, **AS_COMPANY)
 def my_receipt_pdf(request, receipt_id: int):
     membership = require_role(request, Role.COMPANY_MEMBER)
     receipt = selectors.own_receipt(membership, receipt_id)
@@ -348,7 +348,7 @@ def my_receipt_pdf(request, receipt_id: int):
 # The buyer ----------------------------------------------------------------------------------------------------
 
 
-@router.get("/buyer/notices/{notice_id}/applications", response={200: CountOut, **ERRORS}, **AS_BUYER)
+@router.get("/buyer/notices/{notice_id}/applications", response=CountOut, **AS_BUYER)
 def application_count(request, notice_id: int):
     """How many applications the notice received: all the buyer learns of them."""
     membership = require_role(request, Role.BUYER_AGENT)
@@ -356,7 +356,7 @@ def application_count(request, notice_id: int):
     return {"notice_id": tender.pk, "applications": selectors.application_count(membership, tender)}
 
 
-@router.get("/buyer/commission-members", response={200: list[PersonOut], **ERRORS}, **AS_BUYER)
+@router.get("/buyer/commission-members", response=list[PersonOut], **AS_BUYER)
 def commission_candidates(request):
     """The commission members of the buyer's organisation, who can be named to a notice's commission."""
     membership = require_role(request, Role.BUYER_AGENT)
@@ -367,17 +367,13 @@ def _commission_out(tender) -> list[dict]:
     return [{**_person(m.membership), "president": m.is_president} for m in selectors.commission_of(tender)]
 
 
-@router.get(
-    "/buyer/notices/{notice_id}/commission", response={200: list[CommissionMemberOut], **ERRORS}, **AS_BUYER
-)
+@router.get("/buyer/notices/{notice_id}/commission", response=list[CommissionMemberOut], **AS_BUYER)
 def get_commission(request, notice_id: int):
     membership = require_role(request, Role.BUYER_AGENT)
     return _commission_out(tender_selectors.buyer_tender(membership, notice_id))
 
 
-@router.put(
-    "/buyer/notices/{notice_id}/commission", response={200: list[CommissionMemberOut], **ERRORS}, **AS_BUYER
-)
+@router.put("/buyer/notices/{notice_id}/commission", response=list[CommissionMemberOut], **AS_BUYER)
 def name_commission(request, notice_id: int, payload: CommissionIn):
     """Name the commission (replaces it), until the applications are opened."""
     membership = require_role(request, Role.BUYER_AGENT)
@@ -389,7 +385,7 @@ def name_commission(request, notice_id: int, payload: CommissionIn):
 # The commission -------------------------------------------------------------------------------------------------
 
 
-@router.get("/commission/notices", response={200: list[CommissionNoticeOut], **ERRORS}, **AS_COMMISSION)
+@router.get("/commission/notices", response=list[CommissionNoticeOut], **AS_COMMISSION)
 def commission_notices(request):
     membership = require_role(request, Role.COMMISSION_MEMBER)
     now = clock.now()
@@ -446,9 +442,7 @@ def _examination_out(membership, tender) -> dict:
     }
 
 
-@router.post(
-    "/commission/notices/{notice_id}/examination", response={201: ExaminationOut, **ERRORS}, **AS_COMMISSION
-)
+@router.post("/commission/notices/{notice_id}/examination", response={201: ExaminationOut}, **AS_COMMISSION)
 def open_examination(request, notice_id: int):
     """Open the applications, after the deadline. Lots with fewer than 3 applications become unsuccessful."""
     membership = require_role(request, Role.COMMISSION_MEMBER)
@@ -457,18 +451,14 @@ def open_examination(request, notice_id: int):
     return Status(201, _examination_out(membership, tender))
 
 
-@router.get(
-    "/commission/notices/{notice_id}/examination", response={200: ExaminationOut, **ERRORS}, **AS_COMMISSION
-)
+@router.get("/commission/notices/{notice_id}/examination", response=ExaminationOut, **AS_COMMISSION)
 def get_examination(request, notice_id: int):
     """The applications with their companies, documents and decisions; sealed until opened."""
     membership = require_role(request, Role.COMMISSION_MEMBER)
     return _examination_out(membership, selectors.commission_tender(membership, notice_id))
 
 
-@router.get(
-    "/commission/notices/{notice_id}/documents/{document_id}", response=ERRORS, **FILE, **AS_COMMISSION
-)
+@router.get("/commission/notices/{notice_id}/documents/{document_id}", **FILE, **AS_COMMISSION)
 def sealed_document(request, notice_id: int, document_id: int):
     """A document of an application, decrypted for the commission (the opening is audited)."""
     membership = require_role(request, Role.COMMISSION_MEMBER)
@@ -479,7 +469,7 @@ def sealed_document(request, notice_id: int, document_id: int):
 
 @router.post(
     "/commission/notices/{notice_id}/applications/{application_id}/decisions",
-    response={200: list[DecisionOut], **ERRORS},
+    response=list[DecisionOut],
     **AS_COMMISSION,
 )
 def decide(request, notice_id: int, application_id: int, payload: DecisionsIn):
@@ -503,7 +493,7 @@ def decide(request, notice_id: int, application_id: int, payload: DecisionsIn):
 
 
 @router.post(
-    "/commission/notices/{notice_id}/examination/close", response={200: MinutesOut, **ERRORS}, **AS_COMMISSION
+    "/commission/notices/{notice_id}/examination/close", response=AdmissionMinutesOut, **AS_COMMISSION
 )
 def close_examination(request, notice_id: int):
     """Close the session: decisions final, unsuccessful lots, invitations, notices, the minutes."""
@@ -518,7 +508,6 @@ def close_examination(request, notice_id: int):
 
 @router.get(
     "/notices/{notice_id}/minutes",
-    response=ERRORS,
     **FILE,
     auth=AUTH,
     tags=["applications: commission", "applications: buyer"],

@@ -17,7 +17,7 @@ from pydantic import field_validator
 
 from seei.accounts.models import Membership, Role
 from seei.api.auth import AUTH, require_role
-from seei.api.schemas import ERRORS, InvalidData, Message
+from seei.api.schemas import Error, Input
 from seei.auctions import bidding, ledger, selectors, services, signing
 from seei.auctions.rules import Reason
 from seei.practice import services as practice
@@ -115,6 +115,9 @@ class SnapshotOut(Schema):
 
 
 class BidIn(Schema):
+    """Not an ``Input``: the amount goes as typed to the rules, which refuse what is not an amount
+    (NUL included) with their reason, and the attempt is logged."""
+
     amount: str = Field(description="As typed: `1234.50`, `1 234,50`, Arabic-Indic digits are accepted.")
     request_id: str = Field(
         min_length=1,
@@ -142,9 +145,8 @@ class BidOut(Schema):
     extended: bool
 
 
-class BidRefused(BidOut):
-    detail: str
-    errors: dict[str, list[str]]
+class BidRefused(BidOut, Error):
+    """A refused bid: the error (the reason on ``amount`` or ``__all__``) and the bid's answer."""
 
 
 class LedgerOut(Schema):
@@ -161,7 +163,7 @@ class PublicKeyOut(Schema):
     public_key_b64: str = Field(description="The 32 raw bytes, base64")
 
 
-class SuspendIn(Schema):
+class SuspendIn(Input):
     reason: str
 
 
@@ -186,7 +188,7 @@ class SuspensionOut(Schema):
 
 @router.get(
     "/lots/{lot_id}/snapshot",
-    response={200: SnapshotOut, 401: Message, 403: Message, 404: Message},
+    response=SnapshotOut,
     auth=WATCH_AUTH,
 )
 def snapshot(request, lot_id: int):
@@ -214,7 +216,7 @@ async def _place(membership: Membership, lot_id: int, amount: str, request_id: s
 
 @router.post(
     "/lots/{lot_id}/bids",
-    response={201: BidOut, 400: BidRefused, 401: Message, 403: Message, 404: Message, 422: InvalidData},
+    response={201: BidOut, 400: BidRefused | Error},
     auth=AUTH,
     tags=["company"],
 )
@@ -247,7 +249,7 @@ def _filename(ref: str) -> str:
     return "ledger-" + re.sub(r"[^A-Za-z0-9._-]+", "-", ref).strip("-") + ".json"
 
 
-@router.get("/lots/{lot_id}/ledger", response={200: LedgerOut, 403: Message, 404: Message}, auth=None)
+@router.get("/lots/{lot_id}/ledger", response={200: LedgerOut, 403: Error}, auth=None)
 def public_ledger(request, lot_id: int):
     """The anonymised ledger of a closed lot, exactly as `seei verify LEDGER.json` reads it."""
     document = selectors.public_ledger(lot_id)
@@ -264,17 +266,13 @@ def public_key(request):
     }
 
 
-@router.post(
-    "/auctions/suspension", response={201: SuspensionOut, **ERRORS}, auth=AUTH, tags=["administrator"]
-)
+@router.post("/auctions/suspension", response={201: SuspensionOut}, auth=AUTH, tags=["administrator"])
 def suspend(request, payload: SuspendIn):
     """Incident: pause every running room (administrators only); the remaining time is credited on resume."""
     return Status(201, services.suspend_all(request.auth, payload.reason))
 
 
-@router.post(
-    "/auctions/suspension/end", response={200: SuspensionOut, **ERRORS}, auth=AUTH, tags=["administrator"]
-)
+@router.post("/auctions/suspension/end", response=SuspensionOut, auth=AUTH, tags=["administrator"])
 def resume(request):
     """End the incident: every suspended room resumes with the time it had left."""
     return services.resume_all(request.auth)

@@ -17,7 +17,7 @@ from ninja import Field, File, Router, Schema, Status, UploadedFile
 
 from seei.accounts.models import Membership
 from seei.api.auth import AUTH
-from seei.api.schemas import ERRORS, Message
+from seei.api.schemas import Input, choice_of
 from seei.awards import selectors, services
 from seei.awards.models import Award, AwardStep, Visa
 
@@ -46,7 +46,7 @@ OPTIONAL_AUTH = [*AUTH, _anonymous]
 # Shapes ---------------------------------------------------------------------------------------------
 
 
-class CompanyOut(Schema):
+class AwardCompanyOut(Schema):
     name: str
     ice: str | None
     country: str
@@ -55,9 +55,11 @@ class CompanyOut(Schema):
 class StepOut(Schema):
     rank: int
     pseudonym: str
-    company: CompanyOut | None = Field(description="Only once the award is final (or for the commission).")
+    company: AwardCompanyOut | None = Field(
+        description="Only once the award is final (or for the commission)."
+    )
     amount: Decimal
-    status: AwardStep.Status
+    status: choice_of(AwardStep.Status)
     requested_at: datetime
     documents_deadline: datetime
     submitted_at: datetime | None
@@ -69,7 +71,7 @@ class StepOut(Schema):
 
 
 class VisaOut(Schema):
-    decision: Visa.Decision
+    decision: choice_of(Visa.Decision)
     reason: str
     accountant_post: str
     decided_at: datetime
@@ -83,7 +85,7 @@ class PaymentOut(Schema):
     recorded_at: datetime
 
 
-class MinutesOut(Schema):
+class AuctionMinutesOut(Schema):
     url: str
     sha256: str
     generated_at: datetime
@@ -95,12 +97,12 @@ class AwardSummary(Schema):
     lot_number: int
     notice_reference: str
     buyer: str
-    status: Award.Status
+    status: choice_of(Award.Status)
     currency: str
     amount: Decimal | None = Field(
         description="The current candidate's price; the awarded amount once final."
     )
-    awardee: CompanyOut | None = Field(description="Only once the award is final.")
+    awardee: AwardCompanyOut | None = Field(description="Only once the award is final.")
     final_at: datetime | None
 
 
@@ -108,7 +110,7 @@ class AwardDetail(AwardSummary):
     estimated_amount: Decimal
     required_documents: list[str]
     steps: list[StepOut]
-    minutes: MinutesOut | None
+    minutes: AuctionMinutesOut | None
     visas: list[VisaOut]
     payments: list[PaymentOut]
     paid: Decimal
@@ -120,20 +122,20 @@ class RankOut(Schema):
     pseudonym: str
     amount: Decimal
     at: datetime
-    company: CompanyOut | None = Field(description="Only once the award is final.")
+    company: AwardCompanyOut | None = Field(description="Only once the award is final.")
 
 
 class PublicResult(Schema):
     lot_id: int
     notice_reference: str
     status: str = Field(description="in_progress, final, unsuccessful or no_bid")
-    awardee: CompanyOut | None
+    awardee: AwardCompanyOut | None
     amount: Decimal | None
     ranking: list[RankOut]
-    minutes: MinutesOut | None
+    minutes: AuctionMinutesOut | None
 
 
-class DecisionIn(Schema):
+class AwardDecisionIn(Input):
     rank: int = Field(
         description="The rank being examined: any other rank is refused (the award follows the ranking)."
     )
@@ -142,17 +144,17 @@ class DecisionIn(Schema):
     )
 
 
-class FailIn(Schema):
+class FailIn(Input):
     rank: int
     reason: str
 
 
-class VisaIn(Schema):
-    decision: Visa.Decision
+class VisaIn(Input):
+    decision: choice_of(Visa.Decision)
     reason: str = ""
 
 
-class PaymentIn(Schema):
+class PaymentIn(Input):
     paid_on: date
     amount: str = Field(description="Two decimals at most, e.g. `150000.00`.")
     reference: str
@@ -267,14 +269,14 @@ def _plain_award(award_id: int) -> Award:
 # Operations --------------------------------------------------------------------------------------------
 
 
-@router.get("/awards", response={200: list[AwardSummary], **ERRORS}, auth=AUTH)
+@router.get("/awards", response=list[AwardSummary], auth=AUTH)
 def list_awards(request):
     """The awards you follow: the buyer's own, the commission's notices, a company's steps, and the
     final awards of an accountant's perimeter."""
     return [_summary(award) for award in selectors.awards_for(request.auth)]
 
 
-@router.get("/awards/{award_id}", response={200: AwardDetail, **ERRORS}, auth=AUTH)
+@router.get("/awards/{award_id}", response=AwardDetail, auth=AUTH)
 def award_detail(request, award_id: int):
     """An award with its steps (companies named once final), minutes, and the accountant's decisions
     (for the buyer and the accountant)."""
@@ -282,9 +284,7 @@ def award_detail(request, award_id: int):
     return _detail(request.auth, award, role)
 
 
-@router.post(
-    "/awards/{award_id}/documents", response={201: StepOut, **ERRORS}, auth=AUTH, tags=["awards: company"]
-)
+@router.post("/awards/{award_id}/documents", response={201: StepOut}, auth=AUTH, tags=["awards: company"])
 def submit_documents(
     request,
     award_id: int,
@@ -301,19 +301,17 @@ def submit_documents(
 
 @router.post(
     "/awards/{award_id}/confirm",
-    response={200: AwardDetail, **ERRORS},
+    response=AwardDetail,
     auth=AUTH,
     tags=["awards: commission"],
 )
-def confirm(request, award_id: int, payload: DecisionIn):
+def confirm(request, award_id: int, payload: AwardDecisionIn):
     """The commission confirms the candidate of ``rank`` (its documents checked): the award is final."""
     award = services.confirm(request.auth, _plain_award(award_id), payload.rank, payload.low_price_note)
     return _detail(request.auth, award, selectors.COMMISSION)
 
 
-@router.post(
-    "/awards/{award_id}/fail", response={200: AwardDetail, **ERRORS}, auth=AUTH, tags=["awards: commission"]
-)
+@router.post("/awards/{award_id}/fail", response=AwardDetail, auth=AUTH, tags=["awards: commission"])
 def fail(request, award_id: int, payload: FailIn):
     """The commission records why the candidate of ``rank`` fails; the next rank is asked automatically."""
     award = services.fail(request.auth, _plain_award(award_id), payload.rank, payload.reason)
@@ -322,7 +320,6 @@ def fail(request, award_id: int, payload: FailIn):
 
 @router.get(
     "/awards/{award_id}/minutes",
-    response={401: Message, 403: Message, 404: Message},
     auth=OPTIONAL_AUTH,
     **FILE,
 )
@@ -338,7 +335,7 @@ def minutes(request, award_id: int):
 
 @router.get(
     "/awards/{award_id}/verification",
-    response={200: VerifyOut, **ERRORS},
+    response=VerifyOut,
     auth=AUTH,
     tags=["awards: accountant"],
 )
@@ -357,9 +354,7 @@ def verification(request, award_id: int):
     }
 
 
-@router.post(
-    "/awards/{award_id}/visa", response={201: VisaOut, **ERRORS}, auth=AUTH, tags=["awards: accountant"]
-)
+@router.post("/awards/{award_id}/visa", response={201: VisaOut}, auth=AUTH, tags=["awards: accountant"])
 def give_visa(request, award_id: int, payload: VisaIn):
     """Grant or refuse the visa on the commitment (a reason is required to refuse)."""
     visa = services.give_visa(request.auth, _plain_award(award_id), payload.decision, payload.reason)
@@ -368,7 +363,7 @@ def give_visa(request, award_id: int, payload: VisaIn):
 
 @router.get(
     "/awards/{award_id}/payments",
-    response={200: PaymentsOut, **ERRORS},
+    response=PaymentsOut,
     auth=AUTH,
     tags=["awards: accountant"],
 )
@@ -388,7 +383,7 @@ def payments(request, award_id: int):
 
 @router.post(
     "/awards/{award_id}/payments",
-    response={201: PaymentOut, **ERRORS},
+    response={201: PaymentOut},
     auth=AUTH,
     tags=["awards: accountant"],
 )
@@ -400,7 +395,7 @@ def record_payment(request, award_id: int, payload: PaymentIn):
     return Status(201, payment)
 
 
-@router.get("/lots/{lot_id}/award", response={200: PublicResult, 404: Message}, auth=None)
+@router.get("/lots/{lot_id}/award", response=PublicResult, auth=None)
 def public_result(request, lot_id: int):
     """The result of a closed lot, for anyone: the ranking by pseudonym, companies once final."""
     lot, award = selectors.public_result(lot_id)

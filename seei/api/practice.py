@@ -7,12 +7,13 @@ company's first bid on it takes a free seat."""
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from ninja import Field, Router, Schema, Status
 
 from seei.accounts.models import Membership, Role
 from seei.api.auctions import WATCH_AUTH
 from seei.api.auth import AUTH, require_role
-from seei.api.schemas import InvalidData, Message
+from seei.api.schemas import Input
 from seei.practice import services
 
 router = Router(tags=["practice"])
@@ -32,7 +33,7 @@ class PracticeLotOut(Schema):
     practice: bool = True
 
 
-class PracticeIn(Schema):
+class PracticeIn(Input):
     minutes: int = Field(5, ge=1, le=60)
     rivals: int = Field(3, ge=1, le=services.MAX_RIVALS)
     min_decrement_percent: Decimal = Field(Decimal("0.5"), ge=Decimal("0.01"), le=50)
@@ -50,30 +51,30 @@ def practice_lots(request):
     return services.listed(_company(request))
 
 
-@router.post(
-    "/practice/lots", response={201: PracticeLotOut, 400: InvalidData, 401: Message, 403: Message}, auth=AUTH
-)
+@router.post("/practice/lots", response={201: PracticeLotOut}, auth=AUTH)
 def start_practice(request, payload: PracticeIn):
     """Start a private practice auction for your company, opening in ten seconds."""
     membership = require_role(request, Role.COMPANY_MEMBER)
-    try:
-        lot = services.start(services.PracticeSettings(**payload.dict()), owner=membership.organisation)
-    except services.PracticeError as error:
-        return Status(400, {"detail": str(error), "errors": {"__all__": [str(error)]}})
+    # A PracticeError is a rule of the procedure: a 400 with its message (seei.api.errors).
+    lot = services.start(services.PracticeSettings(**payload.dict()), owner=membership.organisation)
     return Status(
         201, next(item for item in services.listed(membership.organisation) if item["id"] == lot.pk)
     )
 
 
-@router.post("/practice/lots/{lot_id}/join", response={200: Message, 401: Message, 403: Message}, auth=AUTH)
+class JoinedOut(Schema):
+    detail: str = Field(description="Your pseudonym in the room.")
+
+
+@router.post("/practice/lots/{lot_id}/join", response=JoinedOut, auth=AUTH)
 def join_practice(request, lot_id: int):
     """Take a free seat in the public practice auction (bidding on it does so too)."""
     membership = require_role(request, Role.COMPANY_MEMBER)
     try:
         pseudonym = services.join(lot_id, membership.organisation)
     except services.PracticeError as error:
-        return Status(403, {"detail": str(error)})
-    return Status(200, {"detail": pseudonym})
+        raise PermissionDenied(str(error)) from None
+    return {"detail": pseudonym}
 
 
 class PracticeProcedureOut(Schema):
@@ -91,9 +92,7 @@ class PracticeProcedureOut(Schema):
     practice: bool = True
 
 
-@router.post(
-    "/practice/procedures", response={201: PracticeProcedureOut, 401: Message, 403: Message}, auth=AUTH
-)
+@router.post("/practice/procedures", response={201: PracticeProcedureOut}, auth=AUTH)
 def start_procedure(request):
     """Start a practice procedure for your organisation: a practice draft notice (one lot) to publish
     and take to its award on the compressed clock, with simulated companies; never public, never counted."""

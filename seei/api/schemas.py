@@ -5,23 +5,87 @@ the original language as the portal) and ``title_i18n`` with every translation. 
 decimals, written as strings in JSON so no client turns them into floats.
 """
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.db.models import Choices
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 from seei.core import clock
 from seei.core.translated import LANGS
 from seei.tenders import errata
 from seei.tenders.models import Currency, Lot, Tender
 
+
+def choice_of(choices: type[Choices]):
+    """A model's choices as a field type, with their values written where the field is: Django names
+    many of them ``Status``, and the OpenAPI document keeps a single schema per name."""
+    return Annotated[choices, WithJsonSchema({"type": "string", "enum": list(choices.values)})]
+
+
+# Errors ------------------------------------------------------------------------------
+
+
+class Error(Schema):
+    """Every error response of the API (seei.api.errors writes them all, and documents them)."""
+
+    detail: str = Field(description="What went wrong, in the request's language.")
+    errors: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="For invalid data (400, 422): messages per field; `__all__` for the whole object.",
+    )
+    reason: str = Field(
+        "",
+        description="A code for programs, when there is one: a bid's refusal (seei.auctions.rules.Reason), "
+        "or `busy` / `unavailable` with a 503 (send the same request again).",
+    )
+
+
+# The former names, for the routers outside seei/api that still use them (errors are documented
+# centrally now: an operation declares none of them).
+Message = InvalidData = Error
+ERRORS = {status: Error for status in (400, 401, 403, 404, 422)}
+
+# Input ------------------------------------------------------------------------------
+
+# Text PostgreSQL cannot store: NUL, and lone surrogates (JSON can carry them: "\ud800").
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(value) -> bool:
+    if isinstance(value, str):
+        return UNSTORABLE.search(value) is not None
+    if isinstance(value, list | tuple):
+        return any(_unstorable(item) for item in value)
+    if isinstance(value, dict):
+        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
+    return False
+
+
+class Input(Schema):
+    """What a client sends (bodies, query filters): text that the database cannot store is refused on
+    its field (422) before it reaches a query."""
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value):
+        if _unstorable(value):
+            raise PydanticCustomError(
+                "unstorable_text", _("This text contains a character that cannot be recorded.")
+            )
+        return value
+
+
 # Translated values -----------------------------------------------------------------
 
 
-class I18nText(Schema):
+class I18nText(Input):
     """One text in each language of the platform; an empty string where there is no translation."""
 
     fr: str = ""
@@ -42,20 +106,6 @@ def translations_of(field: str):
     """The ``<field>_i18n`` companion of a translated field: every translation of the same attribute."""
     return Field(validation_alias=field)
 
-
-# Errors ------------------------------------------------------------------------------
-
-
-class Message(Schema):
-    detail: str
-
-
-class InvalidData(Schema):
-    detail: str
-    errors: dict[str, list[str]] = Field(description="Messages per field; `__all__` for the whole object.")
-
-
-ERRORS = {400: InvalidData, 401: Message, 403: Message, 404: Message, 422: InvalidData}
 
 # Reference data ----------------------------------------------------------------------
 
@@ -93,7 +143,7 @@ class LotSummary(Schema):
     number: int
     title: LocalText
     title_i18n: AllTexts = translations_of("title")
-    status: Lot.Status
+    status: choice_of(Lot.Status)
     estimated_amount: Decimal
 
 
@@ -111,18 +161,18 @@ class ItemOut(Schema):
 class LotDetail(LotSummary):
     items: list[ItemOut]
     starting_price: Decimal
-    min_decrement_kind: Lot.DecrementKind
+    min_decrement_kind: choice_of(Lot.DecrementKind)
     min_decrement: Decimal
-    max_decrement_kind: Lot.DecrementKind
+    max_decrement_kind: choice_of(Lot.DecrementKind)
     max_decrement: Decimal | None
-    decrement_base: Lot.DecrementBase
+    decrement_base: choice_of(Lot.DecrementBase)
     opens_at: datetime
     duration_minutes: int
     extension_window_seconds: int
     extension_seconds: int
     extension_cap: int | None
     only_lead_change_extends: bool
-    visibility: Lot.Visibility
+    visibility: choice_of(Lot.Visibility)
     refuse_equal_best: bool
     min_bid_interval_seconds: int
     public_watch: bool
@@ -131,7 +181,7 @@ class LotDetail(LotSummary):
 class NoticeSummary(Schema):
     id: int
     reference: str
-    status: Tender.Status
+    status: choice_of(Tender.Status)
     version: int
     original_language: str
     title: LocalText
@@ -154,7 +204,9 @@ class NoticeSummary(Schema):
         return obj.status == Tender.Status.PUBLISHED and obj.application_deadline > clock.now()
 
 
-class DocumentOut(Schema):
+class NoticeDocumentOut(Schema):
+    """A document of the consultation file, public with the notice."""
+
     id: int
     title: str
     content_type: str
@@ -224,7 +276,7 @@ class NoticeDetail(NoticeSummary):
     delivery_terms_i18n: AllTexts = translations_of("delivery_terms")
     estimated_total: Decimal
     lots: list[LotDetail]
-    documents: list[DocumentOut]
+    documents: list[NoticeDocumentOut]
     errata: list[ErratumOut]
     clarifications: list[PublicClarification]
 
@@ -243,7 +295,7 @@ class NoticeDetail(NoticeSummary):
 NOTICE_STATUS_FILTERS = ("open", "closed", *(s for s in Lot.Status.values if s not in ("open", "closed")))
 
 
-class NoticeFilters(Schema):
+class NoticeFilters(Input):
     q: str = Field("", description="Full-text search in every language of the notice, its lots and items.")
     category: str | None = Field(None, description="Category code (its sub-categories included).")
     region: str | None = Field(None, description="Region code.")
@@ -258,8 +310,8 @@ class NoticeFilters(Schema):
     currency: Currency | None = None
 
 
-class BuyerNoticeFilters(Schema):
-    status: Tender.Status | None = None
+class BuyerNoticeFilters(Input):
+    status: choice_of(Tender.Status) | None = None
 
 
 # Notices (write) -------------------------------------------------------------------------
@@ -268,38 +320,38 @@ class BuyerNoticeFilters(Schema):
 Language = Literal[LANGS]
 
 
-class ItemIn(Schema):
+class ItemIn(Input):
     designation: I18nText
     specification: I18nText
     quantity: Decimal
     unit: str
 
 
-class LotIn(Schema):
+class LotIn(Input):
     """A lot with its items and auction parameters (ARCHITECTURE.md section 2)."""
 
     title: I18nText
     estimated_amount: Decimal
     starting_price: Decimal
-    min_decrement_kind: Lot.DecrementKind = Lot.DecrementKind.AMOUNT
+    min_decrement_kind: choice_of(Lot.DecrementKind) = Lot.DecrementKind.AMOUNT
     min_decrement: Decimal
-    max_decrement_kind: Lot.DecrementKind = Lot.DecrementKind.PERCENT
+    max_decrement_kind: choice_of(Lot.DecrementKind) = Lot.DecrementKind.PERCENT
     max_decrement: Decimal | None = None
-    decrement_base: Lot.DecrementBase = Lot.DecrementBase.OWN
+    decrement_base: choice_of(Lot.DecrementBase) = Lot.DecrementBase.OWN
     opens_at: AwareDatetime
     duration_minutes: int = 30
     extension_window_seconds: int = 180
     extension_seconds: int = 180
     extension_cap: int | None = None
     only_lead_change_extends: bool = False
-    visibility: Lot.Visibility = Lot.Visibility.BEST
+    visibility: choice_of(Lot.Visibility) = Lot.Visibility.BEST
     refuse_equal_best: bool = True
     min_bid_interval_seconds: int = 5
     public_watch: bool = False
     items: list[ItemIn]
 
 
-class NoticeIn(Schema):
+class NoticeIn(Input):
     reference: str
     original_language: Language = "fr"
     title: I18nText
@@ -313,7 +365,7 @@ class NoticeIn(Schema):
     application_deadline: AwareDatetime
 
 
-class NoticeChanges(Schema):
+class NoticeChanges(Input):
     """Changed fields of a published notice (an erratum); the reference and language stay."""
 
     title: I18nText | None = None
@@ -332,35 +384,35 @@ class NoticePatch(NoticeChanges):
     original_language: Language | None = None
 
 
-class LotChanges(Schema):
+class LotChanges(Input):
     title: I18nText | None = None
     estimated_amount: Decimal | None = None
     starting_price: Decimal | None = None
-    min_decrement_kind: Lot.DecrementKind | None = None
+    min_decrement_kind: choice_of(Lot.DecrementKind) | None = None
     min_decrement: Decimal | None = None
-    max_decrement_kind: Lot.DecrementKind | None = None
+    max_decrement_kind: choice_of(Lot.DecrementKind) | None = None
     max_decrement: Decimal | None = None
-    decrement_base: Lot.DecrementBase | None = None
+    decrement_base: choice_of(Lot.DecrementBase) | None = None
     opens_at: AwareDatetime | None = None
     duration_minutes: int | None = None
     extension_window_seconds: int | None = None
     extension_seconds: int | None = None
     extension_cap: int | None = None
     only_lead_change_extends: bool | None = None
-    visibility: Lot.Visibility | None = None
+    visibility: choice_of(Lot.Visibility) | None = None
     refuse_equal_best: bool | None = None
     min_bid_interval_seconds: int | None = None
     public_watch: bool | None = None
 
 
-class ItemChanges(Schema):
+class ItemChanges(Input):
     designation: I18nText | None = None
     specification: I18nText | None = None
     quantity: Decimal | None = None
     unit: str | None = None
 
 
-class ErratumIn(Schema):
+class ErratumIn(Input):
     reason: str
     notice: NoticeChanges | None = None
     lots: dict[int, LotChanges] = Field(default_factory=dict, description="Changes per lot id.")
@@ -370,11 +422,11 @@ class ErratumIn(Schema):
 # Clarifications ----------------------------------------------------------------------------
 
 
-class QuestionIn(Schema):
+class QuestionIn(Input):
     question: str
 
 
-class AnswerIn(Schema):
+class AnswerIn(Input):
     answer: str
     published_question: str = Field(
         "",

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema
 
 from seei.accounts.models import Organisation
 from seei.api.auth import AUTH
-from seei.api.schemas import ERRORS
+from seei.api.schemas import Input
 from seei.opendata import selectors, statistics
 from seei.tenders.models import Category, Currency, Region
 
@@ -24,7 +24,7 @@ router = Router(tags=["statistics"])
 Breakdown = Literal[tuple(statistics.BREAKDOWNS)]
 
 
-class StatisticsFilters(Schema):
+class StatisticsFilters(Input):
     start: date | None = Field(None, description="First day of the period (auction date), included.")
     end: date | None = Field(None, description="Last day of the period, included; not before `start`.")
     currency: Currency | None = Field(
@@ -137,7 +137,7 @@ def _answer(filters: StatisticsFilters, scope: list[int] | None) -> dict:
     }
 
 
-@router.get("/statistics", response={200: StatisticsOut, **ERRORS})
+@router.get("/statistics", response=StatisticsOut)
 def public_statistics(request, filters: Query[StatisticsFilters]):
     """The public totals of the statistics page for a period (auction dates, both days included).
 
@@ -148,7 +148,7 @@ def public_statistics(request, filters: Query[StatisticsFilters]):
     return _answer(filters, scope=None)
 
 
-@router.get("/buyer/statistics", response={200: StatisticsOut, **ERRORS}, auth=AUTH, tags=["buyer"])
+@router.get("/buyer/statistics", response=StatisticsOut, auth=AUTH, tags=["buyer"])
 def buyer_statistics(request, filters: Query[StatisticsFilters]):
     """The same figures for the caller's own organisation and its sub-organisations
     (buyer agents and commission members)."""

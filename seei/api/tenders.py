@@ -10,25 +10,24 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Status, UploadedFile
+from ninja import Field, File, Form, Query, Router, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from seei.accounts.models import Role
 from seei.api.auth import AUTH, require_role
 from seei.api.schemas import (
-    ERRORS,
     AnswerIn,
     AskedClarification,
     BuyerClarification,
     BuyerNoticeFilters,
     CategoryOut,
-    DocumentOut,
     ErratumIn,
     ErratumOut,
+    Input,
     LotDetail,
     LotIn,
-    Message,
     NoticeDetail,
+    NoticeDocumentOut,
     NoticeFilters,
     NoticeIn,
     NoticePatch,
@@ -45,6 +44,7 @@ from seei.tenders.services import ITEM_TEXTS
 router = Router(tags=["notices"])
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 1_000_000  # page × size stays far within the database's integers
 TRANSLATED_NOTICE_FIELDS = ("title", "object", "delivery_terms")
 # Operations that need someone; the role itself is checked inside (403, not 401).
 AS_BUYER = {"auth": AUTH, "tags": ["buyer"]}
@@ -125,6 +125,19 @@ def _filter_notices(queryset, filters: NoticeFilters):
     return queryset
 
 
+class DocumentIn(Input):
+    title: str = ""
+
+
+class Pages(PageNumberPagination):
+    """Page numbers (``page_size`` capped at MAX_PAGE_SIZE), the last one within what the database can
+    count: a page past MAX_PAGE is refused (422), not sent to PostgreSQL as an offset it cannot hold."""
+
+    class Input(Input):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1)
+
+
 # Public ----------------------------------------------------------------------------------------
 
 
@@ -139,13 +152,13 @@ def list_regions(request):
 
 
 @router.get("/notices", response=list[NoticeSummary])
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+@paginate(Pages, page_size=settings.PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_notices(request, filters: Query[NoticeFilters]):
     """Published notices, newest first, with their lots. `page_size` is capped at 100."""
     return _filter_notices(selectors.public_tenders(), filters)
 
 
-@router.get("/notices/{notice_id}", response={200: NoticeDetail, 404: Message})
+@router.get("/notices/{notice_id}", response=NoticeDetail)
 def get_notice(request, notice_id: int):
     """A published notice with its lots, items, documents, errata and published answers."""
     return selectors.public_tender(notice_id)
@@ -155,7 +168,7 @@ def get_notice(request, notice_id: int):
 
 
 @router.get("/buyer/notices", response=list[NoticeSummary], **AS_BUYER)
-@paginate(PageNumberPagination, page_size=settings.PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
+@paginate(Pages, page_size=settings.PAGE_SIZE, max_page_size=MAX_PAGE_SIZE)
 def list_own_notices(request, filters: Query[BuyerNoticeFilters]):
     """The notices of the buyer's organisation, drafts included."""
     notices = selectors.buyer_tenders(request.auth).select_related("buyer")
@@ -165,13 +178,13 @@ def list_own_notices(request, filters: Query[BuyerNoticeFilters]):
     return notices
 
 
-@router.get("/buyer/notices/{notice_id}", response={200: NoticeDetail, **ERRORS}, **AS_BUYER)
+@router.get("/buyer/notices/{notice_id}", response=NoticeDetail, **AS_BUYER)
 def get_own_notice(request, notice_id: int):
     """One notice of the buyer's organisation, a draft included."""
     return selectors.buyer_tender(request.auth, notice_id)
 
 
-@router.post("/notices", response={201: NoticeDetail, **ERRORS}, **AS_BUYER)
+@router.post("/notices", response={201: NoticeDetail}, **AS_BUYER)
 def create_notice(request, payload: NoticeIn):
     """Create a draft notice for the buyer's organisation."""
     membership = require_role(request, Role.BUYER_AGENT)
@@ -180,17 +193,18 @@ def create_notice(request, payload: NoticeIn):
     return Status(201, selectors.buyer_tender(membership, tender.pk))
 
 
-@router.patch("/notices/{notice_id}", response={200: NoticeDetail, **ERRORS}, **AS_BUYER)
+@router.patch("/notices/{notice_id}", response=NoticeDetail, **AS_BUYER)
 def update_notice(request, notice_id: int, payload: NoticePatch):
-    """Change a draft. A published notice changes only by an erratum."""
+    """Change a draft (a field absent or null stays as it is). A published notice changes only by an
+    erratum."""
     tender = selectors.buyer_tender(request.auth, notice_id)
-    data = payload.dict(exclude_unset=True)
+    data = payload.dict(exclude_unset=True, exclude_none=True)
     original = data.get("original_language") or tender.original_language
     services.update_draft(request.auth, tender, _notice_values(data, original))
     return selectors.buyer_tender(request.auth, tender.pk)
 
 
-@router.post("/notices/{notice_id}/lots", response={201: LotDetail, **ERRORS}, **AS_BUYER)
+@router.post("/notices/{notice_id}/lots", response={201: LotDetail}, **AS_BUYER)
 def add_lot(request, notice_id: int, payload: LotIn):
     """Add a lot, with its items and auction parameters, to a draft."""
     tender = selectors.buyer_tender(request.auth, notice_id)
@@ -198,7 +212,7 @@ def add_lot(request, notice_id: int, payload: LotIn):
     return Status(201, services.save_lot(request.auth, tender, values, items))
 
 
-@router.put("/notices/{notice_id}/lots/{lot_id}", response={200: LotDetail, **ERRORS}, **AS_BUYER)
+@router.put("/notices/{notice_id}/lots/{lot_id}", response=LotDetail, **AS_BUYER)
 def replace_lot(request, notice_id: int, lot_id: int, payload: LotIn):
     """Replace a lot of a draft, its items included."""
     tender = selectors.buyer_tender(request.auth, notice_id)
@@ -207,21 +221,21 @@ def replace_lot(request, notice_id: int, lot_id: int, payload: LotIn):
     return services.save_lot(request.auth, tender, values, items, lot=lot)
 
 
-@router.delete("/notices/{notice_id}/lots/{lot_id}", response={204: None, **ERRORS}, **AS_BUYER)
+@router.delete("/notices/{notice_id}/lots/{lot_id}", response={204: None}, **AS_BUYER)
 def delete_lot(request, notice_id: int, lot_id: int):
     tender = selectors.buyer_tender(request.auth, notice_id)
     services.delete_lot(request.auth, _own_lot(tender, lot_id))
     return Status(204, None)
 
 
-@router.post("/notices/{notice_id}/documents", response={201: DocumentOut, **ERRORS}, **AS_BUYER)
-def add_document(request, notice_id: int, file: File[UploadedFile], title: Form[str] = ""):
+@router.post("/notices/{notice_id}/documents", response={201: NoticeDocumentOut}, **AS_BUYER)
+def add_document(request, notice_id: int, file: File[UploadedFile], form: Form[DocumentIn]):
     """Add a document to the consultation file of a draft (multipart/form-data)."""
     tender = selectors.buyer_tender(request.auth, notice_id)
-    return Status(201, services.add_document(request.auth, tender, file, title.strip()))
+    return Status(201, services.add_document(request.auth, tender, file, form.title.strip()))
 
 
-@router.post("/notices/{notice_id}/publish", response={200: NoticeDetail, **ERRORS}, **AS_BUYER)
+@router.post("/notices/{notice_id}/publish", response=NoticeDetail, **AS_BUYER)
 def publish_notice(request, notice_id: int):
     """Publish a draft, if its schedule leaves the legal delays."""
     tender = selectors.buyer_tender(request.auth, notice_id)
@@ -229,7 +243,7 @@ def publish_notice(request, notice_id: int):
     return selectors.public_tender(tender.pk)
 
 
-@router.post("/notices/{notice_id}/errata", response={201: ErratumOut, **ERRORS}, **AS_BUYER)
+@router.post("/notices/{notice_id}/errata", response={201: ErratumOut}, **AS_BUYER)
 def publish_erratum(request, notice_id: int, payload: ErratumIn):
     """Amend a published notice. A substantive change moves the application deadline if needed."""
     tender = selectors.buyer_tender(request.auth, notice_id)
@@ -268,18 +282,14 @@ def publish_erratum(request, notice_id: int, payload: ErratumIn):
     return Status(201, erratum)
 
 
-@router.get(
-    "/notices/{notice_id}/clarifications", response={200: list[BuyerClarification], **ERRORS}, **AS_BUYER
-)
+@router.get("/notices/{notice_id}/clarifications", response=list[BuyerClarification], **AS_BUYER)
 def list_clarifications(request, notice_id: int):
     """Every question on the buyer's notice, answered or not; never who asked it."""
     tender = selectors.buyer_tender(request.auth, notice_id)
     return tender.clarifications.order_by("asked_at", "id")
 
 
-@router.post(
-    "/clarifications/{clarification_id}/answer", response={200: BuyerClarification, **ERRORS}, **AS_BUYER
-)
+@router.post("/clarifications/{clarification_id}/answer", response=BuyerClarification, **AS_BUYER)
 def answer_clarification(request, clarification_id: int, payload: AnswerIn):
     """Answer a question; the answer is published to everyone without the asker's identity."""
     clarification = Clarification.objects.filter(pk=clarification_id).first()
@@ -294,9 +304,7 @@ def answer_clarification(request, clarification_id: int, payload: AnswerIn):
 # Company ------------------------------------------------------------------------------------------
 
 
-@router.post(
-    "/notices/{notice_id}/clarifications", response={201: AskedClarification, **ERRORS}, **AS_COMPANY
-)
+@router.post("/notices/{notice_id}/clarifications", response={201: AskedClarification}, **AS_COMPANY)
 def ask_clarification(request, notice_id: int, payload: QuestionIn):
     """Ask the buyer a question; the answer will be published without the company's identity."""
     membership = require_role(request, Role.COMPANY_MEMBER)

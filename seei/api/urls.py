@@ -26,3 +26,9 @@ api.add_router("", auctions.router)
 api.add_router("", awards.router)
 api.add_router("", statistics.router)
 api.add_router("", practice.router)
+api.add_router("", "seei.alerts.api.router")
+api.add_router("", "seei.redflags.api.router")
+api.add_router("", "seei.ocds.api.router")
+
+# Last, once every router is added: the errors of every operation, documented with one schema.
+errors.document(api)

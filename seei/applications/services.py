@@ -37,6 +37,7 @@ from seei.applications.models import (
 from seei.auctions.services import prepare_room
 from seei.core import audit, clock
 from seei.core.uploads import validate_document
+from seei.ocds import hooks as ocds
 from seei.tenders import schedule
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Interest, Lot, Tender
@@ -423,6 +424,7 @@ UNSUCCESSFUL_WHY = {
 def _declare_unsuccessful(lot, why: str, membership, *, applications: int, admitted: int | None = None):
     lot.status = Lot.Status.UNSUCCESSFUL
     lot.save(update_fields=["status"])
+    ocds.step_happened(lot.tender_id)
     minimum = MIN_APPLICATIONS if why == "too_few_applications" else MIN_ADMITTED
     audit.record(
         "lot.unsuccessful",

@@ -45,4 +45,4 @@ class BidAttemptAdmin(ReadOnlyAdmin):
 
 @admin.register(Suspension)
 class SuspensionAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "ended_at", "reason", "started_by", "ended_by"]
+    list_display = ["started_at", "ended_at", "reason", "automatic", "cause", "started_by", "ended_by"]

@@ -30,7 +30,7 @@ import asyncio
 import re
 import weakref
 from collections.abc import Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -42,7 +42,7 @@ from django.conf import settings
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from seei.auctions import events, ledger, reasons, rules, signing
+from seei.auctions import events, ledger, reasons, rules, signing, watchdog
 from seei.auctions.batches import GroupQueue
 from seei.core import database
 from seei.room import history as room_history
@@ -80,10 +80,58 @@ def conninfo() -> str:
     return database.url()
 
 
+# No process may stall the others through the database: a lot's lock holder that stops responding
+# (a frozen process) loses its session after IDLE_IN_TRANSACTION_TIMEOUT, a bid waits for a lot's lock
+# at most LOCK_TIMEOUT (then it is answered "busy", retryable), and no statement of the room runs
+# longer than STATEMENT_TIMEOUT. During an outage a request waits for a connection at most
+# POOL_TIMEOUT (SEEI_DB_POOL_TIMEOUT), so a bidder is answered within seconds.
+LOCK_TIMEOUT_MS = 2000
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 3000
+STATEMENT_TIMEOUT_MS = 5000
+CONNECT_TIMEOUT = 3  # seconds
+POOL_TIMEOUT = 3.0  # seconds
+PUBLISH_WAIT = 0.3  # seconds a bid's answer waits for its snapshot's publication (Redis), at most
+
+
+class Unavailable(Exception):
+    """The database did not answer in time (an outage, or a lot locked by a holder gone silent): the
+    bid was not decided; the same request may be sent again (it is never counted twice)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "busy" (the lot's lock, retry at once) or "unavailable"
+
+
+def unavailable(error: BaseException) -> Unavailable | None:
+    """The answer to give for a database failure that is not the request's fault, if it is one."""
+    if isinstance(error, Unavailable):
+        return error
+    if isinstance(error, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
+        return Unavailable("busy")
+    if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+        return Unavailable("unavailable")  # PoolTimeout is an OperationalError
+    return None
+
+
+def _session_options() -> str:
+    """The connection's ``options``: the database's own, then the room's timeouts."""
+    own = psycopg.conninfo.conninfo_to_dict(conninfo()).get("options") or ""
+    timeouts = (
+        f"-c lock_timeout={LOCK_TIMEOUT_MS} -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+        f" -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+    )
+    return f"{own} {timeouts}".strip()
+
+
 def _connection_kwargs() -> dict[str, Any]:
     options = settings.DATABASES["default"].get("OPTIONS", {})
     # Server-side prepared statements pay off on the hot path unless a pooler forbids them.
-    return {"autocommit": True, "prepare_threshold": options.get("prepare_threshold", 5)}
+    return {
+        "autocommit": True,
+        "prepare_threshold": options.get("prepare_threshold", 5),
+        "connect_timeout": CONNECT_TIMEOUT,
+        "options": _session_options(),
+    }
 
 
 def pool() -> AsyncConnectionPool:
@@ -97,6 +145,7 @@ def pool() -> AsyncConnectionPool:
             kwargs=_connection_kwargs(),
             min_size=2,
             max_size=getattr(settings, "SEEI_DB_POOL_SIZE", 20),
+            timeout=getattr(settings, "SEEI_DB_POOL_TIMEOUT", POOL_TIMEOUT),
             open=False,
             name="seei-room",
         )
@@ -657,6 +706,8 @@ async def place_bid(
     raised. Raises RoomNotFound when the lot has no room and ValueError for a missing or overlong
     request_id.
     """
+    if watchdog.recovering():  # an outage this process has not recorded yet: no bid before it is
+        raise Unavailable("recovering")
     request = _Request(
         user_id, membership_id, amount, _check_request_id(request_id), audit_outsiders, session_check
     )
@@ -666,17 +717,25 @@ async def place_bid(
 
 async def _run_batch(key: tuple, requests: list[_Request]) -> list[_Outcome | Exception]:
     lot_id, source = key
-    if isinstance(source, AsyncConnectionPool):
-        async with source.connection() as conn:
-            try:
-                batch, outcomes = await _decide_and_store(conn, lot_id, requests)
-            except psycopg.Error:
-                # After an error inside a pipeline, psycopg's record of the statements it prepared may
-                # no longer match the server's: the pool replaces this connection.
-                await conn.close()
-                raise
-    else:
-        batch, outcomes = await _decide_and_store(source, lot_id, requests)
+    try:
+        if isinstance(source, AsyncConnectionPool):
+            async with source.connection() as conn:
+                try:
+                    batch, outcomes = await _decide_and_store(conn, lot_id, requests)
+                except psycopg.Error:
+                    # After an error inside a pipeline, psycopg's record of the statements it prepared may
+                    # no longer match the server's: the pool replaces this connection.
+                    await conn.close()
+                    raise
+        else:
+            batch, outcomes = await _decide_and_store(source, lot_id, requests)
+    except psycopg.Error as error:
+        failure = unavailable(error)
+        if failure is None:
+            raise  # perhaps one bid's fault: the batch is run again bid by bid
+        # The database or the lot's lock, not a bid, failed: every bid of the batch gets the same
+        # retryable answer at once (run again one by one, each would only wait as long again).
+        return [failure] * len(requests)
     # After the commit, with the connection back in the pool.
     batch.snapshot = build_snapshot(lot_id, batch.params, batch.state, batch.now)
     if not batch.entries:
@@ -849,7 +908,10 @@ async def _answer(outcome: _Outcome, lang: str | None) -> BidResult:
     """The bidder's answer, composed after the commit, outside the lot's queue."""
     batch = outcome.batch
     if batch.publication is not None:
-        await asyncio.shield(batch.publication)
+        # Never longer than PUBLISH_WAIT: a hanging Redis must not hold the answer (the bid is
+        # committed; a viewer that misses the frame resyncs when the feed is back).
+        with suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(batch.publication), PUBLISH_WAIT)
     lang = lang or outcome.language
     mine = None
     if outcome.pseudonym is not None:
@@ -961,7 +1023,10 @@ async def room_snapshot(
     state = _state(lot_id, params, known, (seq, last_hash), raw_state, entries)
     if state is None:
         state = await _read_whole(conn, lot_id, params, (seq, last_hash))
-    return build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
+    snapshot = build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
+    if snapshot["suspended"]:  # since when and why, told to every viewer
+        snapshot["suspension"] = await watchdog.note_of(conn, lot_id)
+    return snapshot
 
 
 ACCESS_SQL = (
@@ -1060,7 +1125,10 @@ def snapshot_sync(lot_id: int, *, user_id: int | None = None, membership_id: int
     state = advance(
         params, rules.State.from_dict(_json(raw_state)), [r[7:] for r in rows if r[7] is not None]
     )
-    return build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
+    snapshot = build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
+    if snapshot["suspended"]:
+        snapshot["suspension"] = watchdog.note_of_sync(lot_id)
+    return snapshot
 
 
 def _json(value: Any) -> Any:

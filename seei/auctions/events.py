@@ -24,6 +24,7 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 CHANNEL = "seei:lot:{lot_id}"
+PUBLISH_TIMEOUT = 2.0  # seconds a round of publications may take before it is given up
 
 Listener = Callable[[int, bytes], None]
 _listeners: list[Listener] = []
@@ -129,7 +130,12 @@ class _Publisher:
             pending, self.pending = self.pending, {}
             done, self.next_round = self.next_round, asyncio.get_running_loop().create_future()
             try:
-                async with _async_redis().pipeline(transaction=False) as pipeline:
+                # A Redis that hangs (not down) must not hold the later rounds for good: the round
+                # gives up (its connection dropped); viewers resync when their feed comes back.
+                async with (
+                    asyncio.timeout(PUBLISH_TIMEOUT),
+                    _async_redis().pipeline(transaction=False) as pipeline,
+                ):
                     for lot_id, frame in pending.items():
                         pipeline.publish(channel(lot_id), frame)
                     await pipeline.execute()

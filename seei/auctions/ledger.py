@@ -120,8 +120,10 @@ class Chain:
         return Chain.append(prev_entry, "bid", bid.at, {"bidder": bid.bidder, "amount": bid.amount})
 
     @staticmethod
-    def suspend(prev_entry: Mapping[str, Any], at: datetime) -> dict[str, Any]:
-        return Chain.append(prev_entry, "suspend", at, {})
+    def suspend(prev_entry: Mapping[str, Any], at: datetime, cause: str | None = None) -> dict[str, Any]:
+        """``cause`` names what stopped an automatic suspension (``"database"``, ``"no_room"``); an
+        administrator's keeps no data (its reason is told to the bidders, not published)."""
+        return Chain.append(prev_entry, "suspend", at, {"automatic": True, "cause": cause} if cause else {})
 
     @staticmethod
     def resume(prev_entry: Mapping[str, Any], at: datetime) -> dict[str, Any]:

@@ -138,12 +138,25 @@ class BidAttempt(models.Model):
 
 
 class Suspension(models.Model):
-    """A platform-wide incident: every open room paused, the remaining time credited on resume."""
+    """A platform-wide incident: every open room paused, the remaining time credited on resume.
+
+    An administrator starts one (``started_by``), or the platform itself when bids could not be
+    accepted for longer than the grace (``automatic``, see watchdog.py; ``started_by`` is then empty).
+    """
+
+    class Cause(models.TextChoices):
+        INCIDENT = "incident", _("platform incident")
+        NO_ROOM = "no_room", _("platform: no room process answering")
+        DATABASE = "database", _("platform: database unreachable")
 
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
-    reason = models.TextField(_("reason"))
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))  # an automatic one keeps its cause's label, in English
+    automatic = models.BooleanField(default=False)
+    cause = models.CharField(max_length=10, choices=Cause.choices, default=Cause.INCIDENT)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -159,3 +172,43 @@ class Suspension(models.Model):
     @property
     def is_active(self):
         return self.ended_at is None
+
+    @property
+    def resume_deadline(self):
+        """Past it the auctions cannot resume (the 48-hour rule, SEEI_SUSPENSION_MAX_HOURS)."""
+        from datetime import timedelta
+
+        return self.started_at + timedelta(hours=settings.SEEI_SUSPENSION_MAX_HOURS)
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language: an automatic suspension's cause is translated."""
+        return str(self.get_cause_display()) if self.automatic else self.reason
+
+
+class Heartbeat(models.Model):
+    """One process of the platform saying it is alive, every second or so (see watchdog.py).
+
+    ``beat_at`` is the clock of record (where an outage is placed in the ledger); ``seen_at`` is
+    PostgreSQL's own clock, without the test offset, so that a test moving the clock does not make
+    every process look silent.
+    """
+
+    class Kind(models.TextChoices):
+        ROOM = "room", _("room process")
+        WORKER = "worker", _("task worker")
+
+    process = models.CharField(max_length=100, primary_key=True)  # kind:host:pid:token
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    accepting = models.BooleanField(default=False)  # a room process taking bids (false once stopped)
+
+    class Meta:
+        verbose_name = _("heartbeat")
+
+    def __str__(self):
+        return self.process

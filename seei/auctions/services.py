@@ -12,18 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from seei.accounts.models import Role, User
 from seei.alerts.services import LocalAmount, LocalTime, company_users, notify
-from seei.auctions import bidding, events, ledger, rules, signing
+from seei.auctions import bidding, events, ledger, rules, signing, watchdog
 from seei.auctions.models import BidAttempt, Bidder, LedgerEntry, Room, Suspension
 from seei.awards.services import start_award_after_close
 from seei.core import audit
+from seei.ocds import hooks as ocds
 from seei.portal import cache as portal_cache
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Lot
@@ -292,7 +295,9 @@ def open_room(lot_id: int) -> Outcome:
 def close_room(lot_id: int) -> Outcome:
     """Close at the closing time, re-checked under the lock: ``not_due`` (with the new time) when
     the close moved, ``already`` when another worker closed it. Appends the final entry with the
-    ranking and the winner; the lot is closed with a provisional winner, or unsuccessful."""
+    ranking and the winner; the lot is closed with a provisional winner, or unsuccessful. An outage not
+    recorded yet (see watchdog.py) is recorded first: it may suspend the lot or move its close."""
+    watchdog.settle()
     with transaction.atomic():
         room = _lock(lot_id)
         if room is None:
@@ -314,6 +319,7 @@ def close_room(lot_id: int) -> Outcome:
         else:
             _tell_closed(lot, room, params, state, now)
             transaction.on_commit(lambda: start_award_after_close(lot_id))
+            ocds.step_happened(lot.tender_id)  # an unsuccessful lot without bids
     return Outcome(lot_id, "closed")
 
 
@@ -363,20 +369,23 @@ def _require_administrator(membership) -> None:
         raise PermissionDenied(_("Only a platform administrator can suspend or resume the auctions."))
 
 
-def _serialise_suspensions() -> None:
-    # One suspension at a time, whoever clicks first.
+def serialise_suspensions() -> None:
+    """One suspension at a time, whoever clicks first (or the watchdog)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('seei.auctions.suspension'))")
 
 
-def _suspend_room(room: Room, suspension: Suspension) -> bool:
+def _suspend_room(room: Room, suspension: Suspension, at: datetime | None = None) -> bool:
     params, state = rules_of(room)
-    now = db_now()
+    at = db_now() if at is None else at
     try:
-        suspended = rules.suspend(params, state, now)
+        suspended = rules.suspend(params, state, at)
     except rules.TransitionError:
-        return False  # not open now (before its opening, or past its close): nothing to pause
-    _append(room, ledger.Chain.suspend(_head(room), now), suspended, now, status=Room.Status.SUSPENDED)
+        return False  # not open then (before its opening, or past its close): nothing to pause
+    cause = suspension.cause if suspension.automatic else None
+    _append(room, ledger.Chain.suspend(_head(room), at, cause), suspended, at, status=Room.Status.SUSPENDED)
+    if suspension.pk is None:
+        suspension.save()
     if room.lot_id not in suspension.lots:
         suspension.lots = [*suspension.lots, room.lot_id]
         suspension.save(update_fields=["lots"])
@@ -390,7 +399,7 @@ def suspend_all(membership, reason: str) -> Suspension:
     if not reason:
         raise TenderError({"reason": [_("Give the reason for the suspension: it is told to every bidder.")]})
     with transaction.atomic():
-        _serialise_suspensions()
+        serialise_suspensions()
         if active_suspension() is not None:
             raise TenderError(_("The auctions are already suspended."))
         now = db_now()
@@ -423,45 +432,156 @@ def suspend_all(membership, reason: str) -> Suspension:
 
 
 def resume_all(membership) -> Suspension:
-    """End the incident: every suspended room resumes with the time it had left (a ledger entry each)."""
+    """End the incident: every suspended room resumes with the time it had left (a ledger entry each).
+    Past SEEI_SUSPENSION_MAX_HOURS the auctions cannot resume: they are to be cancelled and relaunched."""
     _require_administrator(membership)
-    from seei.auctions import tasks
-
     with transaction.atomic():
-        _serialise_suspensions()
+        serialise_suspensions()
         suspension = active_suspension()
         if suspension is None:
             raise TenderError(_("No suspension is in progress."))
+        now = db_now()
+        if now - suspension.started_at > max_suspension():
+            raise TenderError(
+                _(
+                    "These auctions have been suspended for more than %(hours)s hours: they cannot resume, "
+                    "they must be cancelled and relaunched."
+                )
+                % {"hours": f"{settings.SEEI_SUSPENSION_MAX_HOURS:g}"}
+            )
         suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
-        resumed = []
-        for lot_id in list(
-            Room.objects.filter(status=Room.Status.SUSPENDED).values_list("lot_id", flat=True)
-        ):
-            room = _lock(lot_id)
-            params, state = rules_of(room)
-            now = db_now()
-            try:
-                state = rules.resume(params, state, now)
-            except rules.TransitionError:
-                continue
-            _append(room, ledger.Chain.resume(_head(room), now), state, now, status=Room.Status.OPEN)
-            # A room paused before its opening job ran is running now all the same.
-            Lot.objects.filter(pk=lot_id, status=Lot.Status.SCHEDULED).update(status=Lot.Status.RUNNING)
-            portal_cache.bump()  # an update() sends no signal
-            tasks.schedule_close(lot_id, state.closes_at)
-            resumed.append(lot_id)
-            _publish_on_commit(lot_id)
-        suspension.ended_at = db_now()
-        suspension.ended_by = membership.user
-        suspension.save(update_fields=["ended_at", "ended_by"])
+        resumed = _end_suspension(suspension, now, membership.user)
         audit.record("auction.resumed", suspension, membership.user, membership.organisation, lots=resumed)
+        _tell_resumed(suspension)
+    return suspension
+
+
+def max_suspension() -> timedelta:
+    """The 48-hour rule (SEEI_SUSPENSION_MAX_HOURS): an auction suspended longer does not resume."""
+    return timedelta(hours=settings.SEEI_SUSPENSION_MAX_HOURS)
+
+
+def _end_suspension(suspension: Suspension, at: datetime, user: User | None) -> list[int]:
+    """Every suspended room resumes at ``at`` with the time it had left; the suspension ends."""
+    from seei.auctions import tasks
+
+    resumed = []
+    for lot_id in list(Room.objects.filter(status=Room.Status.SUSPENDED).values_list("lot_id", flat=True)):
+        room = _lock(lot_id)
+        params, state = rules_of(room)
+        try:
+            state = rules.resume(params, state, at)
+        except (rules.TransitionError, ValueError):
+            continue
+        opened = {"opened_at": at} if room.opened_at is None else {}  # paused before its opening job ran
+        _append(room, ledger.Chain.resume(_head(room), at), state, at, status=Room.Status.OPEN, **opened)
+        # A room paused before its opening job ran is running now all the same.
+        Lot.objects.filter(pk=lot_id, status=Lot.Status.SCHEDULED).update(status=Lot.Status.RUNNING)
+        portal_cache.bump()  # an update() sends no signal
+        tasks.schedule_close(lot_id, state.closes_at)
+        resumed.append(lot_id)
+        _publish_on_commit(lot_id)
+    suspension.ended_at, suspension.ended_by = at, user
+    suspension.save(update_fields=["ended_at", "ended_by"])
+    return resumed
+
+
+def _tell_resumed(suspension: Suspension) -> None:
+    _tell_everyone(
+        suspension.lots,
+        gettext_lazy("Auctions resumed"),
+        gettext_lazy(
+            "The incident is over: the suspended auctions have resumed, each with the time it had left."
+        ),
+        administrators=suspension.automatic,
+    )
+
+
+# The suspensions of the watchdog (see watchdog.py), under the suspensions' lock ---------------------------
+
+
+def _last_entry_at(room: Room) -> datetime:
+    return LedgerEntry.objects.filter(room=room, seq=room.seq).values_list("at", flat=True).get()
+
+
+def suspend_automatically(since: datetime, now: datetime, cause: str, *, resume: bool) -> Suspension | None:
+    """No bid could be accepted since ``since``: every lot running then is suspended from the last moment
+    it could take a bid (a ledger entry each, never before the chain's last one), and with ``resume``
+    (the platform is back now, soon enough) resumed at ``now``: the outage recorded, each close moved by
+    it. Practice auctions are left alone. None when no lot was running."""
+    with translation.override("en"):
+        reason = str(Suspension.Cause(cause).label)
+    suspension = Suspension(started_at=since, reason=reason, automatic=True, cause=cause)
+    running = (
+        Room.objects.filter(
+            status__in=[Room.Status.SCHEDULED, Room.Status.OPEN], opens_at__lte=now, closes_at__gt=since
+        )
+        .exclude(lot__tender__practice=True)
+        .values_list("lot_id", flat=True)
+    )
+    starts = []
+    for lot_id in list(running):
+        room = _lock(lot_id)
+        if room is None or room.status not in (Room.Status.SCHEDULED, Room.Status.OPEN):
+            continue
+        params, state = rules_of(room)
+        at = watchdog.suspension_time(since, _last_entry_at(room), params.opens_at, state.closes_at)
+        if at is not None and _suspend_room(room, suspension, at):
+            starts.append(at)
+            _publish_on_commit(lot_id)
+    if not starts:
+        return None
+    suspension.started_at = min(starts)
+    suspension.save(update_fields=["started_at"])
+    if resume:
+        _end_suspension(suspension, now, None)
+    audit.record(
+        "auction.suspended",
+        suspension,
+        automatic=True,
+        cause=cause,
+        since=rules.format_time(suspension.started_at),
+        until=rules.format_time(now) if resume else None,
+        lots=suspension.lots,
+    )
+    if resume:
         _tell_everyone(
             suspension.lots,
-            gettext_lazy("Auctions resumed"),
+            gettext_lazy("Auctions suspended during an outage: {cause}"),
             gettext_lazy(
-                "The incident is over: the suspended auctions have resumed, each with the time it had left."
+                "No bid could be accepted from {since} to {until} ({cause}): the running auctions were "
+                "suspended for that time and have resumed, each with the time it had left, so their closing "
+                "time moved by as much."
             ),
+            administrators=True,
+            cause=Suspension.Cause(cause).label,
+            since=LocalTime(suspension.started_at),
+            until=LocalTime(now),
         )
+    else:
+        _tell_everyone(
+            suspension.lots,
+            gettext_lazy("Auctions suspended automatically: {cause}"),
+            gettext_lazy(
+                "The running auctions suspended themselves on {since}: {cause}. No bid can be accepted "
+                "meanwhile; each auction gets back the time it had left when it resumes."
+            ),
+            administrators=True,
+            cause=Suspension.Cause(cause).label,
+            since=LocalTime(suspension.started_at),
+        )
+    return suspension
+
+
+def resume_automatically(now: datetime) -> Suspension | None:
+    """The platform is back soon enough: the automatic suspension in force ends at ``now``."""
+    suspension = active_suspension()
+    if suspension is None or not suspension.automatic:
+        return None
+    suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
+    resumed = _end_suspension(suspension, now, None)
+    audit.record("auction.resumed", suspension, automatic=True, lots=resumed)
+    _tell_resumed(suspension)
     return suspension
 
 
@@ -484,12 +604,17 @@ def _staff_users(tenders):
     return [*buyers.distinct(), *commission.distinct()]
 
 
-def _tell_everyone(lot_ids, subject, body, **params) -> None:
+def _tell_everyone(lot_ids, subject, body, administrators: bool = False, **params) -> None:
+    """The bidders and the buyers' people of these lots; with ``administrators`` the platform's too (an
+    automatic suspension: someone must watch it)."""
     lots = list(Lot.objects.filter(pk__in=lot_ids).select_related("tender"))
     if not lots:
         return
     companies = Bidder.objects.filter(room__lot__in=lots).values("company")
-    notify([*company_users(companies), *_staff_users({lot.tender for lot in lots})], subject, body, **params)
+    people = [*company_users(companies), *_staff_users({lot.tender for lot in lots})]
+    if administrators:
+        people += list(User.objects.filter(is_active=True, memberships__role=Role.ADMINISTRATOR).distinct())
+    notify(people, subject, body, **params)
 
 
 def _tell_closed(lot: Lot, room: Room, params: rules.LotParams, state: rules.State, at: datetime) -> None:

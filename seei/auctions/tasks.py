@@ -1,9 +1,11 @@
 """The task worker's jobs (procrastinate, on PostgreSQL): open each room, close it, sweep.
 
-Run them with ``seei procrastinate worker`` (any number of workers: every job re-checks under
-the room lock and is idempotent). The close is deferred to the closing time and, when the close
-moved meanwhile (an extension, a suspension), deferred again to the new time; the sweep every
-minute catches whatever a lost job missed. A queueing lock keeps one pending job per room and kind.
+Run them with ``seei worker`` (``seei.core.worker``: any number of workers; every job re-checks under
+the room lock and is idempotent). The worker runs this queue on a lane of its own, polled every
+quarter second, so a room opens and closes on its second whatever else the worker is doing. The close
+is deferred to the closing time and, when the close moved meanwhile (an extension, a suspension),
+deferred again to the new time; the sweep every minute catches whatever a lost job missed. A
+queueing lock keeps one pending job per room and kind.
 """
 
 from datetime import datetime, timedelta
@@ -75,9 +77,21 @@ def close_room(lot_id: int) -> str:
         outcome = services.close_room(lot_id)
         if outcome.status == "not_due":
             schedule_close(lot_id, outcome.when)
+        elif outcome.status == "already":
+            _start_award_if_missed(lot_id)
         return outcome.status
 
     return _with_fresh_connections(run)
+
+
+def _start_award_if_missed(lot_id: int) -> None:
+    """A close retried after its worker died between the close and the award's start: start the award
+    now rather than at the awards' sweep (``start_award`` is idempotent: usually nothing to do)."""
+    from seei.awards.services import start_award_after_close
+    from seei.tenders.models import Lot
+
+    if Lot.objects.real().filter(pk=lot_id).exists():  # practice goes on from ``practice_closed``
+        start_award_after_close(lot_id)
 
 
 @app.periodic(cron="* * * * *", periodic_id="sweep")

@@ -176,10 +176,19 @@ def _replay(params: LotParams, entries: list[Any], report: Report, require_close
     errors = report.errors
     state = State.initial(params)
     close_entry = None
+    last_at = _time_of(entries[0])
     for position, entry in enumerate(entries[1:], start=1):
         if not _well_formed(entry):
             continue  # already reported by the chain check
         label = _label(entry, position)
+        # Time never goes back along the chain: an outage recorded after the fact is placed after the
+        # last entry before it, never over entries already written.
+        at = _time_of(entry)
+        if at is not None and last_at is not None and at < last_at:
+            errors.append(
+                f"{label}: recorded at {entry['at']}, before the entry before it ({format_time(last_at)})"
+            )
+        last_at = at or last_at
         if entry["type"] == "genesis":
             errors.append(f"{label}: a second genesis entry")
             continue
@@ -204,6 +213,13 @@ def _replay(params: LotParams, entries: list[Any], report: Report, require_close
     report.closes_at = state.closes_at
     winner = state.winner()
     report.winning_amount = winner.amount if winner else None
+
+
+def _time_of(entry: Any) -> datetime | None:
+    try:
+        return parse_time(entry["at"])
+    except (KeyError, TypeError, ValueError):
+        return None  # reported by the replay
 
 
 def _explain(error: ReplayError) -> str:

@@ -36,6 +36,7 @@ from seei.awards.minutes import auction_minutes_pdf
 from seei.awards.models import Award, AwardDocument, AwardStep, Payment, Visa
 from seei.core import audit, clock
 from seei.core.uploads import sha256_of, validate_document
+from seei.ocds import hooks as ocds
 from seei.tenders import schedule
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Lot
@@ -449,6 +450,7 @@ def confirm(membership, award: Award, rank, low_price_note: str = "") -> Award:
         )
         write_minutes(award, now)
         _tell_final(award, step)
+        ocds.step_happened(award.lot.tender_id)
     return award
 
 
@@ -525,6 +527,7 @@ def fail(membership, award: Award, rank, reason: str) -> Award:
                 url=reverse("awards:result", args=[award.lot_id]),
                 **_common(award),
             )
+            ocds.step_happened(award.lot.tender_id)
         write_minutes(award, now)
     return award
 
@@ -630,6 +633,7 @@ def give_visa(membership, award: Award, decision: str, reason: str = "") -> Visa
         audit.record(
             "award.visa", award, membership.user, membership.organisation, decision=decision, reason=reason
         )
+        ocds.step_happened(award.lot.tender_id)
         granted = decision == Visa.Decision.GRANTED
         notify(
             _buyer_users(award.lot.tender),
@@ -723,6 +727,7 @@ def record_payment(membership, award: Award, paid_on: date, amount, reference: s
             paid_on=paid_on.isoformat(),
             remaining=rules.format_decimal(remaining - amount),
         )
+        ocds.step_happened(award.lot.tender_id)
         notify(
             _buyer_users(award.lot.tender),
             gettext_lazy("Payment recorded: lot {number} of {reference}"),

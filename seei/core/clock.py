@@ -8,7 +8,15 @@ can move time for every process (web, room, worker) without sleeping.
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
+
+# A waiting job is due at a wall-clock time (the moment of record minus the offset, see
+# seei.auctions.tasks): when the offset grows, it falls due that much sooner.
+FOLLOW_CLOCK_SQL = """
+UPDATE procrastinate_jobs SET scheduled_at = scheduled_at - %s
+WHERE status = 'todo' AND scheduled_at IS NOT NULL
+"""
 
 
 def now() -> datetime:
@@ -26,7 +34,7 @@ def offset_seconds() -> float:
 
 
 def advance(delta: timedelta) -> datetime:
-    """Move the test clock forward (tests only)."""
+    """Move the test clock forward (tests only); waiting jobs keep their moment on it."""
     if not settings.SEEI_TEST_CLOCK:
         raise RuntimeError("The clock can only be moved when SEEI_TEST_CLOCK is on.")
     from seei.core.models import ClockOffset
@@ -34,6 +42,8 @@ def advance(delta: timedelta) -> datetime:
     row, _ = ClockOffset.objects.get_or_create(pk=1)
     row.seconds += delta.total_seconds()
     row.save(update_fields=["seconds"])
+    with connection.cursor() as cursor:
+        cursor.execute(FOLLOW_CLOCK_SQL, [delta])
     return now()
 
 

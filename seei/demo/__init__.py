@@ -15,6 +15,7 @@ from django.db import transaction
 
 from seei.demo import closed_auctions, open_notices, people, year_2016
 from seei.demo.common import DEMO_PASSWORD
+from seei.ocds import publish as ocds
 
 __all__ = ["DEMO_PASSWORD", "load"]
 
@@ -26,4 +27,5 @@ def load() -> list[tuple[str, str]]:
     open_notices.load(cast.agents)
     closed_auctions.load()
     year_2016.load()  # the programme's year 2016, to the cent
+    ocds.sync_all()  # every step's OCDS release, the year 2016's included
     return cast.accounts

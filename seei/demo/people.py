@@ -1,10 +1,10 @@
 """The demo's organisations and people: the platform, the buyers, an accountant post, the companies,
-their accounts with their roles, and the companies' subscriptions to categories."""
+their accounts with their roles, and the companies' watch profiles (their categories)."""
 
 from dataclasses import dataclass
 
 from seei.accounts.models import Membership, Organisation, Role
-from seei.alerts.models import Subscription
+from seei.alerts.models import WatchProfile
 from seei.demo.common import org, person
 from seei.tenders.models import Category
 
@@ -167,6 +167,6 @@ def load() -> People:
         account(f"Company ({organisation.name})", email, organisation, Role.COMPANY_MEMBER, first, "Demo")
 
     for organisation, row in zip(company_orgs, COMPANIES, strict=True):
-        for code in row[8]:
-            Subscription.objects.get_or_create(company=organisation, category=Category.objects.get(code=code))
+        profile, _ = WatchProfile.objects.get_or_create(company=organisation, name="Mes catégories")
+        profile.categories.set(Category.objects.filter(code__in=row[8]))
     return People(accounts=accounts, agents=agents)

@@ -531,6 +531,7 @@ class NoticePlan:
     lots: list[LotPlan]
     international: bool = False
     rate: Decimal | None = None  # value of 1 MAD in USD, for dirham notices
+    erratum_at: datetime | None = None  # a substantive erratum published then (red flag SEEI-E1)
 
     @property
     def exchange_rates(self) -> dict:
@@ -731,7 +732,58 @@ def plan() -> list[NoticePlan]:
             can_be_silent = len(lot.bidders) - (3 if lot.failed_first else 2)
             lot.silent = 1 if can_be_silent > 0 and rng.random() < 0.15 else 0
             _bid_paths(rng, lot)
+    _red_flags(notices, failing)
     return notices
+
+
+# A few procedures trip each integrity red flag (seei.redflags), on purpose; the rest stay clean.
+# Drawn from a seed of their own after the plan, so that every other lot keeps its draw.
+RED_FLAGS_SEED = SEED + 12
+RED_FLAGS_EACH = 3
+REPEAT_WINNER = ("finances", "Comptoir Général d'Approvisionnement SARL", 4)  # buyer, company, wins
+
+
+def _red_flags(notices: list[NoticePlan], failing: set[int]) -> None:
+    rng = random.Random(RED_FLAGS_SEED)
+    fixed = {WHEELCHAIRS_REFERENCE, RECORD_REFERENCE}
+    plain = [item for item in notices if item.reference not in fixed]
+    short, amended = rng.sample(plain, RED_FLAGS_EACH), rng.sample(plain, 2 * RED_FLAGS_EACH)
+    for item in short:  # R003: the legal minimum of 10 days, barely
+        item.published_at = item.deadline - timedelta(days=10, hours=4)
+    for item in [each for each in amended if each not in short][:RED_FLAGS_EACH]:
+        # SEEI-E1: two days before the deadline, a substantive erratum moves it by nine days.
+        item.published_at = min(item.published_at, item.deadline - timedelta(days=21))
+        item.erratum_at = item.deadline - timedelta(days=11)
+    lots = [
+        lot
+        for item in plain
+        for lot in item.lots
+        if lot.outcome == "awarded" and id(lot) not in failing and not lot.silent
+    ]
+    crowded = [lot for lot in lots if len(lot.bidders) >= 3]
+    identical = rng.sample(crowded, RED_FLAGS_EACH)
+    band = rng.sample([lot for lot in crowded if lot not in identical], RED_FLAGS_EACH)
+    single = rng.sample([lot for lot in lots if lot not in identical + band], RED_FLAGS_EACH)
+    for lot in single:  # R018: the others admitted stay silent
+        lot.silent, lot.paths = len(lot.bidders) - 1, lot.paths[:1]
+    start = {id(lot): lot.estimate for lot in lots}
+    for lot in identical:  # R028: the last two end on the same price
+        lot.paths[-1] = _steps(rng, start[id(lot)], lot.paths[-2][-1])
+    for lot in band:  # R024: every price within 1 % of the best
+        finals = set()
+        while len(finals) < len(lot.paths) - 1:
+            spread = Decimal(rng.uniform(0.001, 0.009))
+            finals.add(lot.awarded + _round_half_up(Decimal(lot.awarded) * spread))
+        lot.paths[1:] = [_steps(rng, start[id(lot)], final) for final in sorted(finals)]
+    buyer, company, wins = REPEAT_WINNER  # SEEI-W1: one company wins this buyer's lots again and again
+    theirs = [lot for item in plain if item.buyer == buyer for lot in item.lots if lot in lots]
+    for lot in sorted(theirs, key=lambda each: each.opens_at)[:wins]:
+        if company in lot.applicants:
+            index = lot.applicants.index(company)
+            lot.applicants[0], lot.applicants[index] = lot.applicants[index], lot.applicants[0]
+        else:
+            lot.applicants[0] = company
+        lot.bidders = lot.applicants[: len(lot.bidders)]
 
 
 # Running the auction rules on a planned lot -----------------------------------------------------------
@@ -889,11 +941,69 @@ def _write_notice(item: NoticePlan, orgs: dict, archivist, categories: dict, reg
             updated_at=submitted,
         )
         application.lots.set(company_lots)
+    _write_examination(tender, item, lots, archivist)
     for plan_lot in item.lots:
         if plan_lot.bidders:
             _write_auction(lots[plan_lot.number], plan_lot, orgs)
     search.reindex(tender)
     return tender
+
+
+EXCLUSION_REASON = "Dossier technique non conforme au cahier des charges."
+
+
+def _write_examination(tender, item: NoticePlan, lots: dict, archivist) -> None:
+    """The commission's session the day after the deadline: every applicant to a lot with enough
+    applications admitted to its room or excluded; and the notice's erratum, if it had one."""
+    from seei.applications.models import MIN_APPLICATIONS, Application, Decision, Examination
+    from seei.tenders.models import Erratum
+
+    decided = item.deadline + timedelta(days=1)
+    Examination.objects.create(
+        tender=tender,
+        opened_at=item.deadline + timedelta(hours=1),
+        opened_by=archivist,
+        closed_at=decided,
+        closed_by=archivist,
+    )
+    applications = {
+        each.company.name: each
+        for each in Application.objects.filter(tender=tender).select_related("company")
+    }
+    Decision.objects.bulk_create(
+        Decision(
+            application=applications[name],
+            lot=lots[plan_lot.number],
+            outcome=Decision.Outcome.ADMITTED if name in plan_lot.bidders else Decision.Outcome.EXCLUDED,
+            reason="" if name in plan_lot.bidders else EXCLUSION_REASON,
+            decided_by=archivist,
+            decided_at=decided,
+        )
+        for plan_lot in item.lots
+        if len(plan_lot.applicants) >= MIN_APPLICATIONS
+        for name in plan_lot.applicants
+    )
+    if item.erratum_at is not None:
+        before = item.erratum_at + timedelta(days=2)
+        Erratum.objects.create(
+            tender=tender,
+            number=1,
+            reason="Modification des spécifications techniques du lot 1.",
+            substantive=True,
+            changes=[
+                {"field": "documents.added", "before": "", "after": "Spécifications techniques, version 2"},
+                {
+                    "field": "application_deadline",
+                    "before": before.isoformat(),
+                    "after": item.deadline.isoformat(),
+                },
+            ],
+            deadline_before=before,
+            deadline_after=item.deadline,
+            published_at=item.erratum_at,
+        )
+        tender.version = 2
+        tender.save(update_fields=["version"])
 
 
 def _write_auction(lot, plan_lot: LotPlan, orgs: dict) -> None:

@@ -18,7 +18,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from seei.alerts.models import Subscription
+from seei.alerts.matching import notices_for_company as watched
 from seei.core.translated import Translated
 from seei.tenders import errata as errata_display
 from seei.tenders.models import Clarification, Lot, Tender
@@ -170,13 +170,8 @@ def search_page(criteria: dict, page_number, now: datetime) -> Page:
 
 
 def notices_for_company(company, limit: int = 10):
-    """The latest open notices in the categories the company subscribed to."""
-    categories = Subscription.objects.filter(company=company).values("category")
-    return (
-        public_tenders()
-        .filter(Q(category__in=categories) | Q(category__parent__in=categories))
-        .order_by("-published_at", "-id")[:limit]
-    )
+    """The latest notices its watch profiles match."""
+    return watched(company, public_tenders()).order_by("-published_at", "-id")[:limit]
 
 
 def public_status(tender: Tender, now: datetime) -> list[str]:

@@ -175,7 +175,7 @@ def dashboard(request):
             {
                 "questions": selectors.company_questions(membership.organisation)[:50],
                 "notices": notice_cards(selectors.notices_for_company(membership.organisation), now),
-                "has_subscriptions": membership.organisation.subscriptions.exists(),
+                "has_subscriptions": membership.organisation.watch_profiles.exists(),
             },
         )
     # Commission members and accountants get their own pages in later issues.

@@ -21,10 +21,10 @@ import contextlib
 import json
 import logging
 import re
-import warnings
 from datetime import datetime
 from urllib.parse import urlsplit
 
+import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
@@ -37,8 +37,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from seei.ops import endpoints as ops
+from seei.ops.metrics import measured_bid
 from seei.room import auth, history
-from seei.room.fanout import PONG, Frame, Subscriber, hub, iso, local_socket
+from seei.room.fanout import FEED_DOWN, PONG, Frame, Subscriber, hub, iso, local_socket
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ LANGUAGE_HEADER = "x-seei-language"
 MAX_BODY = 4096
 MAX_AMOUNT_TEXT = 1000  # longer than any amount: the rules refuse a huge one with its own message
 CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN = 1013  # the database is unreachable for now
 BIDS_PATH = re.compile(r"/room/lots/(\d+)/bids")
 SOCKET_PATH = re.compile(r"/room/lots/(\d+)/ws")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -156,6 +159,37 @@ async def viewer(conn, connection: HTTPConnection, lot_id: int):
 
 def refusal(status: int, message: str, code: str) -> JSONResponse:
     return JSONResponse({"accepted": False, "reason": code, "message": message}, status, headers=NO_STORE)
+
+
+def unavailable_answer(connection: HTTPConnection | BidRequest, error: BaseException) -> JSONResponse | None:
+    """A 503 in the page's language when the database, not the request, failed (an outage, a lot
+    locked by a holder gone silent); None for any other error. Nothing was decided: the page may send
+    the same request again (a bid's request id is never counted twice)."""
+    from seei.auctions import bidding
+
+    failure = bidding.unavailable(error)
+    if failure is None:
+        return None
+    log.warning("room: %s on %s (%s)", failure.reason, connection.path_params, error)
+    with translation.override(language_of(connection, None)):
+        if failure.reason == "busy":
+            message = _("The lot is busy; your bid was not recorded. Please send it again.")
+        else:
+            message = _(
+                "The auction service is briefly unavailable; your request was not handled. "
+                "Please try again in a few seconds."
+            )
+    response = refusal(503, message, failure.reason)
+    response.headers["Retry-After"] = "1" if failure.reason == "busy" else "3"
+    return response
+
+
+async def _unavailable_handler(request: Request, error: Exception) -> Response:
+    """The routed views (snapshot, history, time) during a database outage: a 503, not a 500."""
+    response = unavailable_answer(request, error)
+    if response is None:
+        raise error
+    return response
 
 
 def _not_allowed(request: Request, person, access) -> JSONResponse:
@@ -327,13 +361,16 @@ async def bid_endpoint(scope, receive, send, lot_id: int) -> None:
     if scope["method"] != "POST":
         response = Response(status_code=405, headers={"Allow": "POST"})
     else:
+        request = BidRequest(scope, receive, lot_id)
         try:
-            response = await bid_view(BidRequest(scope, receive, lot_id))
+            response = await bid_view(request)
         except ClientDisconnect:
             return
-        except Exception:
-            log.exception("bid on lot %s failed", lot_id)
-            response = Response("Internal Server Error", 500, media_type="text/plain")
+        except Exception as error:
+            response = unavailable_answer(request, error)
+            if response is None:
+                log.exception("bid on lot %s failed", lot_id)
+                response = Response("Internal Server Error", 500, media_type="text/plain")
     await response(scope, receive, send)
 
 
@@ -353,8 +390,15 @@ async def lot_socket(websocket: WebSocket) -> None:
     if not same_origin(websocket):
         await websocket.close(CLOSE_FORBIDDEN)  # before accept: the handshake gets a 403
         return
-    async with _pool().connection() as conn:
-        _person, access = await viewer(conn, websocket, lot_id)
+    try:
+        async with _pool().connection() as conn:
+            _person, access = await viewer(conn, websocket, lot_id)
+    except Exception as error:
+        if unavailable_answer(websocket, error) is None:
+            raise
+        await websocket.accept()  # then closed with a code the page sees (a refused handshake has none)
+        await websocket.close(CLOSE_TRY_AGAIN)  # the page reconnects (with backoff)
+        return
     await websocket.accept()
     if not access.allowed:
         await websocket.close(CLOSE_FORBIDDEN)  # the page stops reconnecting on this code
@@ -363,6 +407,8 @@ async def lot_socket(websocket: WebSocket) -> None:
     try:
         # Joined (subscribed) before reading the snapshot: a change committed after the read is pushed to us.
         await hub.join(lot_id, subscriber)
+        if not hub.live():  # said before the snapshot: the page must not take it for a live feed
+            subscriber.push_control(Frame(FEED_DOWN))
         first = await snapshot_frame(lot_id)
         if first is not None:
             subscriber.push_first(Frame(first))
@@ -383,39 +429,11 @@ async def lot_socket(websocket: WebSocket) -> None:
 # --- the process's lifespan ---------------------------------------------------------------------
 
 
-def close_connections_after_job(call_next, context, worker):
-    """A job runs in a thread of this web process: leave no idle database connection behind."""
-    try:
-        return call_next()
-    finally:
-        connections.close_all()
-
-
 async def run_worker() -> None:
     """The task worker in this process (embedded default: one process runs everything)."""
-    from procrastinate.contrib.django import app as tasks_app
+    from seei.core import worker
 
-    connector = tasks_app.connector.get_worker_connector()
-    with warnings.catch_warnings():
-        # A second App sharing the tasks, with a pool of its own (LISTEN/NOTIFY), so the
-        # Django app keeps its connector for the jobs that pages defer.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        worker_app = tasks_app.with_connector(connector)
-    while True:
-        try:
-            async with worker_app.open_async():
-                await worker_app.run_worker_async(
-                    install_signal_handlers=False,
-                    name="seei-web",
-                    fetch_job_polling_interval=1.0,
-                    task_middleware=[close_connections_after_job],
-                )
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("in-process task worker stopped; restarting")
-            await asyncio.sleep(2)
+    await worker.run("seei-web")
 
 
 def create_app(*, in_process_worker: bool | None = None):
@@ -429,10 +447,14 @@ def create_app(*, in_process_worker: bool | None = None):
         pool = _pool()
         await pool.open()
         await hub.start(redis_url=settings.REDIS_URL, clock=clock, resync=snapshot_frame)
+        from seei.auctions import watchdog  # heartbeats; no bid before an outage is recorded
+
+        watcher = await watchdog.start(watchdog.ROOM)
         worker = asyncio.create_task(run_worker()) if in_process_worker else None
         try:
             yield
         finally:
+            await watcher.stop()
             if worker is not None:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -447,13 +469,15 @@ def create_app(*, in_process_worker: bool | None = None):
             Route("/room/time", time_view),
             Route("/room/lots/{lot_id:int}/snapshot", snapshot_view),
             Route("/room/lots/{lot_id:int}/history", history_view),
+            *ops.ROUTES,  # /healthz, /readyz, /metrics
         ],
+        exception_handlers={psycopg.Error: _unavailable_handler},
         lifespan=lifespan,
     )
 
     async def app(scope, receive, send):
         if scope["type"] == "http" and (bids := BIDS_PATH.fullmatch(scope["path"])):
-            await bid_endpoint(scope, receive, send, int(bids[1]))
+            await measured_bid(bid_endpoint, scope, receive, send, int(bids[1]))
         elif scope["type"] == "websocket" and (socket := SOCKET_PATH.fullmatch(scope["path"])):
             scope["path_params"] = {"lot_id": int(socket[1])}
             await lot_socket(WebSocket(scope, receive, send))

@@ -16,7 +16,9 @@ when the socket can take it; otherwise it waits in a one-frame slot, and a newer
 so a viewer that cannot keep up gets the latest state, not every intermediate one (coalescing).
 The same holds for the process: of the frames of a lot that come in together (read at once), only
 the latest goes out. Clock frames ({"type": "time"}) and pongs have their own slot, so they never
-push a snapshot out.
+push a snapshot out. A clock frame also says whether this process's feed is live: while its Redis
+subscription is down it carries ``"live": false`` (and one such frame goes out as soon as the loss is
+noticed), so a page can tell its viewer that the prices shown may be out of date.
 """
 
 from __future__ import annotations
@@ -34,13 +36,19 @@ from typing import Protocol
 from websockets.frames import Frame as WireFrame
 from websockets.frames import Opcode
 
+from seei.ops.metrics import FRAMES_SENT
+
 log = logging.getLogger(__name__)
 
 Send = Callable[[bytes], Awaitable[None]]
 FRAMES_EXTENSION = "seei.frames"  # the ASGI scope extension of a socket that takes framed bytes
 TIME_INTERVAL = 5.0  # seconds between two clock frames
 REDIS_RETRY = 1.0  # seconds before subscribing again after Redis went away
-REDIS_KEEPALIVE = 15.0  # seconds between two PINGs on the subscription; no answer in twice that: lost
+# A Redis that hangs (not down) must be noticed within seconds: a PING on the quiet subscription
+# every REDIS_KEEPALIVE, the connection lost after twice that of silence; a connection attempt that
+# hangs is given up after REDIS_CONNECT_TIMEOUT.
+REDIS_KEEPALIVE = 1.0
+REDIS_CONNECT_TIMEOUT = 2.0
 JOIN_TIMEOUT = 5.0  # seconds a new viewer waits for its lot's subscription before reading the snapshot
 
 
@@ -135,6 +143,7 @@ class Subscriber:
         if self._frame is None and socket.can_write():
             socket.write(frame)
             self.written += 1
+            FRAMES_SENT.count += 1
         else:
             self._frame = frame
 
@@ -158,6 +167,7 @@ class Subscriber:
             else:
                 return
             socket.write(frame)
+            FRAMES_SENT.count += 1
 
     async def close(self) -> None:
         self._socket.on_writable = None
@@ -214,6 +224,10 @@ class Hub:
                 del self._lots[lot_id]
                 if self._ready.pop(lot_id, None) is not None:
                     self._commands.put_nowait(("UNSUBSCRIBE", [lot_id]))
+
+    def live(self) -> bool:
+        """Frames reach this process (with Redis: its subscription is up)."""
+        return self.subscribed.is_set()
 
     def lots(self) -> list[int]:
         return list(self._lots)
@@ -314,7 +328,9 @@ class Hub:
             client = redis.Redis.from_url(url, client_name=self.name)
             connection = None
             try:
-                connection = await client.connection_pool.get_connection()
+                connection = await asyncio.wait_for(
+                    client.connection_pool.get_connection(), REDIS_CONNECT_TIMEOUT
+                )
                 # The commands queued for a lost connection are superseded by this SUBSCRIBE.
                 self._commands = asyncio.Queue()
                 self._unconfirmed.clear()
@@ -331,7 +347,9 @@ class Hub:
                     group.create_task(self._receive(connection))
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # Redis restarted or unreachable: subscribe again
+            except Exception as error:  # Redis restarted, unreachable or hanging: subscribe again
+                if self.subscribed.is_set():
+                    self.deliver_control(FEED_DOWN)  # the viewers learn it now, not at the next tick
                 self.subscribed.clear()
                 log.warning("room fan-out: Redis subscription lost (%s); retrying", _reason(error))
                 await asyncio.sleep(REDIS_RETRY)
@@ -404,7 +422,7 @@ class Hub:
             if not self.count():
                 continue
             try:
-                self.deliver_control(time_frame(await clock()))
+                self.deliver_control(time_frame(await clock(), live=self.live()))
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the database is restarting: the next tick will do
@@ -418,8 +436,13 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def time_frame(server_time: datetime) -> bytes:
-    return json.dumps({"type": "time", "server_time": iso(server_time)}, separators=(",", ":")).encode()
+def time_frame(server_time: datetime, live: bool = True) -> bytes:
+    """A clock frame; ``live`` is false while the process's feed is down (the snapshots may be stale)."""
+    frame = {"type": "time", "server_time": iso(server_time), "live": live}
+    return json.dumps(frame, separators=(",", ":")).encode()
+
+
+FEED_DOWN = b'{"type":"time","live":false}'  # no time: said at once, without reading the clock
 
 
 def iso(moment: datetime) -> str:

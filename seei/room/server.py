@@ -7,18 +7,139 @@ The same as ``uvicorn seei.asgi:application`` plus: no per-message compression o
 per viewer), a small maximum incoming message (clients only ever send a ping), the lifespan
 on (it opens the pool and the subscription), and sockets that take the room's broadcast frames
 already framed (``RoomWebSocketProtocol``).
+
+No client can starve the others (``RoomHttpProtocol``): a request must arrive within
+SEEI_REQUEST_TIMEOUT seconds (headers and body, plus one second per SEEI_MIN_BODY_RATE bytes of
+body), else its connection is cut (uvicorn has no header timeout: slow clients sending a byte
+every few seconds would hold their sockets for good); and one address may hold at most
+SEEI_MAX_CONNECTIONS_PER_ADDRESS open connections (sockets included; 0: no limit), except the
+addresses of SEEI_TRUSTED_PROXIES (default 127.0.0.1). Behind a reverse proxy every connection
+comes from the proxy: the limit per client then belongs to the proxy (nginx ``limit_conn``). At
+start the process raises its file-descriptor limit (RLIMIT_NOFILE) to the hard limit: each viewer
+holds one.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
+import resource
+from collections import Counter
 from collections.abc import Callable
 
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.utils import get_remote_addr
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from seei.room.fanout import FRAMES_EXTENSION, Frame
+
+log = logging.getLogger("seei.room.server")
+
+
+def _setting(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+class ConnectionLimit:
+    """Open connections per client address (one process), whatever protocol holds them now."""
+
+    def __init__(self) -> None:
+        self.maximum = int(_setting("SEEI_MAX_CONNECTIONS_PER_ADDRESS", "200"))
+        self.trusted = {
+            a.strip() for a in _setting("SEEI_TRUSTED_PROXIES", "127.0.0.1").split(",") if a.strip()
+        }
+        self.open: Counter[str] = Counter()
+        self._counted: dict[asyncio.BaseTransport, str] = {}
+
+    def admit(self, transport: asyncio.BaseTransport) -> bool:
+        """Count the connection, or say no (the address holds its maximum already)."""
+        remote = get_remote_addr(transport)
+        address = remote[0] if remote else ""
+        if not self.maximum or not address or address in self.trusted:
+            return True
+        if self.open[address] >= self.maximum:
+            return False
+        self.open[address] += 1
+        self._counted[transport] = address
+        return True
+
+    def release(self, transport: asyncio.BaseTransport) -> None:
+        address = self._counted.pop(transport, None)
+        if address is not None:
+            self.open[address] -= 1
+            if not self.open[address]:
+                del self.open[address]
+
+
+connection_limit = ConnectionLimit()
+
+
+class RoomHttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP protocol with a deadline on reading each request and the limit per address.
+
+    The deadline is armed when the connection opens and when a request begins (a kept-alive
+    connection's next one), and disarmed once the request is read (or upgraded to a socket): a
+    client that sends its headers or body a byte at a time is cut. Each byte of body received moves
+    the deadline by 1/SEEI_MIN_BODY_RATE s, so a large upload at a decent rate is never cut."""
+
+    request_timeout = float(_setting("SEEI_REQUEST_TIMEOUT", "10"))
+    min_body_rate = float(_setting("SEEI_MIN_BODY_RATE", "10000"))  # bytes per second
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        self._deadline_timer: asyncio.TimerHandle | None = None
+        super().connection_made(transport)
+        if not connection_limit.admit(transport):
+            log.warning("refused a connection from %s: too many open from this address", self.client)
+            transport.close()
+            return
+        self._arm()
+
+    def connection_lost(self, exc) -> None:
+        self._disarm()
+        connection_limit.release(self.transport)
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._request_started = self.loop.time()
+        self._body_read = 0
+        self._deadline_timer = self.loop.call_at(self._deadline(), self._on_deadline)
+
+    def _disarm(self) -> None:
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+            self._deadline_timer = None
+
+    def _deadline(self) -> float:
+        return self._request_started + self.request_timeout + self._body_read / self.min_body_rate
+
+    def _on_deadline(self) -> None:
+        deadline = self._deadline()
+        if self.loop.time() < deadline:  # body came in meanwhile: it earned more time
+            self._deadline_timer = self.loop.call_at(deadline, self._on_deadline)
+            return
+        self._deadline_timer = None
+        if not self.transport.is_closing():
+            log.info("cut a connection from %s: its request took more than its deadline", self.client)
+            self.transport.close()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm()
+
+    def on_body(self, body: bytes) -> None:
+        self._body_read += len(body)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def handle_websocket_upgrade(self) -> None:
+        self._disarm()  # the socket protocol takes the connection (and releases it from the limit)
+        super().handle_websocket_upgrade()
 
 
 class FrameWriter:
@@ -87,6 +208,10 @@ class RoomWebSocketProtocol(WebSocketsSansIOProtocol):
         self.scope["extensions"][FRAMES_EXTENSION] = self.frame_writer
         await super().run_asgi()
 
+    def connection_lost(self, exc) -> None:
+        connection_limit.release(self.transport)  # counted when it was still an HTTP connection
+        super().connection_lost(exc)
+
     def resume_writing(self) -> None:
         super().resume_writing()
         if self.frame_writer.on_writable is not None:
@@ -94,11 +219,25 @@ class RoomWebSocketProtocol(WebSocketsSansIOProtocol):
 
 
 ROOM_SERVER_OPTIONS = {
+    "http": RoomHttpProtocol,
     "ws": RoomWebSocketProtocol,
     "ws_per_message_deflate": False,
     "ws_max_size": 4096,
     "lifespan": "on",
 }
+
+
+def raise_file_limit() -> tuple[int, int]:
+    """The soft limit of open files raised to the hard one (each viewer's socket is a file)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1_048_576)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError) as error:
+            log.warning("could not raise the open-files limit from %s to %s: %s", soft, wanted, error)
+            return soft, soft
+    return soft, resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -113,6 +252,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers > 1 and not os.environ.get("REDIS_URL"):
         # Without Redis a snapshot reaches only the sockets of the process that published it.
         parser.error("several workers need REDIS_URL: the processes share the lots' snapshots through Redis")
+    before, after = raise_file_limit()
+    # Printed, whatever the log level: an operator checks it (README, operations).
+    print(f"seei.room.server: open files limit {after} (was {before})", flush=True)
     uvicorn.run(
         "seei.asgi:application",
         host=args.host,

@@ -14,11 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from seei.accounts.models import Role
-from seei.alerts.models import Subscription
-from seei.alerts.services import LocalTime, company_users, notify
+from seei.alerts import events as alerts
+from seei.alerts.services import notify
 from seei.core import audit, clock
 from seei.core.forms import LANG_LABELS
 from seei.core.uploads import sha256_of, validate_document
+from seei.ocds import hooks as ocds
 from seei.tenders import schedule, search
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Clarification, Erratum, Interest, Item, Lot, Tender, TenderDocument
@@ -257,22 +258,13 @@ def publish(membership, tender: Tender) -> Tender:
     tender.save(update_fields=["status", "published_at"])
     search.reindex(tender)
     audit.record("tender.published", tender, membership.user, membership.organisation)
+    ocds.step_happened(tender.pk)
     if tender.practice:  # never alerts anyone: the simulated companies take their turn instead
         from seei.practice import procedure
 
         transaction.on_commit(lambda: procedure.published(tender.pk))
         return tender
-    subscribers = Subscription.objects.filter(category=tender.category).values("company")
-    notify(
-        company_users(subscribers),
-        gettext_lazy("New notice in your field: {reference}"),
-        gettext_lazy("{buyer} published “{title}”. Applications close on {deadline}."),
-        url=reverse("portal:tender", args=[tender.pk]),
-        reference=tender.reference,
-        buyer=tender.buyer.name,
-        title=tender.title,
-        deadline=LocalTime(tender.application_deadline),
-    )
+    alerts.notice_published(tender)
     return tender
 
 
@@ -455,18 +447,8 @@ def publish_erratum(
         number=erratum.number,
         substantive=substantive,
     )
-    interested = Interest.objects.filter(tender=tender).values("company")
-    notify(
-        company_users(interested),
-        gettext_lazy("Erratum {number} to notice {reference}"),
-        gettext_lazy("The notice “{title}” was amended: {reason}\nApplication deadline: {deadline}."),
-        url=reverse("portal:tender", args=[tender.pk]),
-        number=erratum.number,
-        reference=tender.reference,
-        title=tender.title,
-        reason=erratum.reason,
-        deadline=LocalTime(tender.application_deadline),
-    )
+    ocds.step_happened(tender.pk)
+    alerts.erratum_published(erratum)
     return erratum
 
 
@@ -533,13 +515,5 @@ def answer_clarification(
         membership.organisation,
         clarification=clarification.pk,
     )
-    interested = Interest.objects.filter(tender=tender).values("company")
-    notify(
-        company_users(interested),
-        gettext_lazy("A question on {reference} was answered"),
-        gettext_lazy("An answer was published on the notice “{title}”."),
-        url=reverse("portal:tender", args=[tender.pk]) + "#clarifications",
-        reference=tender.reference,
-        title=tender.title,
-    )
+    alerts.answer_published(clarification)
     return clarification

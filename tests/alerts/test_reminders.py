@@ -67,7 +67,8 @@ def run_job(auction, kind):
 def test_prepare_room_schedules_the_two_reminders(auction, clock):
     from procrastinate.contrib.django.models import ProcrastinateJob
 
-    jobs = {job.args["kind"]: job for job in ProcrastinateJob.objects.filter(queue_name="alerts")}
+    reminding = ProcrastinateJob.objects.filter(queue_name="alerts", task_name="seei.alerts.send_reminder")
+    jobs = {job.args["kind"]: job for job in reminding}
     lot_id, offset = auction.lot.pk, timedelta(seconds=clock.offset_seconds())
 
     assert set(jobs) == {"day", "hour"}
@@ -188,9 +189,10 @@ def test_a_practice_room_never_reminds(auction, clock):
     from procrastinate.contrib.django.models import ProcrastinateJob
 
     Tender.objects.filter(pk=auction.lot.tender_id).update(practice=True)
-    ProcrastinateJob.objects.filter(queue_name="alerts").delete()
+    reminding = ProcrastinateJob.objects.filter(task_name="seei.alerts.send_reminder")
+    reminding.delete()
     tasks.schedule_reminders(Room.objects.select_related("lot__tender").get(lot=auction.lot))
-    assert not ProcrastinateJob.objects.filter(queue_name="alerts").exists()
+    assert not reminding.exists()
 
     move_before_opening(auction, clock, timedelta(minutes=30))
     assert run_job(auction, "hour") == "practice"

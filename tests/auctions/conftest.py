@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import item_values, lot_values, make_company, make_member
+from tests.conftest import item_values, lot_values, make_company, make_member, off_loop
 
 
 @dataclass
@@ -158,7 +158,9 @@ async def _place(lot_id, user_id, amount, request_id, lang):
 def bid(auction_or_lot, membership, amount, request_id=None, lang="en"):
     """One bid through the real transaction, on its own connection."""
     lot = getattr(auction_or_lot, "lot", auction_or_lot)
-    return asyncio.run(_place(lot.pk, membership.user_id, amount, request_id or uuid.uuid4().hex, lang))
+    return off_loop(
+        asyncio.run, _place(lot.pk, membership.user_id, amount, request_id or uuid.uuid4().hex, lang)
+    )
 
 
 def ledger_length(lot) -> int:

@@ -179,7 +179,7 @@ def test_the_sweep_opens_and_closes_what_is_due(auction, clock):
 
 
 def test_the_worker_runs_the_jobs(auction, clock):
-    """``seei procrastinate worker`` runs these jobs: the same worker, run here until the queue is empty."""
+    """``seei worker`` runs these jobs: the same worker, run here until the queue is empty."""
     from procrastinate.contrib.django import app
     from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -200,9 +200,15 @@ def test_the_worker_runs_the_jobs(auction, clock):
             delete_jobs="never",
         )
 
-    statuses = dict(ProcrastinateJob.objects.filter(queue_name="auctions").values_list("task_name", "status"))
-    assert statuses["seei.auctions.open_room"] == "succeeded"
-    assert statuses["seei.auctions.close_room"] == "succeeded"
+    jobs = list(
+        ProcrastinateJob.objects.filter(queue_name="auctions", args={"lot_id": auction.lot.pk}).values_list(
+            "id", "task_name", "status", "worker_id", "attempts"
+        )
+    )
+    assert {(task, status) for _id, task, status, _worker, _attempts in jobs} == {
+        ("seei.auctions.open_room", "succeeded"),
+        ("seei.auctions.close_room", "succeeded"),
+    }, jobs
     assert auction.room.status == "closed"
     assert Lot.objects.get(pk=auction.lot.pk).status == "closed"
 

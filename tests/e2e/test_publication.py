@@ -13,6 +13,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from tests.alerts.conftest import run_alert_jobs
 from tests.e2e.conftest import label, pdf_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -276,6 +277,7 @@ def test_an_erratum_moves_the_deadline_and_notifies_the_company_that_downloaded_
     assert deadline_after > deadline_before
     assert deadline_after >= erratum_at + timedelta(days=10)
 
+    run_alert_jobs()  # the task worker's part
     company_page.goto(f"{live_server.url}/en/notifications/")
     notification = company_page.get_by_test_id("notification")
     expect(notification).to_have_count(1)

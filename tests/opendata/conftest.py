@@ -104,12 +104,15 @@ def companies(db):
 @pytest.fixture(scope="module")
 def year_2016(django_db_setup, django_db_blocker):
     """The demo year 2016, loaded once for the module and rolled back after it."""
+    from django.apps import apps
     from django.db import transaction
 
     from seei.demo import year_2016
+    from seei.tenders.nomenclature import seed
 
     with django_db_blocker.unblock():
         with transaction.atomic():
+            seed(apps)  # the migration's nomenclature, gone if a transactional test flushed the tables
             result = year_2016.load()
             yield result
             transaction.set_rollback(True)

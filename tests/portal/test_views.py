@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from seei.core.translated import make
 from seei.tenders import services
@@ -171,7 +171,7 @@ def test_each_filter_narrows_the_results(
     assert refs(list_notices(client, buyer=buyer_org.parent_id)) == ["AO-2026-001"]
     assert refs(list_notices(client, currency="EUR")) == ["CF-2026-017"]
     assert refs(list_notices(client, currency="USD")) == []
-    deadline = published_tender.application_deadline.date()
+    deadline = timezone.localdate(published_tender.application_deadline)  # the site's days are local
     assert refs(list_notices(client, closing_from=deadline, closing_to=deadline)) == ["AO-2026-001"]
     assert refs(list_notices(client, closing_from=deadline + timedelta(days=1))) == ["CF-2026-017"]
     assert refs(list_notices(client, q="hôpitaux", currency="EUR")) == []
@@ -542,9 +542,9 @@ def test_dashboard_sends_a_buyer_agent_to_its_notices(client, buyer):
 def test_company_dashboard_shows_its_questions_and_subscribed_notices(
     client, published_tender, other_notice, company, energy
 ):
-    from seei.alerts.models import Subscription
+    from seei.alerts.models import WatchProfile
 
-    Subscription.objects.create(company=company.organisation, category=energy)
+    WatchProfile.objects.create(company=company.organisation, name="Énergie").categories.set([energy])
     services.ask_clarification(company, published_tender, ORIGINAL)
 
     response = login(client, company).get(reverse("portal:dashboard"))

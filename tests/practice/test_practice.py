@@ -3,7 +3,6 @@ rivals bidding through the bid path, the public auction on a loop, and the one s
 practice out of everything public or counted."""
 
 import random
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,15 +20,9 @@ from seei.practice import services
 from seei.practice.models import PracticeLot, Rival
 from seei.tenders.models import Lot, Tender
 from tests.api.conftest import ApiClient, token_for
+from tests.conftest import off_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def off_loop(call, *args):
-    """``call`` in a thread of its own: the API's bid runs the async bid path with async_to_sync, which
-    refuses a thread where an event loop runs (Playwright's, once a browser test has run)."""
-    with ThreadPoolExecutor(1) as executor:
-        return executor.submit(call, *args).result()
 
 
 def open_now(lot, clock):

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from seei.accounts.models import Membership, Organisation, Role
-from seei.alerts.models import Notification, Subscription
+from seei.alerts.models import Notification, WatchProfile
 from seei.applications import services as applications
 from seei.applications.models import Application, Decision
 from seei.auctions.models import Room
@@ -19,6 +19,7 @@ from seei.practice.models import Rival
 from seei.tenders import services as tenders
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Clarification, Lot, Tender
+from tests.alerts.conftest import run_alert_jobs
 from tests.api.conftest import ApiClient, token_for
 from tests.practice.test_practice import open_now, play
 
@@ -53,12 +54,11 @@ def test_the_compressed_schedule_is_for_practice_notices_only(buyer, draft_tende
 
 
 def test_a_practice_procedure_runs_from_publication_to_a_final_award(buyer, company, clock):
-    Subscription.objects.create(
-        company=company.organisation, category=procedure.services._category_and_region()[0]
-    )
+    WatchProfile.objects.create(company=company.organisation, name="Tout")  # every notice
     practice = procedure.start(buyer)
     lot = practice.lots.get()
     tenders.publish(buyer, practice)
+    run_alert_jobs()
     assert not Notification.objects.filter(user=company.user).exists()  # no alert for a practice notice
 
     # Day 1: a simulated company asks; the buyer answers. Day 2: the simulated companies apply.

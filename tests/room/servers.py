@@ -58,10 +58,10 @@ class WebServer(Child):
 
 
 class Worker(Child):
-    """``seei procrastinate worker``: the task worker as its own process."""
+    """``seei worker``: the task worker as its own process."""
 
     def __init__(self, log_dir: Path, redis_url: str):
-        args = [sys.executable, "-m", "seei.cli", "procrastinate", "worker"]
+        args = [sys.executable, "-m", "seei.cli", "worker"]
         super().__init__("worker", args, environment(redis_url), log_dir / "worker.log")
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import redis
 
 from seei.auctions import events
-from seei.room.fanout import PONG, AsgiSocket, Frame, Hub, Subscriber
+from seei.room.fanout import FEED_DOWN, PONG, AsgiSocket, Frame, Hub, Subscriber
 from tests.room.conftest import run_async
 
 
@@ -229,11 +229,12 @@ def test_after_losing_redis_the_hub_subscribes_again_and_resyncs_its_lots(settin
             for client in server.client_list():  # Redis drops this process's subscription
                 if client["name"] == "seei-test-resync":
                     server.client_kill_filter(_id=client["id"])
-            await settle(lambda: resynced == [5151] and all(socket.frames for socket in sockets), timeout=10)
-            assert sockets[0].frames == [events.encode({"lot": 5151, "seq": 9})]
+            await settle(lambda: resynced == [5151] and all(len(s.frames) == 2 for s in sockets), timeout=10)
+            # The viewers are told at once that the feed is down (their prices may be stale), then resynced.
+            assert sockets[0].frames == [FEED_DOWN, events.encode({"lot": 5151, "seq": 9})]
             assert subscriptions(server, "seei-test-resync") == (1, 0)
             await events.publish(5151, {"lot": 5151, "seq": 10})
-            await settle(lambda: len(sockets[1].frames) == 2)
+            await settle(lambda: len(sockets[1].frames) == 3)
         finally:
             await hub.stop()
         await events._async_redis().aclose()
@@ -327,10 +328,13 @@ def test_clock_frames_go_to_every_socket_without_pushing_out_a_snapshot():
         await subscriber.close()
 
         ticking = Hub()
+        ticking.subscribed.set()  # its feed is up: the clock frames say so
         ticking._tasks.append(asyncio.create_task(ticking._tick(clock, 0.01)))
         (ticked,) = await subscribe(ticking, 3, 1)
         await settle(lambda: ticked.frames)
-        assert ticked.frames[0] == b'{"type":"time","server_time":"2026-05-10T10:00:00.250000Z"}'
+        assert ticked.frames[0] == b'{"type":"time","server_time":"2026-05-10T10:00:00.250000Z","live":true}'
+        ticking.subscribed.clear()  # its feed is down: the next clock frame says so
+        await settle(lambda: ticked.frames[-1].endswith(b'"live":false}'))
         await ticking.stop()
 
     run_async(scenario())

@@ -12,6 +12,7 @@ from seei.core.uploads import validate_document
 from seei.tenders import services
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Interest, Lot, Tender, TenderDocument
+from tests.alerts.conftest import run_alert_jobs
 from tests.conftest import item_values, lot_values
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -139,6 +140,7 @@ def test_substantive_erratum_moves_the_deadline_and_notifies_interested_companie
     assert erratum.previous_version["object"]["fr"].startswith("Fourniture de fauteuils")
     lot = published_tender.lots.get()
     assert lot.opens_at >= published_tender.application_deadline + timedelta(days=2)
+    run_alert_jobs()  # the worker's part
     assert Notification.objects.filter(user=company.user, subject__contains="Erratum 1").exists()
     assert any(company.user.email in m.to for m in mail.outbox)
 
@@ -208,6 +210,7 @@ def test_clarification_answer_is_published_and_notifies(published_tender, buyer,
     services.answer_clarification(buyer, question, "Deux ans.", "Quelle garantie est exigée ?")
     question.refresh_from_db()
     assert question.is_answered and question.published_question == "Quelle garantie est exigée ?"
+    run_alert_jobs()  # the worker's part
     assert Notification.objects.filter(user=other_company.user, subject__contains="answered").exists()
     with pytest.raises(TenderError, match="already been answered"):
         services.answer_clarification(buyer, question, "Trois ans.")

@@ -6,7 +6,12 @@
  * - a frame of new bids carries their history lines; a gap in sequence numbers (a frame missed)
  *   fetches the history a few seconds later; a reconnect, a return to the tab or a wake from sleep
  *   fetch the snapshot over HTTP and measure the clock offset again (GET /room/time round trip);
- * - the countdown is closes_at minus the server's time (our clock plus the measured offset).
+ * - the countdown is closes_at minus the server's time (our clock plus the measured offset), from the
+ *   first paint: the offset is taken from the server time the page was rendered with, then measured
+ *   (GET /room/time) at once and again while the socket is down, so a wrong clock on this machine
+ *   never shows a wrong countdown, socket or not;
+ * - the feed is stale while the socket is down or the server says its own feed is ("live": false in
+ *   its clock frames): a notice says so until the feed is live again and the snapshot read afresh.
  * The socket is only listened to: nothing is ever sent but a ping.
  */
 (function () {
@@ -19,11 +24,12 @@
   var T = config.strings;
   var lang = config.lang;
   var mine = config.pseudonym || null; // set for a bidder only
-  var RECONNECT_MAX = 5000, WATCHDOG = 15000, ME_DELAY = 400, HISTORY_DELAY = 2000;
+  var RECONNECT_MAX = 5000, WATCHDOG = 15000, ME_DELAY = 400, HISTORY_DELAY = 2000, CLOCK_EVERY = 30000;
 
   var state = { snap: config.snapshot || null, offset: 0, rtt: 0, me: config.me || null };
   var socket = null, backoff = 500, lastMessage = Date.now(), lastTick = Date.now();
   var reconnectTimer = null, meTimer = null, historyTimer = null, stopped = false, lastAnnouncedRank = null;
+  var feedLive = true, stale = false, lastMeasure = 0; // feedLive: the server's own feed (its clock frames say)
   var history = config.history || [];
 
   function $(name) { return document.querySelector('[data-field="' + name + '"]'); }
@@ -54,6 +60,7 @@
   }
   function measureClock() {
     var sent = Date.now();
+    lastMeasure = sent;
     return fetch(config.urls.time, { cache: "no-store", credentials: "same-origin" })
       .then(function (response) { return response.json(); })
       .then(function (body) {
@@ -227,7 +234,9 @@
       .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); });
   }
   function fetchSnapshot() {
-    return getJSON(config.urls.snapshot).then(function (snap) { apply(snap, true); }).catch(function () {});
+    // Resolves to whether a fresh snapshot was read.
+    return getJSON(config.urls.snapshot).then(function (snap) { apply(snap, true); return true; })
+      .catch(function () { return false; });
   }
   function fetchHistory() {
     return getJSON(config.urls.history).then(function (body) { history = body.history; renderHistory(); })
@@ -243,6 +252,24 @@
     meTimer = window.setTimeout(fetchSnapshot, ME_DELAY);
   }
 
+  // --- a stale feed ------------------------------------------------------------------------------
+  function showStale(on) {
+    stale = on;
+    var notice = $("feed-stale");
+    if (notice) notice.hidden = !on;
+    root.setAttribute("data-stale", on ? "true" : "false");
+  }
+  function socketOpen() { return socket && socket.readyState === 1; }
+  function feedState(live) {
+    if (live === false) { feedLive = false; showStale(true); return; }
+    if (live !== true || feedLive) return;
+    // The server's feed is back: frames may have been lost meanwhile; read the snapshot afresh.
+    feedLive = true;
+    Promise.all([fetchSnapshot(), fetchHistory()]).then(function (read) {
+      if (read[0] && feedLive && socketOpen()) showStale(false);
+    });
+  }
+
   // --- the socket --------------------------------------------------------------------------------
   var decoder = new TextDecoder();
   function connect() {
@@ -254,6 +281,7 @@
     socket.onopen = function () {
       backoff = 500;
       lastMessage = Date.now();
+      feedLive = true; // until this process says otherwise, before its first snapshot
       setText("connection", T.connected);
       root.setAttribute("data-connected", "true");
       measureClock(); // the snapshot comes on its own; a gap in seq fetches the history
@@ -263,13 +291,20 @@
       var data = typeof event.data === "string" ? event.data : decoder.decode(event.data);
       var message;
       try { message = JSON.parse(data); } catch (e) { return; }
-      if (message.type === "time") takeServerTime(message.server_time, state.rtt / 2);
-      else if (message.type !== "pong") apply(message, false);
+      if (message.type === "time") {
+        takeServerTime(message.server_time, state.rtt / 2);
+        feedState(message.live);
+      } else if (message.type !== "pong") {
+        apply(message, false);
+        if (stale && feedLive) showStale(false); // a snapshot of a live feed: the picture is current
+      }
     };
     socket.onclose = function (event) {
       root.setAttribute("data-connected", "false");
       if (event.code === 4403) { stopped = true; setText("connection", T.forbidden); return; }
       setText("connection", T.reconnecting);
+      showStale(true);
+      if (Date.now() - lastMeasure > CLOCK_EVERY) measureClock(); // the countdown without the socket's clock
       reconnectTimer = window.setTimeout(connect, backoff + Math.random() * 250);
       backoff = Math.min(RECONNECT_MAX, backoff * 2);
     };
@@ -333,7 +368,9 @@
       })
         .then(function (response) { return response.json(); })
         .then(function (result) {
-          pending = null;
+          // A 503 (the database away, the lot busy): nothing was decided; the same request id
+          // goes again with the retry, so the bid can never be counted twice.
+          if (result.reason !== "unavailable" && result.reason !== "busy") pending = null;
           showResult(result.message || (result.accepted ? "" : T.refused), result.accepted);
           if (result.accepted) {
             input.value = "";
@@ -356,9 +393,12 @@
   window.addEventListener("online", resync);
   window.addEventListener("pageshow", function (event) { if (event.persisted) resync(); });
   window.setInterval(tick, 250);
+  // The server's time the page was rendered with: the countdown is right from the first paint,
+  // whatever this machine's clock says; measured again at once, socket or not.
+  if (state.snap) takeServerTime(state.snap.server_time);
   if (state.snap) render(state.snap);
   renderHistory();
+  measureClock().then(tick);
   if (config.live) connect();
-  else measureClock();
   window.seeiRoom = { state: state, resync: resync }; // for the end-to-end tests and curious people
 })();

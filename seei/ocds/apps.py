@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OcdsConfig(AppConfig):
+    name = "seei.ocds"
+    label = "ocds"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RedflagsConfig(AppConfig):
+    name = "seei.redflags"
+    label = "redflags"

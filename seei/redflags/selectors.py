@@ -1,0 +1,326 @@
+"""The red flags of real procedures, gathered from the database and computed on read.
+
+``flags()`` reads the facts of every lot of a year (or of one notice) in a fixed number of queries,
+runs the pure rules (``seei.redflags.rules``) and keeps the result in the cache under the data's
+version: one cheap query that changes whenever a row the rules read is added or moves on (a
+publication, an erratum, an application, a decision, a room closing, an award step). So a flag is
+never stale, whichever process changed the data, and nothing has to remember to recompute it.
+
+Only what is public reaches the rules: prices once the room is closed, applications once the
+commission closed its session, the winner once the award is final; practice lots never.
+"""
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Min
+from django.utils.timezone import localtime
+
+from seei.applications.models import Application, Decision, Examination
+from seei.auctions import rules as auction_rules
+from seei.auctions.models import Bidder, Room
+from seei.awards.models import Award, AwardStep
+from seei.awards.services import low_price_gap, low_price_share
+from seei.redflags import rules, texts
+from seei.tenders.models import Erratum, Lot, Tender
+
+CACHE_SECONDS = 3600  # a safety net: a new version of the data makes a new key anyway
+
+
+def thresholds() -> rules.Thresholds:
+    return rules.Thresholds(
+        publicity_days=Decimal(settings.SEEI_REDFLAG_PUBLICITY_DAYS),
+        erratum_days=Decimal(settings.SEEI_REDFLAG_ERRATUM_DAYS),
+        excluded_share=Decimal(settings.SEEI_REDFLAG_EXCLUDED_SHARE),
+        excluded_min_applications=settings.SEEI_REDFLAG_EXCLUDED_MIN_APPLICATIONS,
+        below_estimate=low_price_share(),
+        below_second=low_price_gap(),
+        band=Decimal(settings.SEEI_REDFLAG_BAND),
+        band_min_bidders=settings.SEEI_REDFLAG_BAND_MIN_BIDDERS,
+        repeat_wins=settings.SEEI_REDFLAG_REPEAT_WINS,
+        repeat_days=settings.SEEI_REDFLAG_REPEAT_DAYS,
+    )
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    """One flag as shown: plain data (cached), its texts in the reader's language on demand."""
+
+    code: str
+    tender_id: int
+    reference: str
+    buyer_id: int
+    buyer: str
+    region: str
+    year: int
+    currency: str
+    figures: dict
+    lot_id: int | None = None
+    lot_number: int | None = None
+    result_public: bool = False  # the lot's auction is closed: its result page exists
+
+    @property
+    def title(self) -> str:
+        return str(texts.TITLES[self.code])
+
+    @property
+    def rule(self) -> str:
+        return texts.rule_text(self.code, thresholds())
+
+    @property
+    def labelled_figures(self) -> list[tuple[str, str]]:
+        return texts.labelled(self.figures)
+
+
+# The data's version ----------------------------------------------------------------------------------
+
+
+def _version_sql() -> str:
+    parts = {
+        Tender: "count(*), max(published_at), sum(version), count(*) filter (where status = 'cancelled'), "
+        "count(*) filter (where practice), sum(extract(epoch from published_at)), "
+        "sum(extract(epoch from application_deadline))",
+        Erratum: "count(*), max(id)",
+        Lot: "count(*), max(id), sum(estimated_amount), sum(extract(epoch from opens_at))",
+        Application: "count(*), max(updated_at)",
+        Decision: "count(*), max(decided_at), count(*) filter (where outcome = 'excluded')",
+        Examination: "count(closed_at), max(closed_at)",
+        Room: "count(*), max(updated_at), count(closed_at)",
+        Award: "count(*), max(final_at), count(final_at), count(*) filter (where status = 'final')",
+        AwardStep: "count(*), max(decided_at), count(*) filter (where status = 'failed')",
+    }
+    selects = [
+        f"(select row({columns})::text from {model._meta.db_table})" for model, columns in parts.items()
+    ]
+    return "select " + ", ".join(selects)
+
+
+def data_version() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql())
+        row = cursor.fetchone()
+    return hashlib.sha256(repr((row, thresholds())).encode()).hexdigest()[:32]
+
+
+# Gathering the facts -------------------------------------------------------------------------------
+
+
+def _lots(**filters):
+    return (
+        Lot.objects.real()
+        .exclude(tender__status=Tender.Status.DRAFT)
+        .filter(tender__published_at__isnull=False, **filters)
+        .select_related("tender__buyer", "tender__region")
+        .order_by("tender__reference", "number")
+    )
+
+
+def _notice_facts(tenders) -> dict[int, rules.NoticeFacts]:
+    errata = defaultdict(list)
+    for erratum in Erratum.objects.filter(tender__in=tenders).order_by("tender", "number"):
+        errata[erratum.tender_id].append(
+            rules.Erratum(
+                number=erratum.number,
+                published_at=erratum.published_at,
+                substantive=erratum.substantive,
+                deadline_before=erratum.deadline_before,
+                deadline_after=erratum.deadline_after,
+            )
+        )
+    return {
+        tender.pk: rules.NoticeFacts(
+            published_at=tender.published_at,
+            deadline=tender.application_deadline,
+            errata=tuple(errata[tender.pk]),
+        )
+        for tender in tenders
+    }
+
+
+def _count_by_lot(queryset) -> dict[int, int]:
+    return dict(queryset.values_list("lot").annotate(n=Count("pk", distinct=True)).values_list("lot", "n"))
+
+
+def _lot_facts(lots: list[Lot]) -> dict[int, rules.LotFacts]:
+    examined = set(
+        Examination.objects.filter(
+            tender__in={lot.tender_id for lot in lots}, closed_at__isnull=False
+        ).values_list("tender", flat=True)
+    )
+    examined_lots = [lot for lot in lots if lot.tender_id in examined]
+    through = Application.lots.through.objects.filter(
+        lot__in=examined_lots, application__status=Application.Status.SUBMITTED
+    )
+    applications = dict(
+        through.values_list("lot").annotate(n=Count("application", distinct=True)).values_list("lot", "n")
+    )
+    excluded = _count_by_lot(
+        Decision.objects.filter(
+            lot__in=examined_lots,
+            outcome=Decision.Outcome.EXCLUDED,
+            application__status=Application.Status.SUBMITTED,
+        )
+    )
+    rooms = {
+        lot_id: state
+        for lot_id, state in Room.objects.filter(lot__in=lots, status=Room.Status.CLOSED).values_list(
+            "lot", "state"
+        )
+    }
+    admitted = dict(
+        Bidder.objects.filter(room__lot__in=rooms.keys())
+        .values_list("room__lot")
+        .annotate(n=Count("pk"))
+        .values_list("room__lot", "n")
+    )
+    finals = {
+        award.lot_id: award
+        for award in Award.objects.filter(lot__in=lots, status=Award.Status.FINAL).select_related(
+            "lot__tender"
+        )
+    }
+    ranks = dict(
+        AwardStep.objects.filter(award__in=finals.values(), status=AwardStep.Status.CONFIRMED).values_list(
+            "award__lot", "rank"
+        )
+    )
+    history = defaultdict(list)  # buyer id -> [(final_at, company id)], real final awards
+    buyers = {award.lot.tender.buyer_id for award in finals.values()}
+    for buyer_id, company_id, final_at in Award.objects.filter(
+        status=Award.Status.FINAL, lot__in=Lot.objects.real(), lot__tender__buyer__in=buyers
+    ).values_list("lot__tender__buyer", "company", "final_at"):
+        history[buyer_id].append((final_at, company_id))
+
+    facts = {}
+    for lot in lots:
+        prices = None
+        if lot.pk in rooms:
+            state = auction_rules.State.from_dict(rooms[lot.pk])
+            prices = tuple(bid.amount for bid in state.ranking())
+        award = finals.get(lot.pk)
+        final = {}
+        if award is not None and prices:
+            awards = history[lot.tender.buyer_id]
+            final = {
+                "awarded_rank": ranks.get(lot.pk),
+                "final_at": award.final_at,
+                "buyer_awards": tuple(moment for moment, _company in awards),
+                "winner_awards": tuple(moment for moment, company in awards if company == award.company_id),
+            }
+        examined_lot = lot.tender_id in examined
+        facts[lot.pk] = rules.LotFacts(
+            estimate=lot.estimated_amount,
+            applications=applications.get(lot.pk, 0) if examined_lot else None,
+            excluded=excluded.get(lot.pk, 0) if examined_lot else None,
+            prices=prices,
+            admitted=admitted.get(lot.pk) if prices is not None else None,
+            **final,
+        )
+    return facts
+
+
+def compute(lots: list[Lot], notice_years: dict[int, int]) -> list[RedFlag]:
+    """The flags of these lots, and of the notices in ``notice_years`` (tender id -> its year)."""
+    t = thresholds()
+    tenders = {lot.tender_id: lot.tender for lot in lots}
+
+    def item(code, figures, tender, year, lot=None, closed=False):
+        return RedFlag(
+            code=code,
+            tender_id=tender.pk,
+            reference=tender.reference,
+            buyer_id=tender.buyer_id,
+            buyer=tender.buyer.name,
+            region=tender.region.code,
+            year=year,
+            currency=tender.currency,
+            figures=figures,
+            lot_id=lot.pk if lot else None,
+            lot_number=lot.number if lot else None,
+            result_public=closed,
+        )
+
+    found = []
+    notices = _notice_facts([tenders[pk] for pk in notice_years])
+    for pk, year in notice_years.items():
+        for flag in rules.notice_flags(notices[pk], t):
+            found.append(item(flag.code, flag.figures, tenders[pk], year))
+    facts = _lot_facts(lots)
+    for lot in lots:
+        for flag in rules.lot_flags(facts[lot.pk], t):
+            year, closed = localtime(lot.opens_at).year, facts[lot.pk].prices is not None
+            found.append(item(flag.code, flag.figures, lot.tender, year, lot, closed))
+    order = {code: index for index, code in enumerate(rules.CODES)}
+    found.sort(key=lambda f: (f.reference, f.lot_number or 0, order[f.code]))
+    return found
+
+
+# The scopes the pages and the API ask for ---------------------------------------------------------
+
+
+def _remember(scope: str, compute_items):
+    key = f"redflags:{connection.settings_dict['NAME']}:{data_version()}:{scope}"
+    items = cache.get(key)
+    if items is None:
+        items = compute_items()
+        cache.set(key, items, timeout=CACHE_SECONDS)
+    return items
+
+
+def _first_years(lots) -> dict[int, int]:
+    """Each notice's year: that of its first auction (as the statistics count a lot by its auction)."""
+    firsts = (
+        Lot.objects.filter(tender__in={lot.tender_id for lot in lots})
+        .values("tender")
+        .annotate(first=Min("opens_at"))
+        .values_list("tender", "first")
+    )
+    return {tender: localtime(first).year for tender, first in firsts}
+
+
+def year_flags(year: int) -> list[RedFlag]:
+    def compute_year():
+        lots = list(_lots(opens_at__year=year))
+        notices = {pk: first for pk, first in _first_years(lots).items() if first == year}
+        return compute(lots, notices)
+
+    return _remember(f"year:{year}", compute_year)
+
+
+def notice_flags(tender_id: int) -> list[RedFlag]:
+    """Every flag of a real, published notice (its lots included); none for a practice one."""
+
+    def compute_notice():
+        lots = list(_lots(tender_id=tender_id))
+        return compute(lots, _first_years(lots))
+
+    return _remember(f"notice:{tender_id}", compute_notice)
+
+
+def lot_flags(lot: Lot) -> list[RedFlag]:
+    """The flags of a lot's result page: the lot's own and its notice's."""
+    return [flag for flag in notice_flags(lot.tender_id) if flag.lot_id in (None, lot.pk)]
+
+
+def select(flags: list[RedFlag], *, buyers=None, code=None, region=None) -> list[RedFlag]:
+    """The flags of some buyers (ids), of one code, of one region (code)."""
+    return [
+        flag
+        for flag in flags
+        if (buyers is None or flag.buyer_id in buyers)
+        and (code is None or flag.code == code)
+        and (region is None or flag.region == region)
+    ]
+
+
+def years() -> list[int]:
+    """The years with real auctions, newest first (the page's choices)."""
+    return sorted(
+        {moment.year for moment in _lots().dates("opens_at", "year")},
+        reverse=True,
+    )
