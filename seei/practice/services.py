@@ -98,11 +98,21 @@ def _rivals(count: int) -> list[Membership]:
 
 
 def _category_and_region() -> tuple[Category, Region]:
-    category = Category.objects.order_by("code").first() or Category.objects.create(
-        code="99", name=make("fr", fr="Fournitures diverses", en="Miscellaneous supplies", ar="لوازم متنوعة")
+    # get_or_create: the worker's public practice loop may create them at the same moment.
+    category = (
+        Category.objects.order_by("code").first()
+        or Category.objects.get_or_create(
+            code="99",
+            defaults={
+                "name": make("fr", fr="Fournitures diverses", en="Miscellaneous supplies", ar="لوازم متنوعة")
+            },
+        )[0]
     )
-    region = Region.objects.order_by("code").first() or Region.objects.create(
-        code="MA-00", name=make("fr", fr="National", en="National", ar="وطني")
+    region = (
+        Region.objects.order_by("code").first()
+        or Region.objects.get_or_create(
+            code="MA-00", defaults={"name": make("fr", fr="National", en="National", ar="وطني")}
+        )[0]
     )
     return category, region
 
