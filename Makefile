@@ -6,7 +6,7 @@ SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test install gettext chromium messages lint serve worker bench guides
+.PHONY: demo test install gettext chromium redis messages lint serve worker bench guides
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ gettext:  # Debian's gettext compiles the translations; DejaVu has the Arabic gl
 chromium:  # Debian's chromium for the end-to-end tests (test tools cannot download browsers here)
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core)
 
+redis:  # Debian's redis-server, for the tests that start, stop and restart a Redis of their own
+	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server)
+
 messages: install gettext  # .mo files are built, never committed
 	$(BIN)/seei compilemessages --ignore=.venv --ignore=var >/dev/null
 
@@ -35,7 +38,7 @@ demo: install messages  # the links it prints and mails point at the address it 
 worker: install messages  # the task worker as its own process (beside web processes given REDIS_URL)
 	$(BIN)/seei worker
 
-test: install messages chromium
+test: install messages chromium redis
 	$(BIN)/ruff check seei tests
 	$(BIN)/python -m pytest
 

@@ -156,20 +156,29 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
+def start_redis(binary: str, port: int, log: Path, timeout: float = 10) -> Child:
+    """``redis-server`` on 127.0.0.1:``port`` without persistence, answering when returned (else
+    stopped, and RuntimeError). The fault tests start theirs with it too."""
+    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = Child("redis", args, dict(os.environ), log)
+    deadline = time.monotonic() + timeout
+    while not _redis_answers(f"redis://127.0.0.1:{port}/0"):
+        if time.monotonic() > deadline or not process.alive():
+            process.stop()
+            raise RuntimeError(f"redis-server did not answer on port {port}:\n{process.output(2000)}")
+        time.sleep(0.1)
+    return process
+
+
 def redis_server() -> Redis:
     if url := os.environ.get("REDIS_URL"):
         return Redis(url, "REDIS_URL")
     binary = shutil.which("redis-server")
     if binary:
         port = free_port()
-        args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        process = Child("redis", args, dict(os.environ), LOG_DIR / "redis.log")
-        url = f"redis://127.0.0.1:{port}/0"
-        for _ in range(50):
-            if _redis_answers(url):
-                return Redis(url, "private redis-server", process)
-            time.sleep(0.1)
-        process.stop()
+        with contextlib.suppress(RuntimeError):
+            process = start_redis(binary, port, LOG_DIR / "redis.log", timeout=5)
+            return Redis(f"redis://127.0.0.1:{port}/0", "private redis-server", process)
     if _redis_answers("redis://127.0.0.1:6379/0"):
         return Redis("redis://127.0.0.1:6379/0", "127.0.0.1:6379")
     return Redis("", "none")

@@ -272,6 +272,12 @@ SEEI_HELPDESK_EMAIL = env("SEEI_HELPDESK_EMAIL", "helpdesk@seei.example")
 SEEI_AUTO_SUSPEND_GRACE = float(env("SEEI_AUTO_SUSPEND_GRACE", "5"))
 SEEI_AUTO_RESUME_LIMIT = float(env("SEEI_AUTO_RESUME_LIMIT", "600"))
 SEEI_SUSPENSION_MAX_HOURS = float(env("SEEI_SUSPENSION_MAX_HOURS", "48"))
+# The bid path's own connection pool (seei/auctions/bidding.py): its size per process, and how long
+# (seconds) a request waits for a connection during an outage before the bidder is answered.
+SEEI_DB_POOL_SIZE = int(env("SEEI_DB_POOL_SIZE", "20"))
+SEEI_DB_POOL_TIMEOUT = float(env("SEEI_DB_POOL_TIMEOUT", "3"))
+# The addresses allowed to read the details of /readyz and /metrics (seei/ops): loopback by default.
+SEEI_OPS_TRUSTED = env_list("SEEI_OPS_TRUSTED", "127.0.0.1,::1")
 # A clock the tests can move (stored in the database so every process sees it).
 SEEI_TEST_CLOCK = env_bool("SEEI_TEST_CLOCK")
 

@@ -4,6 +4,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
+from typing import NoReturn
 
 import pytest
 
@@ -48,6 +49,45 @@ def _fresh_portal_cache():
 def _media_and_mail(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+# procrastinate's tables (in the order their foreign keys allow deleting): its models are unmanaged,
+# so the flush after a transactional test, which empties every other table, leaves them as they are.
+TASK_TABLES = (
+    "procrastinate_events",
+    "procrastinate_periodic_defers",
+    "procrastinate_jobs",
+    "procrastinate_workers",
+)
+
+
+def clear_tasks() -> None:
+    """No job and no worker left in the test database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in TASK_TABLES:
+            cursor.execute(f"DELETE FROM {table}")
+
+
+def _transactional(request) -> bool:
+    """pytest-django's rule: the test runs as a TransactionTestCase, its writes committed."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _no_task_left(request, django_db_blocker):
+    """A transactional test's jobs and workers go with its other rows: the next test starts with none."""
+    yield
+    if _transactional(request):
+        from django.db import connection
+
+        if connection.settings_dict["NAME"] == connection.settings_dict["TEST"]["NAME"]:  # never another
+            with django_db_blocker.unblock():
+                clear_tasks()
 
 
 @pytest.fixture
@@ -257,11 +297,17 @@ def machine_redis() -> str:
 
     try:
         redis.Redis.from_url(MACHINE_REDIS, socket_connect_timeout=2).ping()
-    except redis.ConnectionError:
-        if os.environ.get("SEEI_TESTS_NEED_REDIS"):
-            raise
-        pytest.skip(f"no Redis at {MACHINE_REDIS}")
+    except redis.ConnectionError as error:
+        missing_redis(f"no Redis at {MACHINE_REDIS}: {error}")
     return MACHINE_REDIS
+
+
+def missing_redis(reason: str) -> NoReturn:
+    """Redis, or its server program, is not on this machine: skip the test on a newcomer's machine,
+    fail it where SEEI_TESTS_NEED_REDIS is set (CI)."""
+    if os.environ.get("SEEI_TESTS_NEED_REDIS"):
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 @pytest.hookimpl(trylast=True)

@@ -16,12 +16,11 @@ from seei.accounts.models import Organisation
 from seei.alerts import profiles
 from seei.alerts.models import WatchProfile
 from seei.api.auth import AUTH
-from seei.api.schemas import Error, Input
+from seei.api.schemas import Input
 from seei.core import clock
 from seei.tenders.models import Category, Currency, Region
 
 router = Router(tags=["watch"])
-ERRORS = {code: Error for code in (400, 401, 403, 404, 422)}
 AS_SOMEONE = {"auth": AUTH}
 
 
@@ -118,39 +117,36 @@ def _values(payload: WatchProfileIn) -> dict:
     return data
 
 
-@router.get("/watch-profiles", response={200: list[WatchProfileOut], **ERRORS}, **AS_SOMEONE)
+@router.get("/watch-profiles", response={200: list[WatchProfileOut]}, **AS_SOMEONE)
 def list_profiles(request):
     """The watch profiles of the company (a company member's token)."""
     return profiles.company_profiles(request.auth)
 
 
-@router.post("/watch-profiles", response={201: WatchProfileOut, **ERRORS}, **AS_SOMEONE)
+@router.post("/watch-profiles", response={201: WatchProfileOut}, **AS_SOMEONE)
 def create_profile(request, payload: WatchProfileIn):
     """A new watch profile: new notices it matches are alerted, at once or in a daily digest."""
-    profile = profiles.save_profile(request.auth, _values(payload))
-    return Status(201, profiles.company_profile(request.auth, profile.pk))
+    return Status(201, profiles.save_profile(request.auth, _values(payload)))
 
 
-@router.get("/watch-profiles/{profile_id}", response={200: WatchProfileOut, **ERRORS}, **AS_SOMEONE)
+@router.get("/watch-profiles/{profile_id}", response={200: WatchProfileOut}, **AS_SOMEONE)
 def get_profile(request, profile_id: int):
     return profiles.company_profile(request.auth, profile_id)
 
 
-@router.put("/watch-profiles/{profile_id}", response={200: WatchProfileOut, **ERRORS}, **AS_SOMEONE)
+@router.put("/watch-profiles/{profile_id}", response={200: WatchProfileOut}, **AS_SOMEONE)
 def replace_profile(request, profile_id: int, payload: WatchProfileIn):
     """Replace a watch profile, every criterion included."""
-    profile = profiles.company_profile(request.auth, profile_id)
-    profiles.save_profile(request.auth, _values(payload), profile)
-    return profiles.company_profile(request.auth, profile_id)
+    return profiles.save_profile(request.auth, _values(payload), profile_id)
 
 
-@router.delete("/watch-profiles/{profile_id}", response={204: None, **ERRORS}, **AS_SOMEONE)
+@router.delete("/watch-profiles/{profile_id}", response={204: None}, **AS_SOMEONE)
 def delete_profile(request, profile_id: int):
-    profiles.delete_profile(request.auth, profiles.company_profile(request.auth, profile_id))
+    profiles.delete_profile(request.auth, profile_id)
     return Status(204, None)
 
 
-@router.get("/notifications", response={200: NotificationsOut, **ERRORS}, **AS_SOMEONE)
+@router.get("/notifications", response={200: NotificationsOut}, **AS_SOMEONE)
 def list_notifications(request, filters: Query[NotificationFilters]):
     """The person's latest notifications, newest first, with the number still unread."""
     user = request.auth.user

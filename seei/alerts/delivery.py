@@ -1,14 +1,21 @@
-"""The watch alerts: who is told of an event, and sending it, in-app and by email, once.
+"""The watch alerts: who is told of an event, and sending it, in-app and by email.
 
 ``record`` turns an event (a notice published, an erratum, an answer) into one ``Alert`` row per
 company concerned, inserted under the unique (company, key): a retried or duplicated job inserts
 nothing more. ``deliver`` and ``send_digests`` send the rows still unsent, a batch per transaction:
 the rows are locked (SKIP LOCKED, so several workers share the work), each company's people get the
 alert in their own language, and a row is marked sent in the transaction that wrote its in-app
-notifications, after its emails left. An email that fails stops the batch: what was sent is marked,
-the rest waits for the job's retry.
+notifications, after its emails left.
+
+An email the mail server cannot take (a refused address, a refused message) is logged and skipped:
+it would fail the same way at every retry, and the alert still reaches the company in-app. A failure
+to reach the server stops the batch: what was sent is marked, the rest waits for the job's retry.
+Emails are sent at least once, not exactly once: when the server goes away in the middle of a
+company's emails, the retry sends that company's alert again to the people who already had it.
 """
 
+import logging
+import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,19 +35,23 @@ from seei.alerts.models import Alert, Notification, WatchProfile
 from seei.alerts.services import LocalTime, can_receive_mail, in_language
 from seei.core import clock
 from seei.tenders.models import Clarification, Erratum, Interest, Tender
+from seei.tenders.selectors import public_tenders
+
+log = logging.getLogger(__name__)
 
 BATCH = 100  # alerts per transaction
+# What the server says of one email, not of itself: the same email fails the same way at every retry.
+UNDELIVERABLE = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPDataError,
+    ValueError,  # an address or header the message cannot carry (sanitize_address)
+)
 
 # Recording ---------------------------------------------------------------------------------------------
 
 
 def _notice_rows(tender_id: int, now: datetime) -> list[Alert]:
-    tender = (
-        Tender.objects.real()
-        .filter(pk=tender_id, status=Tender.Status.PUBLISHED)
-        .select_related("category", "buyer")
-        .first()
-    )
+    tender = public_tenders().filter(pk=tender_id).first()
     if tender is None:
         return []
     matched: dict[int, list[WatchProfile]] = defaultdict(list)
@@ -66,39 +77,34 @@ def _followers(tender_id: int) -> list[int]:
     return list(Interest.objects.filter(tender_id=tender_id).values_list("company_id", flat=True).distinct())
 
 
-def _erratum_rows(erratum_id: int, now: datetime) -> list[Alert]:
-    erratum = Erratum.objects.filter(pk=erratum_id, tender__in=Tender.objects.real()).first()
-    if erratum is None:
+def _follower_rows(kind: Alert.Kind, event, now: datetime, **extra) -> list[Alert]:
+    """The alerts of an event on a notice (an erratum, an answer; None: nothing to tell) to the
+    companies that follow the notice."""
+    if event is None:
         return []
     return [
         Alert(
             company_id=company_id,
-            key=f"erratum:{erratum.pk}",
-            kind=Alert.Kind.ERRATUM,
-            tender_id=erratum.tender_id,
-            erratum=erratum,
+            key=f"{kind}:{event.pk}",
+            kind=kind,
+            tender_id=event.tender_id,
             created_at=now,
+            **extra,
         )
-        for company_id in _followers(erratum.tender_id)
+        for company_id in _followers(event.tender_id)
     ]
+
+
+def _erratum_rows(erratum_id: int, now: datetime) -> list[Alert]:
+    erratum = Erratum.objects.filter(pk=erratum_id, tender__in=Tender.objects.real()).first()
+    return _follower_rows(Alert.Kind.ERRATUM, erratum, now, erratum=erratum)
 
 
 def _answer_rows(clarification_id: int, now: datetime) -> list[Alert]:
     clarification = Clarification.objects.filter(
         pk=clarification_id, answered_at__isnull=False, tender__in=Tender.objects.real()
     ).first()
-    if clarification is None:
-        return []
-    return [
-        Alert(
-            company_id=company_id,
-            key=f"answer:{clarification.pk}",
-            kind=Alert.Kind.ANSWER,
-            tender_id=clarification.tender_id,
-            created_at=now,
-        )
-        for company_id in _followers(clarification.tender_id)
-    ]
+    return _follower_rows(Alert.Kind.ANSWER, clarification, now)
 
 
 ROWS = {Alert.Kind.NOTICE: _notice_rows, Alert.Kind.ERRATUM: _erratum_rows, Alert.Kind.ANSWER: _answer_rows}
@@ -282,17 +288,26 @@ def _digest(alerts: list[Alert], recipients: Recipients, now: datetime) -> Outgo
     return out
 
 
+def _send_one(connection, message: EmailMessage, group: Outgoing) -> None:
+    try:
+        connection.send_messages([message])
+    except UNDELIVERABLE as error:
+        alerts = [alert.pk for alert in group.alerts]
+        log.warning("Watch email of alerts %s not sent, not to be retried: %r", alerts, error)
+
+
 def _send(groups: list[Outgoing], now: datetime) -> tuple[list[Outgoing], Exception | None]:
-    """Inside the caller's transaction: emails first, then the notifications and the mark, group by
-    group; the first email that fails stops here (raised after the caller commits what was sent)."""
+    """Inside the caller's transaction: emails first, one by one, then the notifications and the mark,
+    group by group. An email the server cannot take is skipped (``UNDELIVERABLE``); any other failure
+    (the server unreachable or gone) stops here, raised after the caller commits what was sent."""
     sent: list[Outgoing] = []
     failure = None
     with get_connection() as connection:  # one connection for the batch
         for group in groups:
             try:
-                if group.emails:
-                    connection.send_messages(group.emails)
-            except Exception as error:  # noqa: BLE001 - any mail failure: keep what left, retry the rest
+                for message in group.emails:
+                    _send_one(connection, message, group)
+            except Exception as error:  # noqa: BLE001 - the transport failed: keep what left, retry the rest
                 failure = error
                 break
             sent.append(group)

@@ -8,8 +8,6 @@ The reverse read is done in SQL for the criteria stored in columns, so that a no
 against every profile of the platform in a few queries.
 """
 
-from decimal import Decimal
-
 from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 
 from seei.alerts.models import WatchProfile
@@ -17,7 +15,8 @@ from seei.tenders import search
 from seei.tenders.models import Lot, Tender
 
 
-def _estimated_total():
+def _lots_total():
+    """The notice's estimated total (``Tender.estimated_total``), in SQL."""
     lots = Lot.objects.filter(tender=OuterRef("pk")).order_by().values("tender")
     return Subquery(lots.annotate(total=Sum("estimated_amount")).values("total"))
 
@@ -33,11 +32,11 @@ def notices_matching(profile: WatchProfile, notices):
     if profile.currency:
         notices = notices.filter(currency=profile.currency)
     if profile.amount_min is not None or profile.amount_max is not None:
-        notices = notices.annotate(estimated_total=_estimated_total())
+        notices = notices.annotate(lots_total=_lots_total())
         if profile.amount_min is not None:
-            notices = notices.filter(estimated_total__gte=profile.amount_min)
+            notices = notices.filter(lots_total__gte=profile.amount_min)
         if profile.amount_max is not None:
-            notices = notices.filter(estimated_total__lte=profile.amount_max)
+            notices = notices.filter(lots_total__lte=profile.amount_max)
     return search.matching(notices, profile.keywords)
 
 
@@ -61,7 +60,7 @@ def _empty_or(relation: str, values) -> Q:
 
 def profiles_matching(tender: Tender):
     """The profiles, of every company, that match the published notice ``tender``."""
-    total = sum((lot.estimated_amount for lot in tender.lots.all()), Decimal(0))
+    total = tender.estimated_total()
     profiles = WatchProfile.objects.filter(
         _empty_or("categories", [tender.category_id, tender.category.parent_id]),
         _empty_or("regions", [tender.region_id]),

@@ -33,10 +33,12 @@ def company_profile(membership, pk) -> WatchProfile:
 
 
 @transaction.atomic
-def save_profile(membership, values: dict, profile: WatchProfile | None = None) -> WatchProfile:
-    """Create a profile for the membership's company, or change ``profile`` (a full replacement)."""
+def save_profile(membership, values: dict, pk: int | None = None) -> WatchProfile:
+    """Create a profile for the membership's company, or change its profile ``pk`` (a full
+    replacement); the profile saved. The changes are made to an instance of its own: a refusal leaves
+    the caller's copy as it was."""
     company = require_company(membership)
-    profile = profile or WatchProfile(company=company)
+    profile = WatchProfile(company=company) if pk is None else company_profile(membership, pk)
     for name in FIELDS:
         value = values.get(name)
         setattr(profile, name, (value or "").strip() if name in ("name", "keywords") else value)
@@ -55,9 +57,12 @@ def save_profile(membership, values: dict, profile: WatchProfile | None = None) 
     profile.save()
     for name in CHOICES:
         getattr(profile, name).set(values.get(name) or [])
+    profile.refresh_from_db()  # as stored: the amounts with their two decimals
     return profile
 
 
-def delete_profile(membership, profile: WatchProfile) -> None:
-    require_company(membership)
+def delete_profile(membership, pk: int) -> WatchProfile:
+    """Delete the company's profile ``pk``; the profile deleted (its name, for the message)."""
+    profile = company_profile(membership, pk)
     profile.delete()
+    return profile

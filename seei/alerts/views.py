@@ -76,7 +76,7 @@ def _edit(request, profile: WatchProfile | None):
         form = WatchProfileForm(request.POST, instance=profile)
         if form.is_valid():
             try:
-                services.save_profile(request.membership, form.cleaned_data, profile)
+                services.save_profile(request.membership, form.cleaned_data, profile.pk if profile else None)
             except ValidationError as error:
                 show_errors(form, error)
             else:
@@ -102,8 +102,7 @@ def profile_edit(request, pk):
 @require_POST
 @COMPANY
 def profile_delete(request, pk):
-    profile = services.company_profile(request.membership, pk)
-    services.delete_profile(request.membership, profile)
+    profile = services.delete_profile(request.membership, pk)
     messages.success(request, _("The watch profile “%(name)s” is deleted.") % {"name": profile.name})
     return redirect("alerts:profiles")
 

@@ -175,6 +175,10 @@ class SuspensionOut(Schema):
     lots: list[int]
 
     @staticmethod
+    def resolve_reason(obj) -> str:
+        return obj.reason_text  # an automatic suspension's cause, in the request's language
+
+    @staticmethod
     def resolve_started_at(obj) -> str:
         return obj.started_at.isoformat()
 

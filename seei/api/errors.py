@@ -95,6 +95,9 @@ def ninja_refused(api: NinjaAPI, request, exc: HttpError):
     """django-ninja's own refusals: a body that is not JSON (400), the session's CSRF check (403)."""
     if exc.status_code == 400:
         return unreadable(api, request, exc)
+    if exc.status_code == 403:  # ninja's message is English only
+        detail = _("The CSRF check failed: send the X-CSRFToken header with the session cookie.")
+        return _refusal(api, request, 403, detail)
     return _refusal(api, request, exc.status_code, str(exc))
 
 
@@ -104,14 +107,8 @@ def unavailable(api: NinjaAPI, request, exc: Exception):
     failure = bidding.unavailable(exc) or bidding.unavailable(exc.__cause__)  # Django wraps psycopg
     if failure is None:
         raise exc
-    if failure.reason == "busy":
-        detail = _("The lot is busy; your bid was not recorded. Please send it again.")
-    else:
-        detail = _(
-            "The service is briefly unavailable; your request was not handled. Please try again in a few seconds."
-        )
-    response = _refusal(api, request, 503, detail, reason=failure.reason)
-    response["Retry-After"] = "1" if failure.reason == "busy" else "3"
+    response = _refusal(api, request, 503, failure.message(), reason=failure.reason)
+    response["Retry-After"] = str(failure.retry_after)  # the same answer as the room's
     return response
 
 

@@ -47,11 +47,6 @@ class Error(Schema):
     )
 
 
-# The former names, for the routers outside seei/api that still use them (errors are documented
-# centrally now: an operation declares none of them).
-Message = InvalidData = Error
-ERRORS = {status: Error for status in (400, 401, 403, 404, 422)}
-
 # Input ------------------------------------------------------------------------------
 
 # Text PostgreSQL cannot store: NUL, and lone surrogates (JSON can carry them: "\ud800").

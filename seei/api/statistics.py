@@ -9,11 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from seei.accounts.models import Organisation
 from seei.api.auth import AUTH
 from seei.api.schemas import Input
 from seei.opendata import selectors, statistics
@@ -98,30 +95,14 @@ class StatisticsOut(Schema):
     groups: list[GroupOut] = []
 
 
-def _by_code(model, field: str, code: str | None):
-    if not code:
-        return None
-    found = model.objects.filter(code=code).values_list("pk", flat=True).first()
-    if found is None:
-        raise ValidationError({field: [_("Unknown code “%(code)s”.") % {"code": code}]})
-    return found
-
-
 def _answer(filters: StatisticsFilters, scope: list[int] | None) -> dict:
-    buyers = scope
-    if filters.buyer is not None:
-        if not Organisation.objects.filter(pk=filters.buyer, kind=Organisation.Kind.BUYER).exists():
-            raise ValidationError({"buyer": [_("There is no buyer organisation with this id.")]})
-        buyers = selectors.organisation_tree(filters.buyer)
-        if scope is not None:
-            buyers = [pk for pk in buyers if pk in scope]
     selection = statistics.make_filters(
         filters.start,
         filters.end,
         filters.currency,
-        buyers=buyers,
-        category=_by_code(Category, "category", filters.category),
-        region=_by_code(Region, "region", filters.region),
+        buyers=selectors.buyer_tree(filters.buyer, scope),
+        category=selectors.by_code(Category, "category", filters.category),
+        region=selectors.by_code(Region, "region", filters.region),
     )
     report = statistics.report(selection, filters.by or "year")
     return {

@@ -126,7 +126,7 @@ def _filter_notices(queryset, filters: NoticeFilters):
 
 
 class DocumentIn(Input):
-    title: str = ""
+    title: str = Field("", max_length=255)  # TenderDocument.title, as the page's form
 
 
 class Pages(PageNumberPagination):

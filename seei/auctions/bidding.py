@@ -30,7 +30,7 @@ import asyncio
 import re
 import weakref
 from collections.abc import Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -39,6 +39,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
+from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
@@ -84,22 +85,35 @@ def conninfo() -> str:
 # (a frozen process) loses its session after IDLE_IN_TRANSACTION_TIMEOUT, a bid waits for a lot's lock
 # at most LOCK_TIMEOUT (then it is answered "busy", retryable), and no statement of the room runs
 # longer than STATEMENT_TIMEOUT. During an outage a request waits for a connection at most
-# POOL_TIMEOUT (SEEI_DB_POOL_TIMEOUT), so a bidder is answered within seconds.
+# settings.SEEI_DB_POOL_TIMEOUT, so a bidder is answered within seconds.
 LOCK_TIMEOUT_MS = 2000
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 3000
 STATEMENT_TIMEOUT_MS = 5000
 CONNECT_TIMEOUT = 3  # seconds
-POOL_TIMEOUT = 3.0  # seconds
-PUBLISH_WAIT = 0.3  # seconds a bid's answer waits for its snapshot's publication (Redis), at most
 
 
 class Unavailable(Exception):
     """The database did not answer in time (an outage, or a lot locked by a holder gone silent): the
-    bid was not decided; the same request may be sent again (it is never counted twice)."""
+    bid was not decided; the same request may be sent again (it is never counted twice). The room
+    and the API answer it alike: a 503 with ``message()``, ``reason`` and ``retry_after``."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
-        self.reason = reason  # "busy" (the lot's lock, retry at once) or "unavailable"
+        self.reason = reason  # "busy" (the lot's lock), "unavailable" or "recovering" (an outage)
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds before sending it again: a lot's lock frees at once, an outage takes longer."""
+        return 1 if self.reason == "busy" else 3
+
+    def message(self) -> str:
+        """What to tell the person, in the active language."""
+        if self.reason == "busy":
+            return _("The lot is busy; your bid was not recorded. Please send it again.")
+        return _(
+            "The auction service is briefly unavailable; your request was not handled. "
+            "Please try again in a few seconds."
+        )
 
 
 def unavailable(error: BaseException) -> Unavailable | None:
@@ -144,8 +158,8 @@ def pool() -> AsyncConnectionPool:
             conninfo(),
             kwargs=_connection_kwargs(),
             min_size=2,
-            max_size=getattr(settings, "SEEI_DB_POOL_SIZE", 20),
-            timeout=getattr(settings, "SEEI_DB_POOL_TIMEOUT", POOL_TIMEOUT),
+            max_size=settings.SEEI_DB_POOL_SIZE,
+            timeout=settings.SEEI_DB_POOL_TIMEOUT,
             open=False,
             name="seei-room",
         )
@@ -908,10 +922,10 @@ async def _answer(outcome: _Outcome, lang: str | None) -> BidResult:
     """The bidder's answer, composed after the commit, outside the lot's queue."""
     batch = outcome.batch
     if batch.publication is not None:
-        # Never longer than PUBLISH_WAIT: a hanging Redis must not hold the answer (the bid is
-        # committed; a viewer that misses the frame resyncs when the feed is back).
-        with suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(batch.publication), PUBLISH_WAIT)
+        # Ends after events.PUBLISH_WAIT at most: a hanging Redis must not hold the answer (the bid is
+        # committed; a viewer that misses the frame resyncs when the feed is back). Shielded: the
+        # round is shared by every answer, and this one may be cancelled (its client gone).
+        await asyncio.shield(batch.publication)
     lang = lang or outcome.language
     mine = None
     if outcome.pseudonym is not None:
@@ -1023,10 +1037,7 @@ async def room_snapshot(
     state = _state(lot_id, params, known, (seq, last_hash), raw_state, entries)
     if state is None:
         state = await _read_whole(conn, lot_id, params, (seq, last_hash))
-    snapshot = build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
-    if snapshot["suspended"]:  # since when and why, told to every viewer
-        snapshot["suspension"] = await watchdog.note_of(conn, lot_id)
-    return snapshot
+    return build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
 
 
 ACCESS_SQL = (
@@ -1125,10 +1136,7 @@ def snapshot_sync(lot_id: int, *, user_id: int | None = None, membership_id: int
     state = advance(
         params, rules.State.from_dict(_json(raw_state)), [r[7:] for r in rows if r[7] is not None]
     )
-    snapshot = build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
-    if snapshot["suspended"]:
-        snapshot["suspension"] = watchdog.note_of_sync(lot_id)
-    return snapshot
+    return build_snapshot(lot_id, params, state, rules.utc(now), viewer=pseudonym)
 
 
 def _json(value: Any) -> Any:

@@ -9,7 +9,8 @@ The bid path hands its frame over with ``hand_over(lot_id, seq, frame)`` while i
 lot's turn, and awaits the returned publication after it: the Redis round trip is then out of the
 lot's queue and frames still leave in the order of the chain. All lots' frames waiting in a process
 leave together, in one pipelined round trip, and of a lot's waiting frames only the latest (a
-viewer wants the current state, not every intermediate one).
+viewer wants the current state, not every intermediate one). The answers wait for their round at
+most PUBLISH_WAIT: one timer per round, not one per answer.
 """
 
 import asyncio
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "seei:lot:{lot_id}"
 PUBLISH_TIMEOUT = 2.0  # seconds a round of publications may take before it is given up
+PUBLISH_WAIT = 0.3  # seconds the bids' answers wait for their round's publication, at most
 
 Listener = Callable[[int, bytes], None]
 _listeners: list[Listener] = []
@@ -109,19 +111,24 @@ class _Publisher:
         self.pending: dict[int, bytes] = {}  # lot id -> the latest frame not yet sent
         self.latest: dict[int, int] = {}  # lot id -> the highest seq handed over
         self.next_round = asyncio.get_running_loop().create_future()
+        self.next_round_bound: asyncio.TimerHandle | None = None  # ends next_round after PUBLISH_WAIT
         self.task: asyncio.Task | None = None
 
     def hand_over(self, lot_id: int, seq: int, frame: bytes) -> asyncio.Future | None:
-        """The round that will send the frame; None if a newer frame of the lot already left."""
+        """The round that will send the frame (ended after PUBLISH_WAIT at most, even if it has not
+        sent it yet); None if a newer frame of the lot already left."""
+        loop = asyncio.get_running_loop()
         if seq > self.latest.get(lot_id, -1):
             if len(self.latest) > self.MAX_LOTS_REMEMBERED:
                 self.latest.clear()
             self.latest[lot_id] = seq
             self.pending[lot_id] = frame
             if self.task is None or self.task.done():
-                self.task = asyncio.get_running_loop().create_task(self._run())
+                self.task = loop.create_task(self._run())
         elif lot_id not in self.pending:
             return None
+        if self.next_round_bound is None:  # the round's first frame: its waiting starts now
+            self.next_round_bound = loop.call_later(PUBLISH_WAIT, _end, self.next_round)
         return self.next_round
 
     async def _run(self) -> None:
@@ -129,6 +136,7 @@ class _Publisher:
         while self.pending:
             pending, self.pending = self.pending, {}
             done, self.next_round = self.next_round, asyncio.get_running_loop().create_future()
+            bound, self.next_round_bound = self.next_round_bound, None
             try:
                 # A Redis that hangs (not down) must not hold the later rounds for good: the round
                 # gives up (its connection dropped); viewers resync when their feed comes back.
@@ -142,7 +150,15 @@ class _Publisher:
             except Exception:
                 log.exception("could not publish the snapshots of lots %s", sorted(pending))
             finally:
-                done.set_result(None)
+                if bound is not None:
+                    bound.cancel()
+                _end(done)
+
+
+def _end(round_: asyncio.Future) -> None:
+    """A round's future ended, once: by its publication, or by its bound on the answers' wait."""
+    if not round_.done():
+        round_.set_result(None)
 
 
 _publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" = weakref.WeakKeyDictionary()
@@ -150,9 +166,10 @@ _publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Publisher]" 
 
 def hand_over(lot_id: int, seq: int, frame: bytes) -> asyncio.Future | None:
     """Queue the frame of the lot's entry ``seq`` for publication; returns the future that ends once
-    it (or a later frame of the lot) is published, or None when there is nothing to wait for (no
-    Redis: delivered at once; or a later frame already left). Call it in chain order (under the
-    lot's turn); await the result after releasing it."""
+    it (or a later frame of the lot) is published, or after PUBLISH_WAIT (a hanging Redis must not
+    hold the bids' answers), or None when there is nothing to wait for (no Redis: delivered at once;
+    or a later frame already left). Call it in chain order (under the lot's turn); await the result
+    after releasing it, shielded (the future is shared)."""
     if not settings.REDIS_URL:
         _deliver_locally(lot_id, frame)  # no I/O: delivered right away, in order
         return None

@@ -187,7 +187,8 @@ class Suspension(models.Model):
 
 
 class Heartbeat(models.Model):
-    """One process of the platform saying it is alive, every second or so (see watchdog.py).
+    """A room process saying it is alive, every second or so (see watchdog.py; the other processes only
+    watch: rows of ``kind`` worker are an earlier version's, forgotten after a day).
 
     ``beat_at`` is the clock of record (where an outage is placed in the ledger); ``seen_at`` is
     PostgreSQL's own clock, without the test offset, so that a test moving the clock does not make

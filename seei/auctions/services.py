@@ -26,6 +26,7 @@ from seei.auctions import bidding, events, ledger, rules, signing, watchdog
 from seei.auctions.models import BidAttempt, Bidder, LedgerEntry, Room, Suspension
 from seei.awards.services import start_award_after_close
 from seei.core import audit
+from seei.help import services as help_services
 from seei.ocds import hooks as ocds
 from seei.portal import cache as portal_cache
 from seei.tenders.errors import TenderError
@@ -295,9 +296,9 @@ def open_room(lot_id: int) -> Outcome:
 def close_room(lot_id: int) -> Outcome:
     """Close at the closing time, re-checked under the lock: ``not_due`` (with the new time) when
     the close moved, ``already`` when another worker closed it. Appends the final entry with the
-    ranking and the winner; the lot is closed with a provisional winner, or unsuccessful. An outage not
-    recorded yet (see watchdog.py) is recorded first: it may suspend the lot or move its close."""
-    watchdog.settle()
+    ranking and the winner; the lot is closed with a provisional winner, or unsuccessful. The caller
+    records first any outage not recorded yet (``watchdog.settle``: it may suspend the lot or move its
+    close), once for all the lots it closes: the close job and ``sweep`` do."""
     with transaction.atomic():
         room = _lock(lot_id)
         if room is None:
@@ -319,7 +320,8 @@ def close_room(lot_id: int) -> Outcome:
         else:
             _tell_closed(lot, room, params, state, now)
             transaction.on_commit(lambda: start_award_after_close(lot_id))
-            ocds.step_happened(lot.tender_id)  # an unsuccessful lot without bids
+            if lot.status == Lot.Status.UNSUCCESSFUL:  # no bid: a step of the notice (else the award's)
+                ocds.step_happened(lot.tender_id)
     return Outcome(lot_id, "closed")
 
 
@@ -348,7 +350,9 @@ def record_close(
 
 
 def sweep() -> dict[str, int]:
-    """Open and close whatever is due, in case a scheduled task was missed. Safe to run anywhere."""
+    """Open and close whatever is due, in case a scheduled task was missed. Safe to run anywhere.
+    An outage not recorded yet is recorded first (once, for every lot it closes)."""
+    watchdog.settle()
     now = db_now()
     due_open = Room.objects.filter(status=Room.Status.SCHEDULED, opens_at__lte=now).values_list(
         "lot_id", flat=True
@@ -441,7 +445,7 @@ def resume_all(membership) -> Suspension:
         if suspension is None:
             raise TenderError(_("No suspension is in progress."))
         now = db_now()
-        if now - suspension.started_at > max_suspension():
+        if now > suspension.resume_deadline:
             raise TenderError(
                 _(
                     "These auctions have been suspended for more than %(hours)s hours: they cannot resume, "
@@ -454,11 +458,6 @@ def resume_all(membership) -> Suspension:
         audit.record("auction.resumed", suspension, membership.user, membership.organisation, lots=resumed)
         _tell_resumed(suspension)
     return suspension
-
-
-def max_suspension() -> timedelta:
-    """The 48-hour rule (SEEI_SUSPENSION_MAX_HOURS): an auction suspended longer does not resume."""
-    return timedelta(hours=settings.SEEI_SUSPENSION_MAX_HOURS)
 
 
 def _end_suspension(suspension: Suspension, at: datetime, user: User | None) -> list[int]:
@@ -613,7 +612,7 @@ def _tell_everyone(lot_ids, subject, body, administrators: bool = False, **param
     companies = Bidder.objects.filter(room__lot__in=lots).values("company")
     people = [*company_users(companies), *_staff_users({lot.tender for lot in lots})]
     if administrators:
-        people += list(User.objects.filter(is_active=True, memberships__role=Role.ADMINISTRATOR).distinct())
+        people += list(help_services.administrators())
     notify(people, subject, body, **params)
 
 

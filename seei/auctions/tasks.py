@@ -71,9 +71,10 @@ def open_room(lot_id: int) -> str:
 
 @app.task(name="seei.auctions.close_room", queue=QUEUE)
 def close_room(lot_id: int) -> str:
-    from seei.auctions import services
+    from seei.auctions import services, watchdog
 
     def run():
+        watchdog.settle()  # an outage not recorded yet first: it may suspend the lot or move its close
         outcome = services.close_room(lot_id)
         if outcome.status == "not_due":
             schedule_close(lot_id, outcome.when)

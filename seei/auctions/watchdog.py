@@ -1,17 +1,20 @@
-"""The auction protects itself: the processes' heartbeats, and the watchdog that suspends the open lots
-when no bid can be accepted and resumes them when the platform is back.
+"""The auction protects itself: the room processes' heartbeats, and the watchdog that suspends the open
+lots when no bid can be accepted and resumes them when the platform is back.
 
-Every room process and the task worker run a ``Watcher``: every INTERVAL seconds it looks at the
-heartbeats and acts on them (``settle``), then writes its own (a ``Heartbeat`` row). No bid can be
-accepted once no room process has beaten for longer than the grace (SEEI_AUTO_SUSPEND_GRACE): every
-room process is gone, or the database was unreachable (then nothing at all could be written). So:
+Every process that takes bids or closes lots runs a ``Watcher``: every INTERVAL seconds it looks at
+the heartbeats and acts on them (``settle``). A room process also writes its own heartbeat (a
+``Heartbeat`` row); the others (the task worker, the page processes serving the API) only watch: only
+room processes' beats are read. No bid can be accepted once no room process has beaten for longer
+than the grace (SEEI_AUTO_SUSPEND_GRACE): every room process is gone, or the database was
+unreachable (then nothing at all could be written). So:
 
-- while room processes are gone, the worker's watchdog suspends every open lot from the last beat
-  ("no room process answering"), and the first room process back resumes them;
+- while room processes are gone, the watchdog of the processes still up suspends every open lot from
+  the last beat ("no room process answering"), and the first room process back resumes them;
 - when the database was down, the first process to reach it again finds the gap in the heartbeats
   (the last beat before it, and now) and records it: each open lot suspended from the last moment it
-  could take a bid, resumed now, its close moved by the gap. A process takes no bid (``recovering``)
-  until its own watcher has settled such a gap, and ``services.close_room`` settles before closing.
+  could take a bid, resumed now (by a room process), its close moved by the gap. A process takes no
+  bid (``recovering``) until its own watcher has settled such a gap, and the close job and the sweep
+  settle before closing (``seei.auctions.tasks``).
 
 A suspension resumes by itself when the outage lasted at most SEEI_AUTO_RESUME_LIMIT seconds, else an
 administrator resumes it from the incident page (``services.resume_all``, within
@@ -29,6 +32,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,9 +43,10 @@ from django.db import DatabaseError, connection, transaction
 
 log = logging.getLogger(__name__)
 
-ROOM, WORKER = "room", "worker"
-INTERVAL = 1.0  # seconds between two heartbeats of a process
-FIRST_BEAT_WAIT = 5.0  # seconds a starting process waits for its first beat before serving anyway
+ROOM, WORKER = "room", "worker"  # the kinds of heartbeat rows (only room processes write them now)
+PAGES = "pages"  # the watcher of a page process (seei.wsgi): it watches, it never beats
+INTERVAL = 1.0  # seconds between two ticks of a watcher (a room process beats at each)
+FIRST_BEAT_WAIT = 5.0  # seconds a starting process waits for its watcher's first tick before serving anyway
 FORGET_AFTER = "1 day"  # heartbeats of processes silent this long are deleted (after the gap is settled)
 
 
@@ -203,12 +208,22 @@ def limits() -> tuple[float, float]:
     return settings.SEEI_AUTO_SUSPEND_GRACE, settings.SEEI_AUTO_RESUME_LIMIT
 
 
-def settle(process: Process | None = None, *, database_failed: bool | None = None) -> Decision:
-    """Look at the heartbeats and act on them (suspend, record a gap, resume), then beat for ``process``.
-    Safe anywhere and any number of times: the decision is taken again under the suspensions' lock
-    before acting, and the beat commits with the action, so a gap is recorded once.
-    ``database_failed``: this process's own beats failed before (the cause then is the database);
-    by default what this process's watcher knows."""
+# The last beat from which a suspension was decided that found no lot to suspend (no real lot running):
+# a watcher's tick does not decide it again, every second, until a newer beat.
+_nothing_since: datetime | None = None
+
+
+def settle(
+    process: Process | None = None, *, database_failed: bool | None = None, ticking: bool = False
+) -> Decision:
+    """Look at the heartbeats and act on them (suspend, record a gap, resume), then beat for ``process``
+    (a room process). Safe anywhere and any number of times: the decision is taken again under the
+    suspensions' lock before acting, and the beat commits with the action, so a gap is recorded once.
+    ``database_failed``: this process's own ticks failed before (the cause then is the database);
+    by default what this process's watcher knows. ``ticking`` (a watcher's tick): a suspension that
+    found nothing to suspend is not decided again from the same beat; the sweep and the close job,
+    which settle without it, catch a lot opened meanwhile."""
+    global _nothing_since
     from seei.auctions import services
     from seei.auctions.models import Suspension
 
@@ -218,6 +233,8 @@ def settle(process: Process | None = None, *, database_failed: bool | None = Non
     here = process is not None and process.kind == ROOM
     grace, resume_limit = limits()
     decision = decide(look(here), grace, resume_limit)
+    if ticking and decision == Decision(suspend_at=_nothing_since):
+        decision = NOTHING  # found nothing to suspend from that beat already
     if not decision.acts:
         if process is not None:
             beat(process)
@@ -227,7 +244,11 @@ def settle(process: Process | None = None, *, database_failed: bool | None = Non
         seen = look(here)
         decision = decide(seen, grace, resume_limit)
         if decision.suspend_at is not None:
-            services.suspend_automatically(decision.suspend_at, seen.now, cause, resume=decision.resume)
+            suspended = services.suspend_automatically(
+                decision.suspend_at, seen.now, cause, resume=decision.resume
+            )
+            if suspended is None and not decision.resume:
+                _nothing_since = decision.suspend_at
         elif decision.resume:
             services.resume_automatically(seen.now)
         if process is not None:
@@ -235,63 +256,38 @@ def settle(process: Process | None = None, *, database_failed: bool | None = Non
     return decision
 
 
-# --- what a viewer is told --------------------------------------------------------------------------
-
-NOTE_SQL = """
-SELECT started_at, automatic, cause, reason FROM auctions_suspension
-WHERE ended_at IS NULL AND lots @> jsonb_build_array(%(lot_id)s::int)
-ORDER BY started_at DESC LIMIT 1
-"""
-
-
-def note(row) -> dict | None:
-    """A suspended lot's ``suspension`` in its snapshot: since when, whether the platform suspended it by
-    itself and why (``cause``: incident, no_room, database; ``reason``: the administrator's words, or the
-    cause in English)."""
-    if row is None:
-        return None
-    from seei.auctions.rules import format_time, utc
-
-    started_at, automatic, cause, reason = row
-    return {"since": format_time(utc(started_at)), "automatic": automatic, "cause": cause, "reason": reason}
-
-
-async def note_of(conn, lot_id: int) -> dict | None:
-    cursor = await conn.execute(NOTE_SQL, {"lot_id": lot_id})
-    return note(await cursor.fetchone())
-
-
-def note_of_sync(lot_id: int) -> dict | None:
-    with connection.cursor() as cursor:
-        cursor.execute(NOTE_SQL, {"lot_id": lot_id})
-        return note(cursor.fetchone())
-
-
 # --- the watcher of a process -----------------------------------------------------------------------
 
 _current: Watcher | None = None
+_starting = threading.Lock()
 
 
 def recovering() -> bool:
     """Bids must wait in this process: its watcher has not settled the platform's state since the
-    database came back (or could not reach it for longer than the grace). False without a watcher."""
+    database came back (or could not reach it for longer than the grace). False without a watcher
+    (a script, a test): every process that serves bids runs one (room processes, page processes)."""
     watcher = _current
     return watcher is not None and watcher.recovering()
 
 
 class Watcher:
-    """This process's heartbeat and watchdog: ``settle`` every INTERVAL seconds in a thread of its own
-    (with a database connection of its own), scheduled from the event loop, so that a process whose
-    loop is stuck stops beating."""
+    """This process's watchdog: ``settle`` every INTERVAL seconds in a thread of its own (with a
+    database connection of its own). A room process's watcher also beats, scheduled from the event
+    loop, so that a process whose loop is stuck stops beating (``start``); the others only watch, and a
+    process without an event loop of its own runs its watcher in a plain thread (``watch``)."""
 
     def __init__(self, kind: str):
-        self.process = Process.this(kind)
-        self.failed = False  # the last beat failed: the database was away
-        self.last_ok: float | None = None  # time.monotonic() of the last beat that worked
+        self.kind = kind
+        self.process = Process.this(kind) if kind == ROOM else None  # only room processes' beats are read
+        self.pid = os.getpid()
+        self.failed = False  # the last tick failed: the database was away
+        self.last_ok: float | None = None  # time.monotonic() of the last tick that worked
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"seei-watchdog-{kind}")
         self._task: asyncio.Task | None = None
         self._ticked = asyncio.Event()
         self._ticks = 0
+        self._thread: threading.Thread | None = None  # the plain thread of ``watch``
+        self._halt = threading.Event()
 
     def recovering(self) -> bool:
         if self.failed or self.last_ok is None:
@@ -301,13 +297,13 @@ class Watcher:
     def tick(self) -> None:
         self._ticks += 1
         try:
-            settle(self.process, database_failed=self.failed)
+            settle(self.process, database_failed=self.failed, ticking=True)
             if self._ticks % 600 == 1:
                 forget_silent()
         except Exception as error:
             if not self.failed:
                 log.warning(
-                    "watchdog: the heartbeat failed (%s); bids wait until it works again",
+                    "watchdog: the database failed (%s); bids wait until it works again",
                     error,
                     exc_info=not isinstance(error, DatabaseError),
                 )
@@ -316,8 +312,10 @@ class Watcher:
                 connection.close()  # a new one next time
             return
         if self.failed:
-            log.warning("watchdog: the heartbeat works again")
+            log.warning("watchdog: the database works again")
         self.failed, self.last_ok = False, time.monotonic()
+
+    # In an event loop (room processes, the task worker).
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -327,7 +325,7 @@ class Watcher:
             await asyncio.sleep(INTERVAL)
 
     async def start(self) -> Watcher:
-        """Start beating; wait (FIRST_BEAT_WAIT at most) for the first beat, which settles any gap left
+        """Start watching; wait (FIRST_BEAT_WAIT at most) for the first tick, which settles any gap left
         while this process was away."""
         global _current
         _current = self
@@ -338,7 +336,8 @@ class Watcher:
 
     def _last_beat(self) -> None:
         try:
-            beat(self.process, accepting=False)  # a room process that stops takes no more bids
+            if self.process is not None:
+                beat(self.process, accepting=False)  # a room process that stops takes no more bids
         finally:
             connection.close()
 
@@ -355,7 +354,55 @@ class Watcher:
             await asyncio.wait_for(loop.run_in_executor(self._executor, self._last_beat), FIRST_BEAT_WAIT)
         self._executor.shutdown(wait=False)
 
+    # In a plain thread (page processes).
+
+    def start_thread(self) -> Watcher:
+        """Start watching in a daemon thread (it never beats: nothing to finish when the process exits);
+        wait (FIRST_BEAT_WAIT at most) for the first tick."""
+        first = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, args=(first,), name=f"seei-watchdog-{self.kind}", daemon=True
+        )
+        self._thread.start()
+        first.wait(FIRST_BEAT_WAIT)
+        return self
+
+    def _loop(self, first: threading.Event) -> None:
+        try:
+            while not self._halt.is_set():
+                self.tick()
+                first.set()
+                self._halt.wait(INTERVAL)
+        finally:
+            connection.close()
+
+    def halt(self) -> None:
+        """End the thread of ``start_thread`` (tests: a page process's ends with the process)."""
+        global _current
+        if _current is self:
+            _current = None
+        self._halt.set()
+        if self._thread is not None:
+            self._thread.join(FIRST_BEAT_WAIT)
+
 
 async def start(kind: str) -> Watcher:
-    """The hook of a process: ``watcher = await watchdog.start(watchdog.ROOM)``, ``await watcher.stop()``."""
+    """The hook of a process with an event loop: ``watcher = await watchdog.start(watchdog.ROOM)``,
+    ``await watcher.stop()``."""
     return await Watcher(kind).start()
+
+
+def watch() -> Watcher:
+    """This process's watcher, started if it has none yet (nor since it was forked) and waited for
+    (FIRST_BEAT_WAIT at most): the hook of a page process (``seei.wsgi``, on each request: cheap once
+    started), so that an API bid waits for an outage to be recorded there too. It never beats: a page
+    process is not a room process."""
+    global _current
+    watcher = _current
+    if watcher is not None and watcher.pid == os.getpid():
+        return watcher
+    with _starting:
+        watcher = _current
+        if watcher is None or watcher.pid != os.getpid():
+            watcher = _current = Watcher(PAGES).start_thread()  # its first tick done: bids may go
+    return watcher

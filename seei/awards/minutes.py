@@ -186,11 +186,14 @@ def _extensions_and_suspensions(room: Room, params: rules.LotParams):
     return extensions, suspensions
 
 
-def _suspension_reason(lot_id: int, at) -> str:
+def _suspension_reason(lot_id: int, at, lang: str) -> str:
     found = (
         Suspension.objects.filter(lots__contains=[lot_id], started_at__lte=at).order_by("-started_at").first()
     )
-    return found.reason if found else "—"
+    if found is None:
+        return "—"
+    with translation.override(lang):  # an automatic suspension's cause, in the minutes' language
+        return found.reason_text
 
 
 def _public_urls(lot, lang: str) -> tuple[str, str]:
@@ -282,7 +285,10 @@ def auction_minutes_pdf(award: Award, generated_at) -> bytes:
     doc.section("suspensions")
     doc.table_or_none(
         [w("suspended"), w("resumed"), w("reason")],
-        [[_moment(start), _moment(end), _suspension_reason(lot.pk, start)] for start, end in suspensions],
+        [
+            [_moment(start), _moment(end), _suspension_reason(lot.pk, start, w.lang)]
+            for start, end in suspensions
+        ],
         widths=(25, 25, 50),
     )
 

@@ -196,7 +196,7 @@ def run_until_signalled(name: str) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, task.cancel)
-        from seei.auctions import watchdog  # heartbeats, and the watchdog of the open auctions
+        from seei.auctions import watchdog  # the watchdog of the open auctions (only room processes beat)
 
         watcher = await watchdog.start(watchdog.WORKER)
         with contextlib.suppress(asyncio.CancelledError):

@@ -6,6 +6,8 @@
 - ``GET /ocds/bulk/{year}.jsonl.gz`` and ``/ocds/bulk/{year}.zip``: the year's compiled releases, one
   per line, and its release and record packages;
 - ``GET /ocds/extension/extension.json`` and ``release-schema.json``: SEEI's extension.
+
+Each operation's URL is named ``api:ocds_<name>``, which ``seei.ocds.packages.api_url`` reverses.
 """
 
 import json
@@ -14,7 +16,7 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from seei.api.schemas import Message
+from seei.api.schemas import Error
 from seei.ocds import packages, schema
 from seei.ocds.models import Release
 
@@ -59,7 +61,7 @@ def _no_release():
     return Http404(_("No open data release matches."))
 
 
-@router.get("/ocds/releases", response={200: ReleasePackage, 404: Message}, auth=None)
+@router.get("/ocds/releases", response={200: ReleasePackage, 404: Error}, auth=None, url_name="ocds_releases")
 def releases(request, filters: Query[YearQuery]):
     """The release package of every release dated in the year: one per step of each procedure."""
     if not packages.year_releases(filters.year).exists():
@@ -67,19 +69,26 @@ def releases(request, filters: Query[YearQuery]):
     return _json(packages.year_release_package(filters.year))
 
 
-@router.get("/ocds/releases/{release_id}", response={200: ReleasePackage, 404: Message}, auth=None)
+@router.get(
+    "/ocds/releases/{release_id}",
+    response={200: ReleasePackage, 404: Error},
+    auth=None,
+    url_name="ocds_release",
+)
 def release(request, release_id: str):
     """The release package holding one release, at its stable URL."""
-    found = Release.objects.filter(release_id=release_id, tender__practice=False)
+    found = Release.objects.filter(release_id=release_id)
     if not found.exists():
         raise _no_release()
-    return _json(packages.release_package(found, packages.api_url(f"releases/{release_id}")))
+    return _json(packages.release_package(found, packages.api_url("release", release_id)))
 
 
-@router.get("/ocds/records/{ocid}", response={200: RecordPackage, 404: Message}, auth=None)
+@router.get(
+    "/ocds/records/{ocid}", response={200: RecordPackage, 404: Error}, auth=None, url_name="ocds_record"
+)
 def record(request, ocid: str):
     """The record package of one procedure: all its releases and its compiled release."""
-    package = packages.record_package([ocid], packages.api_url(f"records/{ocid}"))
+    package = packages.record_package([ocid], packages.api_url("record", ocid))
     if not package["records"]:
         raise _no_release()
     return _json(package)
@@ -91,33 +100,38 @@ def _bulk(year: int, content: bytes, content_type: str, suffix: str) -> HttpResp
     return response
 
 
-@router.get("/ocds/bulk/{year}.jsonl.gz", include_in_schema=False, auth=None)
+@router.get("/ocds/bulk/{year}.jsonl.gz", include_in_schema=False, auth=None, url_name="ocds_bulk_compiled")
 def bulk_compiled(request, year: int):
     if not packages.year_releases(year).exists():
         raise _no_release()
     return _bulk(year, packages.compiled_jsonl_gz(year), "application/gzip", "jsonl.gz")
 
 
-@router.get("/ocds/bulk/{year}.zip", include_in_schema=False, auth=None)
+@router.get("/ocds/bulk/{year}.zip", include_in_schema=False, auth=None, url_name="ocds_bulk_packages")
 def bulk_packages(request, year: int):
     if not packages.year_releases(year).exists():
         raise _no_release()
     return _bulk(year, packages.packages_zip(year), "application/zip", "zip")
 
 
-@router.get("/ocds/extension/extension.json", include_in_schema=False, auth=None)
+@router.get("/ocds/extension/extension.json", include_in_schema=False, auth=None, url_name="ocds_extension")
 def extension(request):
     metadata = schema.load(schema.OWN_EXTENSION / "extension.json")
-    metadata["documentationUrl"] = {"en": packages.api_url("extension/README.md")}
+    metadata["documentationUrl"] = {"en": packages.api_url("extension_readme")}
     return _json(metadata)
 
 
-@router.get("/ocds/extension/release-schema.json", include_in_schema=False, auth=None)
+@router.get(
+    "/ocds/extension/release-schema.json",
+    include_in_schema=False,
+    auth=None,
+    url_name="ocds_extension_schema",
+)
 def extension_schema(request):
     return _json(schema.load(schema.OWN_EXTENSION / "release-schema.json"))
 
 
-@router.get("/ocds/extension/README.md", include_in_schema=False, auth=None)
+@router.get("/ocds/extension/README.md", include_in_schema=False, auth=None, url_name="ocds_extension_readme")
 def extension_readme(request):
     text = (schema.OWN_EXTENSION / "README.md").read_text(encoding="utf-8")
     return HttpResponse(text, content_type="text/markdown; charset=utf-8")

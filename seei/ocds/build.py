@@ -4,15 +4,20 @@ Only what is public at the step goes in: the buyer and the notice from publicati
 applications and of admitted or excluded companies once the lot's outcome is known (never who
 applied); bidders' identities and their prices (``bids.details``, the tenderers, the supplier) only
 once the award is final. Documents of applications and of award candidates are never published.
+
+SEEI's own phrases are in the active language: ``seei.ocds.publish`` builds each release in the
+language the release declares, the notice's.
 """
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from seei.applications.models import Application, Decision
 from seei.auctions import rules
@@ -80,6 +85,7 @@ def texts(name: str, translated: dict | None, language: str) -> dict:
 
 
 def site_url(name: str, *args, language: str = "fr") -> str:
+    """An absolute URL; ``language`` is the prefix of the site's pages (the API has none)."""
     with translation.override(language):
         return f"{settings.SITE_URL}{reverse(name, args=args)}"
 
@@ -100,7 +106,7 @@ class Notice:
 
     def __post_init__(self):
         tender = self.tender
-        self.lots = list(tender.lots.prefetch_related("items").order_by("number"))
+        self.lots = list(tender.lots.order_by("number"))  # their items are read from the snapshot
         self.errata = list(tender.errata.order_by("number"))
         self.documents = {}
         for document in TenderDocument.objects.filter(tender=tender).order_by("uploaded_at", "id"):
@@ -123,11 +129,16 @@ class Notice:
     def lot(self, number: int):
         return next(lot for lot in self.lots if lot.number == number)
 
-    def version_after(self, erratum_number: int) -> dict:
-        """The notice as it stood after erratum ``erratum_number`` (0: as first published)."""
+    @cached_property
+    def current(self) -> dict:
+        """The notice as it is now (``seei.tenders.services.snapshot``), read once for every version."""
         from seei.tenders.services import snapshot
 
-        current = snapshot(self.tender)
+        return snapshot(self.tender)
+
+    def version_after(self, erratum_number: int) -> dict:
+        """The notice as it stood after erratum ``erratum_number`` (0: as first published)."""
+        current = self.current
         later = next((e for e in self.errata if e.number == erratum_number + 1), None)
         if later is None:
             return current
@@ -255,7 +266,8 @@ def _lots(notice: Notice, version: dict) -> list[dict]:
                     "hasElectronicAuction": True,
                     "electronicAuction": {
                         "url": site_url("auctions:enter", lot.pk, language=notice.language),
-                        "description": f"Electronic reverse auction; the room opens at {lot_version['opens_at']}.",
+                        "description": _("Electronic reverse auction; the room opens at %(opens_at)s.")
+                        % {"opens_at": lot_version["opens_at"]},
                     },
                 },
                 "seeiAuction": {
@@ -295,7 +307,9 @@ def tender_section(notice: Notice, version: dict) -> dict:
         "items": _items(notice, version),
         "value": value(estimated, tender.currency),
         "procurementMethod": "open",
-        "procurementMethodDetails": "Electronic reverse auction (price only), in two phases: admission, then auction",
+        "procurementMethodDetails": _(
+            "Electronic reverse auction (price only), in two phases: admission, then auction"
+        ),
         "mainProcurementCategory": "goods",
         "awardCriteria": "priceOnly",
         "submissionMethod": ["electronicSubmission", "electronicAuction"],
@@ -316,11 +330,15 @@ def tender_section(notice: Notice, version: dict) -> dict:
 def amendment(notice: Notice, erratum) -> dict:
     previous = TENDER_STEP if erratum.number == 1 else amendment_step(erratum.number - 1)
     changed = ", ".join(dict.fromkeys(change["field"] for change in erratum.changes))
+    if erratum.substantive:
+        description = _("Erratum %(number)s (substantive): %(fields)s.")
+    else:
+        description = _("Erratum %(number)s (not substantive): %(fields)s.")
     return {
         "id": str(erratum.number),
         "date": date(erratum.published_at),
         "rationale": erratum.reason,
-        "description": f"Erratum {erratum.number} ({'substantive' if erratum.substantive else 'not substantive'}): {changed}.",
+        "description": description % {"number": erratum.number, "fields": changed},
         "amendsReleaseID": release_id(notice.tender, previous),
         "releaseID": release_id(notice.tender, amendment_step(erratum.number)),
     }
@@ -334,7 +352,7 @@ def withdrawn_documents(notice: Notice, up_to: int) -> list[dict]:
             out.append(
                 {
                     **document(notice, doc),
-                    "description": f"Withdrawn by erratum {erratum.number}.",
+                    "description": _("Withdrawn by erratum %(number)s") % {"number": erratum.number},
                     "dateModified": date(erratum.published_at),
                 }
             )
@@ -404,9 +422,13 @@ def auction_results(notice: Notice, lot) -> dict | None:
             "ledger": {
                 "finalHash": room.last_hash,
                 "entries": room.seq + 1,
-                "url": f"{settings.SITE_URL}/api/v1/lots/{lot.pk}/ledger",
-                "publicKeyUrl": f"{settings.SITE_URL}/api/v1/ledger/public-key",
-                "verification": "seei verify LEDGER.json (re-checks the chain and signatures, and re-runs the rules)",
+                "url": site_url("api:public_ledger", lot.pk),
+                "publicKeyUrl": site_url("api:public_key"),
+                "verification": "seei verify LEDGER.json: "
+                + _(
+                    "Re-checks the hash chain and the signatures, and re-runs the auction rules to"
+                    " recompute the ranking and the winner."
+                ),
             },
         },
     }

@@ -2,9 +2,14 @@
 
 ``sync(tender_id)`` stores a release for every step of the notice that has none yet (see
 ``seei.ocds.steps``): the services call it after their step commits (``seei.ocds.hooks``), the
-backfill command and the demo call ``sync_all``, and the worker's hourly sweep catches a step whose
-hook failed or that no hook announced. Stored releases are never rewritten.
+backfill command and the demo call ``sync_all``, and the worker's hourly ``sweep`` catches a step
+whose hook failed or that no hook announced. Stored releases are never rewritten.
+
+Practice is kept out here, and only here: a practice notice never gets a release, so nothing that
+reads the stored releases needs to ask.
 """
+
+from django.utils import translation
 
 from seei.core import clock
 from seei.ocds import build, steps
@@ -14,6 +19,8 @@ from seei.tenders.models import Tender
 
 def release(notice: build.Notice, step: steps.Step) -> dict:
     tender = notice.tender
+    with translation.override(notice.language):  # the language the release declares
+        content = step.content()
     return {
         "ocid": build.ocid(tender),
         "id": build.release_id(tender, step.key),
@@ -22,7 +29,7 @@ def release(notice: build.Notice, step: steps.Step) -> dict:
         "initiationType": "tender",
         "language": notice.language,
         "buyer": build.organisation_reference(tender.buyer),
-        **step.content(),
+        **content,
     }
 
 
@@ -62,6 +69,13 @@ def sync(tender_id: int) -> int:
 
 
 def sync_all() -> int:
-    """Every real published notice (the backfill, the demo and the sweep)."""
+    """Every real published notice (the backfill and the demo)."""
     ids = Tender.objects.real().exclude(status=Tender.Status.DRAFT).values_list("pk", flat=True)
+    return sum(sync(pk) for pk in ids.order_by("pk"))
+
+
+def sweep() -> int:
+    """Only the real notices with a step not stored yet: one query finds them, however many notices
+    were ever published."""
+    ids = steps.behind(Tender.objects.real()).values_list("pk", flat=True)
     return sum(sync(pk) for pk in ids.order_by("pk"))

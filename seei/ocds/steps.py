@@ -2,7 +2,8 @@
 
 Each step has a stable key (the end of its release id), the moment it happened, its release tag and
 the release's content as of that moment. ``due(notice)`` lists every step that has happened, so
-publishing is idempotent: ``seei.ocds.publish`` stores the ones not stored yet.
+publishing is idempotent: ``seei.ocds.publish`` stores the ones not stored yet. ``behind(tenders)``
+counts the same steps in SQL, for the sweep to find the few notices with one not stored.
 
 | step | when | tag |
 | --- | --- | --- |
@@ -19,12 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from seei.awards.models import Award
+from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from seei.awards.models import Award, Payment, Visa
 from seei.core import clock
 from seei.core.models import AuditEvent
 from seei.ocds import build
 from seei.ocds.build import ACTIVE, CANCELLED, COMPLETE, UNSUCCESSFUL, Notice
-from seei.tenders.models import Lot, Tender
+from seei.ocds.models import Release
+from seei.tenders.models import Erratum, Lot, Tender
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,9 @@ def _lot_steps(notice: Notice, lot, outcomes: dict) -> list[Step]:
 
 
 def _cancellation(notice: Notice, outcomes: dict) -> Step:
+    # Nothing on the notice records when it was cancelled (it has no cancelled_at or updated_at): a
+    # cancel service must audit "tender.cancelled". Failing that, the release is dated when SEEI
+    # publishes it, which is what an OCDS release date is: when the information was first published.
     at = _audit_time("tender.cancelled", notice.tender) or clock.now()
     open_lots = [lot for lot in notice.lots if lot.pk not in outcomes or outcomes[lot.pk][1] > at]
     return Step(
@@ -178,9 +185,9 @@ def _cancellation(notice: Notice, outcomes: dict) -> Step:
 
 
 def due(notice: Notice) -> list[Step]:
-    """Every step that has happened to the notice, oldest first (none for a draft or practice)."""
+    """Every step that has happened to the notice, oldest first (none for a draft)."""
     tender = notice.tender
-    if tender.practice or tender.status == Tender.Status.DRAFT or tender.published_at is None:
+    if tender.status == Tender.Status.DRAFT or tender.published_at is None:
         return []
     outcomes = {lot.pk: found for lot in notice.lots if (found := lot_outcome(notice, lot))}
     steps = _notice_steps(notice)
@@ -189,3 +196,36 @@ def due(notice: Notice) -> list[Step]:
     if tender.status == Tender.Status.CANCELLED:
         steps.append(_cancellation(notice, outcomes))
     return sorted(steps, key=lambda step: step.at)
+
+
+def _count(rows: QuerySet) -> Subquery:
+    return Subquery(rows.order_by().annotate(n=Func("pk", function="COUNT")).values("n"), IntegerField())
+
+
+def _visa_granted(award) -> Exists:
+    return Exists(Visa.objects.filter(award=award, decision=Visa.Decision.GRANTED))
+
+
+def behind(tenders: QuerySet) -> QuerySet:
+    """The published notices of ``tenders`` with fewer stored releases than ``due`` has steps, in one
+    query (the steps counted as ``due`` finds them; the tests hold the two together)."""
+    tender, final = OuterRef("pk"), Award.Status.FINAL
+    outcome = Q(award__status__in=[final, Award.Status.UNSUCCESSFUL]) | Q(status=Lot.Status.UNSUCCESSFUL)
+    contracts = Award.objects.filter(_visa_granted(OuterRef("pk")), lot__tender=tender, status=final)
+    payments = Payment.objects.filter(
+        _visa_granted(OuterRef("award")), award__lot__tender=tender, award__status=final
+    )
+    return (
+        tenders.exclude(status=Tender.Status.DRAFT)
+        .exclude(published_at=None)
+        .annotate(
+            happened=Value(1)  # the publication
+            + _count(Erratum.objects.filter(tender=tender))
+            + _count(Lot.objects.filter(outcome, tender=tender))
+            + _count(contracts)
+            + _count(payments)
+            + Case(When(status=Tender.Status.CANCELLED, then=1), default=0),
+            stored=_count(Release.objects.filter(tender=tender)),
+        )
+        .filter(happened__gt=F("stored"))
+    )

@@ -9,6 +9,6 @@ from seei.auctions.tasks import _with_fresh_connections
 @app.periodic(cron="17 * * * *", periodic_id="ocds-sweep")
 @app.task(name="seei.ocds.publish_missing", queue="opendata", queueing_lock="ocds.sweep")
 def publish_missing(timestamp: int) -> int:
-    from seei.ocds.publish import sync_all
+    from seei.ocds.publish import sweep
 
-    return _with_fresh_connections(sync_all)
+    return _with_fresh_connections(sweep)

@@ -11,6 +11,28 @@ class BuyerChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.parent.name})" if obj.parent_id else obj.name
 
 
+def buyer_field():
+    """The buyer to select on (its sub-organisations included), among those with a published notice;
+    the statistics and the red flags read it with ``selectors.buyer_tree``."""
+    return BuyerChoiceField(
+        label=_("Buyer"),
+        queryset=selectors.buyer_choices(),
+        required=False,
+        empty_label=_("All buyers"),
+        help_text=_("Its sub-organisations are included."),
+    )
+
+
+def region_field(**kwargs):
+    return forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("All regions"),
+        **kwargs,
+    )
+
+
 def _date_field(label):
     return forms.DateField(
         label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -22,19 +44,11 @@ class StatisticsForm(forms.Form):
 
     start = _date_field(_("From"))
     end = _date_field(_("Until"))
-    buyer = BuyerChoiceField(
-        label=_("Buyer"),
-        queryset=selectors.buyer_choices(),
-        required=False,
-        empty_label=_("All buyers"),
-        help_text=_("Its sub-organisations are included."),
-    )
+    buyer = buyer_field()
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.all(), required=False, empty_label=_("All categories")
     )
-    region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.all(), required=False, empty_label=_("All regions")
-    )
+    region = region_field()
     currency = forms.ChoiceField(label=_("Currency of the tables"), required=False, choices=Currency.choices)
     by = forms.ChoiceField(
         label=_("Figures per"), required=False, choices=list(statistics.BREAKDOWNS.items()), initial="year"
@@ -63,16 +77,12 @@ class StatisticsForm(forms.Form):
     def selection(self) -> tuple[statistics.Filters, str]:
         """The filters and the breakdown asked for (the defaults when the form is not bound)."""
         data = self.cleaned_data if self.is_bound else {}
-        buyers = self.scope
-        if buyer := data.get("buyer"):
-            buyers = selectors.organisation_tree(buyer.pk)
-            if self.scope is not None:
-                buyers = [pk for pk in buyers if pk in self.scope]
+        buyer = data.get("buyer")
         filters = statistics.make_filters(
             data.get("start"),
             data.get("end"),
             data.get("currency") or None,
-            buyers=buyers,
+            buyers=selectors.buyer_tree(buyer.pk if buyer else None, self.scope),
             category=data["category"].pk if data.get("category") else None,
             region=data["region"].pk if data.get("region") else None,
         )

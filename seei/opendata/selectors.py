@@ -1,6 +1,7 @@
-"""Who the statistics are about: a buyer organisation with every organisation under it."""
+"""Who the statistics are about: a buyer organisation with every organisation under it, and the
+filters the statistics and the red flags share (a buyer's tree, a code), checked the same way."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -27,6 +28,28 @@ def organisation_tree(root_id: int) -> list[int]:
             [root_id],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def buyer_tree(buyer_id: int | None, scope: list[int] | None = None) -> list[int] | None:
+    """The organisations a selection by buyer stands for: the buyer and those under it, within
+    ``scope`` when given; ``scope`` itself when no buyer is chosen. An id of no buyer is refused."""
+    if buyer_id is None:
+        return scope
+    if not Organisation.objects.filter(pk=buyer_id, kind=Organisation.Kind.BUYER).exists():
+        raise ValidationError({"buyer": [_("There is no buyer organisation with this id.")]})
+    tree = organisation_tree(buyer_id)
+    return tree if scope is None else [pk for pk in tree if pk in scope]
+
+
+def by_code(model, field: str, code: str | None) -> int | None:
+    """The id of the ``model`` row (a category, a region) with this code; None for no code. An
+    unknown code is refused on ``field``."""
+    if not code:
+        return None
+    found = model.objects.filter(code=code).values_list("pk", flat=True).first()
+    if found is None:
+        raise ValidationError({field: [_("Unknown code “%(code)s”.") % {"code": code}]})
+    return found
 
 
 def buyer_scope(membership) -> list[int]:

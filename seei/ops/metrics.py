@@ -4,8 +4,8 @@ Measured as they happen, in this process:
 
     seei_bid_seconds                  histogram: a bid, from its request to its answer (room endpoint)
     seei_bids_total{outcome,reason}   counter: outcome accepted | refused | failed (5xx); reason the
-                                      answer's code (``not_below_start``, ``unavailable``...; ``none``
-                                      when accepted)
+                                      answer's code, told by the endpoint (``not_below_start``,
+                                      ``unavailable``...; ``none`` when accepted)
     seei_room_frames_sent_total       counter: frames written to this process's sockets
     seei_room_frames_received_total   counter: frames this process's fan-out received (one per change)
     seei_room_viewers                 gauge: sockets joined to a lot here; seei_room_lots_watched
@@ -23,30 +23,21 @@ The figures are per process: with several room processes, give each its own port
 
 from __future__ import annotations
 
-import re
-import time
+from bisect import bisect_left
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, disable_created_metrics
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.utils import floatToGoString
 
-disable_created_metrics()  # no *_created series: the counters start with the process (process_start_time_seconds)
-
-BID_SECONDS = Histogram(
-    "seei_bid_seconds",
-    "A bid through the room, from its request to its answer, in seconds.",
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-)
-BIDS = Counter("seei_bids", "Bids answered by the room, by outcome and reason.", ["outcome", "reason"])
-BIDS.labels("accepted", "none")  # shown from the first scrape, at 0
-
-# Every answer of the bid endpoint that refuses carries this (``refusal`` and ``BidResult.encode``).
-_REFUSAL_REASON = re.compile(rb'"accepted":false,"reason":"([a-z_]{1,40})"')
+# This process's counters are plain attributes, incremented on the hot paths (a frame per socket, each
+# bid) and read at scrape time: the fan-out and the bid endpoint run on the process's event loop only,
+# so no lock is needed (prometheus_client's own metrics take one per update). They start with the
+# process (process_start_time_seconds): no *_created series.
 
 
 class Tally:
-    """A plain counter for the fan-out's hot loop (a frame per socket): an attribute increment, read
-    at scrape time. The fan-out runs on the process's event loop only, so no lock is needed."""
+    """A plain counter for the fan-out's hot loop."""
 
     __slots__ = ("count",)
 
@@ -56,54 +47,63 @@ class Tally:
 
 FRAMES_SENT = Tally()
 
-
-def _outcome(status: int, body: bytes) -> tuple[str, str]:
-    if status < 300:
-        return "accepted", "none"
-    found = _REFUSAL_REASON.search(body)
-    reason = (
-        found[1].decode() if found else {500: "server_error", 503: "unavailable"}.get(status, str(status))
-    )
-    return ("failed" if status >= 500 else "refused"), reason
+BID_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)  # seconds
 
 
-def record_bid(started: float, status: int, body: bytes) -> None:
-    BID_SECONDS.observe(time.perf_counter() - started)
-    BIDS.labels(*_outcome(status, body)).inc()
+class BidTally:
+    """The bids this process answered: how many by (outcome, reason), and their latency by bucket."""
+
+    __slots__ = ("outcomes", "in_bucket", "seconds")
+
+    def __init__(self) -> None:
+        self.outcomes: dict[tuple[str, str], int] = {("accepted", "none"): 0}  # shown from the first scrape
+        self.in_bucket = [0] * (len(BID_BUCKETS) + 1)  # bids per bucket (not cumulative); the last: +Inf
+        self.seconds = 0.0
+
+    def record(self, seconds: float, status: int, reason: str | None) -> None:
+        """One answer of the bid endpoint: its HTTP status, its code (None when accepted)."""
+        outcome = "accepted" if status < 300 else "failed" if status >= 500 else "refused"
+        key = (outcome, reason or ("none" if outcome == "accepted" else str(status)))
+        self.outcomes[key] = self.outcomes.get(key, 0) + 1
+        self.in_bucket[bisect_left(BID_BUCKETS, seconds)] += 1  # a bucket counts the bids <= its bound
+        self.seconds += seconds
+
+    def families(self):
+        bids = CounterMetricFamily(
+            "seei_bids", "Bids answered by the room, by outcome and reason.", labels=["outcome", "reason"]
+        )
+        for (outcome, reason), count in self.outcomes.items():
+            bids.add_metric([outcome, reason], count)
+        yield bids
+        cumulative, buckets = 0, []
+        for bound, count in zip((*map(floatToGoString, BID_BUCKETS), "+Inf"), self.in_bucket, strict=True):
+            cumulative += count
+            buckets.append((bound, cumulative))
+        yield HistogramMetricFamily(
+            "seei_bid_seconds",
+            "A bid through the room, from its request to its answer, in seconds.",
+            buckets=buckets,
+            sum_value=self.seconds,
+        )
 
 
-async def measured_bid(endpoint, scope, receive, send, *args) -> None:
-    """Run the bid endpoint (a bare ASGI app) and record its answer: its time, its outcome, its reason."""
-    if scope["method"] != "POST":
-        await endpoint(scope, receive, send, *args)
-        return
-    started = time.perf_counter()
-    status = 0
-
-    async def answer(message) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        await send(message)
-        if message["type"] == "http.response.body" and not message.get("more_body"):
-            record_bid(started, status, message.get("body", b""))
-
-    await endpoint(scope, receive, answer, *args)
+BIDS = BidTally()
 
 
 class _ProcessCollector:
-    """What the room's fan-out counts, read when scraped."""
+    """What the room counts in this process (bids, fan-out), read when scraped."""
 
     def describe(self):
-        return list(self._families(0, 0, 0, 0))  # the names, without reading the fan-out
+        return list(self._families(BidTally(), 0, 0, 0, 0))  # the names, without reading the fan-out
 
     def collect(self):
         from seei.room.fanout import hub
 
-        return self._families(FRAMES_SENT.count, hub.frames_in, hub.count(), len(hub.lots()))
+        return self._families(BIDS, FRAMES_SENT.count, hub.frames_in, hub.count(), len(hub.lots()))
 
     @staticmethod
-    def _families(sent: int, received: int, viewers: int, lots: int):
+    def _families(bids: BidTally, sent: int, received: int, viewers: int, lots: int):
+        yield from bids.families()
         yield CounterMetricFamily("seei_room_frames_sent", "Frames written to this process's sockets.", sent)
         yield CounterMetricFamily(
             "seei_room_frames_received",

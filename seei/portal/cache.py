@@ -105,6 +105,7 @@ def connect_signals() -> None:
         "tenders.Region",
         "accounts.Organisation",
         "awards.Award",
+        "applications.Examination",  # its close: the red flags' application counts
     ):
         model = apps.get_model(label)
         post_save.connect(_on_change, sender=model, dispatch_uid=f"portal-cache-{label}")

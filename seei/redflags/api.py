@@ -12,17 +12,17 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from seei.accounts.models import Organisation
-from seei.api.schemas import ERRORS
-from seei.opendata.selectors import organisation_tree
+from seei.api.schemas import Input
+from seei.opendata import selectors as opendata
 from seei.redflags import rules, selectors
+from seei.tenders.models import Region
 
 router = Router(tags=["red flags"])
 
 Figure = Decimal | int | bool | datetime | None
 
 
-class RedFlagFilters(Schema):
+class RedFlagFilters(Input):
     year: int = Field(
         description="Year of the auctions (a lot counts in the year of its auction).", ge=1900, le=9999
     )
@@ -59,17 +59,14 @@ class RedFlagsOut(Schema):
     items: list[RedFlagOut]
 
 
-@router.get("/red-flags", response={200: RedFlagsOut, **ERRORS})
+@router.get("/red-flags", response=RedFlagsOut)
 def red_flags(request, filters: Query[RedFlagFilters]):
     """The red flags of the real procedures of a year, computed from their public data only."""
-    buyers = None
-    if filters.buyer is not None:
-        if not Organisation.objects.filter(pk=filters.buyer, kind=Organisation.Kind.BUYER).exists():
-            raise ValidationError({"buyer": [_("There is no buyer organisation with this id.")]})
-        buyers = set(organisation_tree(filters.buyer))
+    buyers = opendata.buyer_tree(filters.buyer)
     if filters.flag is not None and filters.flag not in rules.CODES:
         raise ValidationError({"flag": [_("Unknown red flag “%(code)s”.") % {"code": filters.flag}]})
+    opendata.by_code(Region, "region", filters.region)  # an unknown region is refused, as by the statistics
     items = selectors.select(
-        selectors.year_flags(filters.year), buyers=buyers, code=filters.flag, region=filters.region
+        selectors.year_flags(filters.year), buyers=buyers, code=filters.flag, region=filters.region or None
     )
     return {"year": filters.year, "count": len(items), "items": items}

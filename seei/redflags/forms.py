@@ -2,30 +2,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from seei.opendata import selectors as opendata
-from seei.opendata.forms import BuyerChoiceField
+from seei.opendata.forms import buyer_field, region_field
 from seei.redflags import rules, selectors, texts
-from seei.tenders.models import Region
 
 
 class RedFlagsForm(forms.Form):
     """The selection of the red-flags page, read from the query string."""
 
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
-    buyer = BuyerChoiceField(
-        label=_("Buyer"),
-        queryset=opendata.buyer_choices(),
-        required=False,
-        empty_label=_("All buyers"),
-        help_text=_("Its sub-organisations are included."),
-    )
+    buyer = buyer_field()
     flag = forms.ChoiceField(label=_("Red flag"), required=False)
-    region = forms.ModelChoiceField(
-        label=_("Region"),
-        queryset=Region.objects.all(),
-        required=False,
-        empty_label=_("All regions"),
-        to_field_name="code",
-    )
+    region = region_field(to_field_name="code")  # the code, as in the API and on each flag
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -43,7 +30,7 @@ class RedFlagsForm(forms.Form):
         region = data.get("region")
         return {
             "year": data.get("year") or self.fields["year"].initial,
-            "buyers": set(opendata.organisation_tree(buyer.pk)) if buyer else None,
+            "buyers": opendata.buyer_tree(buyer.pk if buyer else None),
             "code": data.get("flag") or None,
             "region": region.code if region else None,
         }

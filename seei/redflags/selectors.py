@@ -1,13 +1,16 @@
 """The red flags of real procedures, gathered from the database and computed on read.
 
-``flags()`` reads the facts of every lot of a year (or of one notice) in a fixed number of queries,
-runs the pure rules (``seei.redflags.rules``) and keeps the result in the cache under the data's
-version: one cheap query that changes whenever a row the rules read is added or moves on (a
-publication, an erratum, an application, a decision, a room closing, an award step). So a flag is
-never stale, whichever process changed the data, and nothing has to remember to recompute it.
+``year_flags()`` and ``notice_flags()`` read the facts of every lot of a year (or of one notice) in
+a fixed number of queries, run the pure rules (``seei.redflags.rules``) and keep the result in the
+portal's cache under its generation (``seei.portal.cache``), which every change of what the rules
+read replaces: the notice and its errata, a lot (its status moves when the commission closes its
+session, when the room closes, when the award settles) and the award. So a flag is never stale,
+whichever process changed the data, and a read costs one cache lookup; bids leave it alone, since
+a room's prices count only once it is closed.
 
-Only what is public reaches the rules: prices once the room is closed, applications once the
-commission closed its session, the winner once the award is final; practice lots never.
+Only what is public reaches the rules: prices once the room is closed, the counts of applications
+and exclusions once the lot has an outcome (its room closed, or unsuccessful: as OCDS and the
+statistics), the winner once the award is final; practice lots never.
 """
 
 import hashlib
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import Count, Min
 from django.utils.timezone import localtime
@@ -26,10 +29,9 @@ from seei.auctions import rules as auction_rules
 from seei.auctions.models import Bidder, Room
 from seei.awards.models import Award, AwardStep
 from seei.awards.services import low_price_gap, low_price_share
+from seei.portal import cache as portal_cache
 from seei.redflags import rules, texts
 from seei.tenders.models import Erratum, Lot, Tender
-
-CACHE_SECONDS = 3600  # a safety net: a new version of the data makes a new key anyway
 
 
 def thresholds() -> rules.Thresholds:
@@ -77,36 +79,6 @@ class RedFlag:
         return texts.labelled(self.figures)
 
 
-# The data's version ----------------------------------------------------------------------------------
-
-
-def _version_sql() -> str:
-    parts = {
-        Tender: "count(*), max(published_at), sum(version), count(*) filter (where status = 'cancelled'), "
-        "count(*) filter (where practice), sum(extract(epoch from published_at)), "
-        "sum(extract(epoch from application_deadline))",
-        Erratum: "count(*), max(id)",
-        Lot: "count(*), max(id), sum(estimated_amount), sum(extract(epoch from opens_at))",
-        Application: "count(*), max(updated_at)",
-        Decision: "count(*), max(decided_at), count(*) filter (where outcome = 'excluded')",
-        Examination: "count(closed_at), max(closed_at)",
-        Room: "count(*), max(updated_at), count(closed_at)",
-        Award: "count(*), max(final_at), count(final_at), count(*) filter (where status = 'final')",
-        AwardStep: "count(*), max(decided_at), count(*) filter (where status = 'failed')",
-    }
-    selects = [
-        f"(select row({columns})::text from {model._meta.db_table})" for model, columns in parts.items()
-    ]
-    return "select " + ", ".join(selects)
-
-
-def data_version() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(_version_sql())
-        row = cursor.fetchone()
-    return hashlib.sha256(repr((row, thresholds())).encode()).hexdigest()[:32]
-
-
 # Gathering the facts -------------------------------------------------------------------------------
 
 
@@ -152,26 +124,32 @@ def _lot_facts(lots: list[Lot]) -> dict[int, rules.LotFacts]:
             tender__in={lot.tender_id for lot in lots}, closed_at__isnull=False
         ).values_list("tender", flat=True)
     )
-    examined_lots = [lot for lot in lots if lot.tender_id in examined]
-    through = Application.lots.through.objects.filter(
-        lot__in=examined_lots, application__status=Application.Status.SUBMITTED
-    )
-    applications = dict(
-        through.values_list("lot").annotate(n=Count("application", distinct=True)).values_list("lot", "n")
-    )
-    excluded = _count_by_lot(
-        Decision.objects.filter(
-            lot__in=examined_lots,
-            outcome=Decision.Outcome.EXCLUDED,
-            application__status=Application.Status.SUBMITTED,
-        )
-    )
     rooms = {
         lot_id: state
         for lot_id, state in Room.objects.filter(lot__in=lots, status=Room.Status.CLOSED).values_list(
             "lot", "state"
         )
     }
+    # How many applied and how many were excluded tells how many were admitted: kept back until
+    # the lot's outcome, as OCDS and the statistics do (the room closed, or the lot unsuccessful).
+    settled = {
+        lot.pk
+        for lot in lots
+        if lot.tender_id in examined and (lot.pk in rooms or lot.status == Lot.Status.UNSUCCESSFUL)
+    }
+    through = Application.lots.through.objects.filter(
+        lot__in=settled, application__status=Application.Status.SUBMITTED
+    )
+    applications = dict(
+        through.values_list("lot").annotate(n=Count("application", distinct=True)).values_list("lot", "n")
+    )
+    excluded = _count_by_lot(
+        Decision.objects.filter(
+            lot__in=settled,
+            outcome=Decision.Outcome.EXCLUDED,
+            application__status=Application.Status.SUBMITTED,
+        )
+    )
     admitted = dict(
         Bidder.objects.filter(room__lot__in=rooms.keys())
         .values_list("room__lot")
@@ -212,11 +190,11 @@ def _lot_facts(lots: list[Lot]) -> dict[int, rules.LotFacts]:
                 "buyer_awards": tuple(moment for moment, _company in awards),
                 "winner_awards": tuple(moment for moment, company in awards if company == award.company_id),
             }
-        examined_lot = lot.tender_id in examined
+        counted = lot.pk in settled
         facts[lot.pk] = rules.LotFacts(
             estimate=lot.estimated_amount,
-            applications=applications.get(lot.pk, 0) if examined_lot else None,
-            excluded=excluded.get(lot.pk, 0) if examined_lot else None,
+            applications=applications.get(lot.pk, 0) if counted else None,
+            excluded=excluded.get(lot.pk, 0) if counted else None,
             prices=prices,
             admitted=admitted.get(lot.pk) if prices is not None else None,
             **final,
@@ -264,11 +242,17 @@ def compute(lots: list[Lot], notice_years: dict[int, int]) -> list[RedFlag]:
 
 
 def _remember(scope: str, compute_items):
-    key = f"redflags:{connection.settings_dict['NAME']}:{data_version()}:{scope}"
+    """Kept where the portal keeps its pages (shared by every process, or nothing kept at all),
+    under its generation and the thresholds in force."""
+    thresholds_digest = hashlib.sha256(repr(thresholds()).encode()).hexdigest()[:16]
+    key = ":".join(
+        ("redflags", connection.settings_dict["NAME"], portal_cache.generation(), thresholds_digest, scope)
+    )
+    cache = caches["portal"]
     items = cache.get(key)
     if items is None:
         items = compute_items()
-        cache.set(key, items, timeout=CACHE_SECONDS)
+        cache.set(key, items, timeout=portal_cache.TIMEOUT)
     return items
 
 
@@ -309,6 +293,7 @@ def lot_flags(lot: Lot) -> list[RedFlag]:
 
 def select(flags: list[RedFlag], *, buyers=None, code=None, region=None) -> list[RedFlag]:
     """The flags of some buyers (ids), of one code, of one region (code)."""
+    buyers = None if buyers is None else set(buyers)
     return [
         flag
         for flag in flags

@@ -15,7 +15,9 @@ def red_flags(request):
         return render(request, "redflags/list.html", {"form": form, "page": None}, status=400)
     selection = form.selection()
     year = selection.pop("year")
-    flags = selectors.select(selectors.year_flags(year), **selection) if year else []
+    if year is None:  # no real auction yet: no year to show
+        return render(request, "redflags/list.html", {"form": form, "page": None, "empty": True})
+    flags = selectors.select(selectors.year_flags(year), **selection)
     page = Paginator(flags, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "redflags/list.html", {"form": form, "page": page, "year": year, "count": len(flags)}

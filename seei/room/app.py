@@ -21,7 +21,9 @@ import contextlib
 import json
 import logging
 import re
+import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import psycopg
@@ -38,9 +40,12 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from seei.ops import endpoints as ops
-from seei.ops.metrics import measured_bid
+from seei.ops import metrics
 from seei.room import auth, history
 from seei.room.fanout import FEED_DOWN, PONG, Frame, Subscriber, hub, iso, local_socket
+
+if TYPE_CHECKING:
+    from seei.auctions.bidding import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -161,35 +166,27 @@ def refusal(status: int, message: str, code: str) -> JSONResponse:
     return JSONResponse({"accepted": False, "reason": code, "message": message}, status, headers=NO_STORE)
 
 
-def unavailable_answer(connection: HTTPConnection | BidRequest, error: BaseException) -> JSONResponse | None:
-    """A 503 in the page's language when the database, not the request, failed (an outage, a lot
-    locked by a holder gone silent); None for any other error. Nothing was decided: the page may send
-    the same request again (a bid's request id is never counted twice)."""
-    from seei.auctions import bidding
-
-    failure = bidding.unavailable(error)
-    if failure is None:
-        return None
+def unavailable_answer(
+    connection: HTTPConnection | BidRequest, failure: Unavailable, error: BaseException
+) -> JSONResponse:
+    """The 503, in the page's language, of a failure of the database, not of the request
+    (``bidding.unavailable(error)``: an outage, a lot locked by a holder gone silent). Nothing was
+    decided: the page may send the same request again (a bid's request id is never counted twice)."""
     log.warning("room: %s on %s (%s)", failure.reason, connection.path_params, error)
     with translation.override(language_of(connection, None)):
-        if failure.reason == "busy":
-            message = _("The lot is busy; your bid was not recorded. Please send it again.")
-        else:
-            message = _(
-                "The auction service is briefly unavailable; your request was not handled. "
-                "Please try again in a few seconds."
-            )
-    response = refusal(503, message, failure.reason)
-    response.headers["Retry-After"] = "1" if failure.reason == "busy" else "3"
+        response = refusal(503, failure.message(), failure.reason)
+    response.headers["Retry-After"] = str(failure.retry_after)
     return response
 
 
 async def _unavailable_handler(request: Request, error: Exception) -> Response:
     """The routed views (snapshot, history, time) during a database outage: a 503, not a 500."""
-    response = unavailable_answer(request, error)
-    if response is None:
+    from seei.auctions import bidding
+
+    failure = bidding.unavailable(error)
+    if failure is None:
         raise error
-    return response
+    return unavailable_answer(request, failure, error)
 
 
 def _not_allowed(request: Request, person, access) -> JSONResponse:
@@ -269,7 +266,7 @@ async def bid_view(request: BidRequest) -> Response:
     lot_id = request.path_params["lot_id"]
     if request.headers.get(BID_HEADER) is None or not same_origin(request):
         with translation.override(language_of(request, None)):
-            return refusal(403, _("This request did not come from the room's page."), "cross_site")
+            return request.refuse(403, _("This request did not come from the room's page."), "cross_site")
     bid = _read_bid(await request.body(), request.headers.get("content-type", ""))
     pool = _pool()
     known = auth.known_login(request.cookies) if bid is not None else None
@@ -292,17 +289,17 @@ async def bid_view(request: BidRequest) -> Response:
             pass  # answered below, the long way: the session read and checked on its own
         else:
             return _bid_answer(
-                result, asked or language_of(request, auth.Person(known.user_id, known.language))
+                request, result, asked or language_of(request, auth.Person(known.user_id, known.language))
             )
     async with pool.connection() as conn:
         person = await auth.person_from_cookies(conn, request.cookies)
     language = language_of(request, person)
     if person is None:
         with translation.override(language):
-            return refusal(401, _("Please log in to bid."), "not_authenticated")
+            return request.refuse(401, _("Please log in to bid."), "not_authenticated")
     if bid is None:
         with translation.override(language):
-            return refusal(
+            return request.refuse(
                 400, _("The bid must be sent as JSON with an amount and a request id."), "bad_request"
             )
     amount, request_id = bid
@@ -319,20 +316,26 @@ async def bid_view(request: BidRequest) -> Response:
         )
     except bidding.RoomNotFound:
         with translation.override(language):
-            return refusal(404, _("The room of this lot is not ready yet."), "no_room")
-    return _bid_answer(result, language)
+            return request.refuse(404, _("The room of this lot is not ready yet."), "no_room")
+    return _bid_answer(request, result, language)
 
 
 class BidRequest:
     """What ``bid_view`` reads of a request, straight from the ASGI scope: the headers in a plain dict
-    (looked up several times per bid), the body read no further than MAX_BODY."""
+    (looked up several times per bid), the body read no further than MAX_BODY. It keeps the code of
+    its answer (``reason``) for the metrics."""
 
-    __slots__ = ("_receive", "_scope", "headers", "path_params")
+    __slots__ = ("_receive", "_scope", "headers", "path_params", "reason")
 
     def __init__(self, scope, receive, lot_id: int):
         self._scope, self._receive = scope, receive
         self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         self.path_params = {"lot_id": lot_id}
+        self.reason: str | None = None  # None: accepted
+
+    def refuse(self, status: int, message: str, code: str) -> JSONResponse:
+        self.reason = code
+        return refusal(status, message, code)
 
     @property
     def query_params(self) -> QueryParams:
@@ -357,27 +360,37 @@ class BidRequest:
 
 async def bid_endpoint(scope, receive, send, lot_id: int) -> None:
     """``POST /room/lots/{lot_id}/bids`` as a bare ASGI app: the hot path skips Starlette's router and
-    middleware layers (``create_app`` sends it here), which cost more per bid than the bid itself."""
+    middleware layers (``create_app`` sends it here), which cost more per bid than the bid itself.
+    Each answer is counted (``metrics.BIDS``): its time, its outcome and its code."""
+    from seei.auctions import bidding
+
     if scope["method"] != "POST":
-        response = Response(status_code=405, headers={"Allow": "POST"})
-    else:
-        request = BidRequest(scope, receive, lot_id)
-        try:
-            response = await bid_view(request)
-        except ClientDisconnect:
-            return
-        except Exception as error:
-            response = unavailable_answer(request, error)
-            if response is None:
-                log.exception("bid on lot %s failed", lot_id)
-                response = Response("Internal Server Error", 500, media_type="text/plain")
+        await Response(status_code=405, headers={"Allow": "POST"})(scope, receive, send)
+        return
+    started = time.perf_counter()
+    request = BidRequest(scope, receive, lot_id)
+    try:
+        response = await bid_view(request)
+    except ClientDisconnect:
+        return
+    except Exception as error:
+        failure = bidding.unavailable(error)
+        if failure is None:
+            log.exception("bid on lot %s failed", lot_id)
+            request.reason = "server_error"
+            response = Response("Internal Server Error", 500, media_type="text/plain")
+        else:
+            request.reason = failure.reason
+            response = unavailable_answer(request, failure, error)
     await response(scope, receive, send)
+    metrics.BIDS.record(time.perf_counter() - started, response.status_code, request.reason)
 
 
-def _bid_answer(result, language: str) -> Response:
+def _bid_answer(request: BidRequest, result, language: str) -> Response:
     if not result.accepted and result.reason == "not_admitted" and not result.replayed:
         with translation.override(language):
-            return refusal(403, _("Only the admitted bidders of this lot can bid."), "not_admitted")
+            return request.refuse(403, _("Only the admitted bidders of this lot can bid."), "not_admitted")
+    request.reason = result.reason
     return Response(
         result.encode(), 201 if result.accepted else 422, media_type="application/json", headers=NO_STORE
     )
@@ -394,7 +407,9 @@ async def lot_socket(websocket: WebSocket) -> None:
         async with _pool().connection() as conn:
             _person, access = await viewer(conn, websocket, lot_id)
     except Exception as error:
-        if unavailable_answer(websocket, error) is None:
+        from seei.auctions import bidding
+
+        if bidding.unavailable(error) is None:
             raise
         await websocket.accept()  # then closed with a code the page sees (a refused handshake has none)
         await websocket.close(CLOSE_TRY_AGAIN)  # the page reconnects (with backoff)
@@ -477,7 +492,7 @@ def create_app(*, in_process_worker: bool | None = None):
 
     async def app(scope, receive, send):
         if scope["type"] == "http" and (bids := BIDS_PATH.fullmatch(scope["path"])):
-            await measured_bid(bid_endpoint, scope, receive, send, int(bids[1]))
+            await bid_endpoint(scope, receive, send, int(bids[1]))
         elif scope["type"] == "websocket" and (socket := SOCKET_PATH.fullmatch(scope["path"])):
             scope["path_params"] = {"lot_id": int(socket[1])}
             await lot_socket(WebSocket(scope, receive, send))

@@ -128,13 +128,12 @@ def local_socket(scope: dict, send: Send) -> Socket:
 class Subscriber:
     """One local socket: the frames it could not take yet (the latest of each kind)."""
 
-    __slots__ = ("_socket", "_frame", "_control", "written")
+    __slots__ = ("_socket", "_frame", "_control")
 
     def __init__(self, socket: Socket):
         self._socket = socket
         self._frame: Frame | None = None
         self._control: Frame | None = None
-        self.written = 0  # snapshot frames actually written (tests, metrics)
         socket.on_writable = self._flush
 
     def push(self, frame: Frame) -> None:
@@ -142,7 +141,6 @@ class Subscriber:
         socket = self._socket
         if self._frame is None and socket.can_write():
             socket.write(frame)
-            self.written += 1
             FRAMES_SENT.count += 1
         else:
             self._frame = frame
@@ -161,7 +159,6 @@ class Subscriber:
         while socket.can_write():
             if self._frame is not None:
                 frame, self._frame = self._frame, None
-                self.written += 1
             elif self._control is not None:
                 frame, self._control = self._control, None
             else:

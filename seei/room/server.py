@@ -37,18 +37,17 @@ from seei.room.fanout import FRAMES_EXTENSION, Frame
 
 log = logging.getLogger("seei.room.server")
 
-
-def _setting(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+# The SEEI_* settings of this module are read from the environment, not from django.conf.settings:
+# uvicorn takes these protocols in ``main`` before any Django application (seei.asgi) is set up.
 
 
 class ConnectionLimit:
     """Open connections per client address (one process), whatever protocol holds them now."""
 
     def __init__(self) -> None:
-        self.maximum = int(_setting("SEEI_MAX_CONNECTIONS_PER_ADDRESS", "200"))
+        self.maximum = int(os.environ.get("SEEI_MAX_CONNECTIONS_PER_ADDRESS", "200"))
         self.trusted = {
-            a.strip() for a in _setting("SEEI_TRUSTED_PROXIES", "127.0.0.1").split(",") if a.strip()
+            a.strip() for a in os.environ.get("SEEI_TRUSTED_PROXIES", "127.0.0.1").split(",") if a.strip()
         }
         self.open: Counter[str] = Counter()
         self._counted: dict[asyncio.BaseTransport, str] = {}
@@ -84,8 +83,8 @@ class RoomHttpProtocol(HttpToolsProtocol):
     client that sends its headers or body a byte at a time is cut. Each byte of body received moves
     the deadline by 1/SEEI_MIN_BODY_RATE s, so a large upload at a decent rate is never cut."""
 
-    request_timeout = float(_setting("SEEI_REQUEST_TIMEOUT", "10"))
-    min_body_rate = float(_setting("SEEI_MIN_BODY_RATE", "10000"))  # bytes per second
+    request_timeout = float(os.environ.get("SEEI_REQUEST_TIMEOUT", "10"))
+    min_body_rate = float(os.environ.get("SEEI_MIN_BODY_RATE", "10000"))  # bytes per second
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         self._deadline_timer: asyncio.TimerHandle | None = None

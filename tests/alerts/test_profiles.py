@@ -4,7 +4,9 @@ same clear messages; a search of the portal can be saved as a profile."""
 from decimal import Decimal
 
 import pytest
+from django.http import Http404
 
+from seei.alerts import profiles
 from seei.alerts.models import WatchProfile
 from tests.alerts.conftest import watch
 from tests.api.conftest import ApiClient, token_for
@@ -87,6 +89,26 @@ def test_only_a_company_member_manages_profiles(client, buyer, company, other_co
     assert client.get(f"/en/watch/{theirs.pk}/").status_code == 404
     assert client.post(f"/en/watch/{theirs.pk}/delete/").status_code == 404
     assert WatchProfile.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_refused_change_leaves_the_profile_as_it_was(logged_in, company, other_company):
+    watch(company, "Santé")
+    mine = watch(company, "Lits")
+    refused = logged_in.post(f"/en/watch/{mine.pk}/", {"name": "santé", "frequency": "immediate"})
+    text = refused.content.decode()
+    assert "Your company already has a watch profile with this name." in text
+    assert "Watch profile “Lits”" in text and "Watch profile “santé”" not in text  # the title: as saved
+    mine.refresh_from_db()
+    assert mine.name == "Lits"
+
+    # The service itself finds the profile in the member's company: another's is not found.
+    theirs = watch(other_company, "Leur profil")
+    with pytest.raises(Http404):
+        profiles.save_profile(company, {"name": "Pris"}, theirs.pk)
+    with pytest.raises(Http404):
+        profiles.delete_profile(company, theirs.pk)
+    theirs.refresh_from_db()
+    assert theirs.name == "Leur profil"
 
 
 def test_the_api_manages_profiles_with_the_same_checks(company, other_company, buyer, category, region):

@@ -3,6 +3,7 @@ once, in-app and by email, each person in their language; the others hear nothin
 hears of its day in one digest; the emails' unsubscribe links work without logging in."""
 
 import re
+import smtplib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -69,7 +70,8 @@ def test_a_matching_company_hears_once_in_its_language_and_another_not_at_all(
     assert mail.outbox == [] and not Notification.objects.exists()
 
     run_alert_jobs()
-    assert tasks.record(kind="notice", object_id=draft_tender.pk) == 1  # a retried job: no second alert
+    tasks.record(kind="notice", object_id=draft_tender.pk)  # a retried job: no second alert
+    assert Alert.objects.filter(key=f"notice:{draft_tender.pk}").count() == 1
     assert tasks.deliver() == 0
     assert tasks.deliver_missed(timestamp=0) == 0
 
@@ -246,6 +248,34 @@ def test_a_failed_email_is_retried_and_nothing_doubles(
     assert Notification.objects.count() == 2
 
 
+def test_an_email_the_server_refuses_is_skipped_and_the_others_go(
+    buyer, company, other_company, category, region, clock, monkeypatch, caplog
+):
+    # The refused company's alert is the batch's first (the alerts go in the order of the companies).
+    refused, other = sorted([company, other_company], key=lambda member: member.organisation_id)
+    watch(refused)
+    watch(other)
+    new_notice(buyer, category, region, clock, "AO-REFUSED-1", "Lits médicalisés")
+    from django.core.mail.backends.locmem import EmailBackend
+
+    sent = EmailBackend.send_messages
+
+    def refusing(self, messages):
+        for message in messages:
+            if message.to == [refused.user.email]:
+                raise smtplib.SMTPRecipientsRefused({refused.user.email: (550, b"No such user")})
+        return sent(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refusing)
+    run_alert_jobs()
+    assert mails_to(other) and not mails_to(refused)
+    assert alerts_of(refused) and alerts_of(other)  # in-app, the refused company still hears of it
+    assert not Alert.objects.filter(sent_at=None).exists()  # the refused one too: not retried forever
+    (alert,) = Alert.objects.filter(company=refused.organisation)
+    assert f"[{alert.pk}]" in caplog.text and "not sent" in caplog.text
+    assert tasks.deliver() == 0 and len(mail.outbox) == 1
+
+
 def test_the_dashboard_lists_what_the_profiles_match(client, company, buyer, category, region, clock):
     from tests.conftest import PASSWORD
 
@@ -260,6 +290,9 @@ def test_the_dashboard_lists_what_the_profiles_match(client, company, buyer, cat
 
 def test_alerts_skip_notices_no_longer_published(buyer, company, category, region, clock):
     watch(company)
-    tender = new_notice(buyer, category, region, clock, "AO-GONE-1", "Lits", publish=False)
-    assert delivery.record("notice", tender.pk) == 0  # a draft: nobody hears of it
-    assert Tender.objects.filter(pk=tender.pk, status="draft").exists()
+    draft = new_notice(buyer, category, region, clock, "AO-GONE-1", "Lits", publish=False)
+    assert delivery.record("notice", draft.pk) == 0  # a draft: nobody hears of it
+    tender = new_notice(buyer, category, region, clock, "AO-GONE-2", "Brancards")
+    Tender.objects.filter(pk=tender.pk).update(status=Tender.Status.CANCELLED)  # before its job ran
+    assert delivery.record("notice", tender.pk) == 0
+    assert not Alert.objects.exists()

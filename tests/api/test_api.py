@@ -417,6 +417,20 @@ def test_a_document_whose_content_does_not_match_is_refused(api, draft_tender, b
     assert not TenderDocument.objects.exists()
 
 
+def test_a_document_title_longer_than_its_column_is_refused_as_the_page_refuses_it(api, draft_tender, buyer):
+    response = api(buyer).upload(
+        f"/notices/{draft_tender.pk}/documents",
+        file=SimpleUploadedFile("cahier.pdf", PDF_BYTES),
+        title="T" * 256,  # the column holds 255 (before: a 500)
+    )
+
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["detail"] == "The request does not have the expected shape."
+    assert list(body["errors"]) == ["title"]
+    assert not TenderDocument.objects.exists()
+
+
 # Clarifications ----------------------------------------------------------------------------------
 
 

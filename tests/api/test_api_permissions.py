@@ -178,10 +178,17 @@ def test_the_session_authenticates_reads(buyer, draft_tender):
 def test_the_session_needs_the_csrf_token_for_changes(buyer, category, region, clock):
     client = _logged_in(buyer)
 
-    refused = client.post("/api/v1/notices", notice_body(clock.now()), content_type="application/json")
+    refused = client.post(
+        "/api/v1/notices",
+        notice_body(clock.now()),
+        content_type="application/json",
+        headers={"Accept-Language": "en"},
+    )
 
     assert refused.status_code == 403
-    assert refused.json() == {"detail": "CSRF check Failed"}
+    assert refused.json() == {
+        "detail": "The CSRF check failed: send the X-CSRFToken header with the session cookie."
+    }
     assert not Tender.objects.exists()
 
     secret = get_random_string(32)

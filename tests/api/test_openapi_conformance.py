@@ -229,7 +229,7 @@ def test_a_database_that_does_not_answer_is_a_503_the_client_may_retry(db, monke
 
     assert response.status_code == 503 and response["Retry-After"] == "3"
     assert response.json() == {
-        "detail": "The service is briefly unavailable; your request was not handled. "
-        "Please try again in a few seconds.",
+        "detail": "The auction service is briefly unavailable; your request was not handled. "
+        "Please try again in a few seconds.",  # the room's answer too (bidding.Unavailable)
         "reason": "unavailable",
     }

@@ -17,14 +17,12 @@ import pytest
 from bench import bids, fanout, load, services, sqlbase, stats
 from bench.broadcast_server import frame_of
 from bench.viewers import Viewers
+from tests.conftest import off_loop
 
 
 def run(coroutine):
-    """asyncio.run in a thread of its own: Playwright's sync API may hold this thread's loop."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as executor:
-        return executor.submit(asyncio.run, coroutine).result()
+    """asyncio.run off Playwright's event loop (see ``off_loop``)."""
+    return off_loop(asyncio.run, coroutine)
 
 
 # --- figures --------------------------------------------------------------------------------------

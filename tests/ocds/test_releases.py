@@ -6,7 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import ocdsmerge
-import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+from django.utils.translation import gettext
 
 from seei.ocds import schema
 from tests.awards.conftest import close_auction, submit
@@ -79,12 +81,15 @@ def test_erratum_gives_a_tender_amendment(published_tender, buyer, clock):
     assert tags(releases) == ["tender", "tenderAmendment"]
     amended = releases[1]["tender"]
     assert amended["title"] == "Acquisition de fauteuils roulants (rectifié)"
+    with translation.override("fr"):  # the notice's language, which the release declares
+        description = gettext("Erratum %(number)s (substantive): %(fields)s.")
     assert amended["amendments"] == [
         {
             "id": "1",
             "date": releases[1]["date"],
             "rationale": "Quantité revue",
-            "description": "Erratum 1 (substantive): title, lot1.estimated_amount, application_deadline.",
+            "description": description
+            % {"number": 1, "fields": "title, lot1.estimated_amount, application_deadline"},
             "amendsReleaseID": releases[0]["id"],
             "releaseID": releases[1]["id"],
         }
@@ -110,6 +115,43 @@ def test_backfilled_history_keeps_each_version(published_tender, buyer, clock):
     releases = publish(published_tender)
     assert [r["tender"]["title"] for r in releases] == ["Acquisition de fauteuils roulants", "Nouveau titre"]
     packages_of(published_tender)
+
+
+def test_seei_phrases_are_in_the_notice_language(draft_tender, buyer, clock):
+    """A French notice's release says, in French, which erratum withdrew a document (the tests'
+    active language is English)."""
+    from seei.tenders import services
+
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    document = services.add_document(buyer, draft_tender, SimpleUploadedFile("cps.pdf", pdf), "CPS")
+    services.publish(buyer, draft_tender)
+    clock.advance(timedelta(days=1))
+    services.publish_erratum(buyer, draft_tender, "CPS retiré", withdrawn_documents=[document])
+    releases = publish(draft_tender)
+    assert [r["language"] for r in releases] == ["fr", "fr"]
+    (withdrawn,) = releases[1]["tender"]["documents"]
+    assert withdrawn["description"] == "Retiré par l'erratum 1"
+    packages_of(draft_tender)
+
+
+def test_the_sweep_stores_what_a_lost_hook_missed_and_skips_the_rest(
+    published_tender, buyer, clock, monkeypatch
+):
+    from seei.core.translated import make
+    from seei.ocds import publish as ocds_publish
+    from seei.ocds.models import Release
+    from seei.tenders import services
+
+    publish(published_tender)
+    synced, sync = [], ocds_publish.sync
+    monkeypatch.setattr(ocds_publish, "sync", lambda pk: synced.append(pk) or sync(pk))
+    assert ocds_publish.sweep() == 0 and synced == []  # everything stored: not even looked at
+    clock.advance(timedelta(days=1))
+    # An erratum whose hook never ran (a test never commits): the sweep stores its release.
+    services.publish_erratum(buyer, published_tender, "Titre", tender_values={"title": make("fr", fr="T")})
+    assert ocds_publish.sweep() == 1 and synced == [published_tender.pk]
+    assert ocds_publish.sweep() == 0 and synced == [published_tender.pk]
+    assert Release.objects.filter(tender=published_tender).count() == 2
 
 
 def test_cancelled_notice_gives_a_tender_cancellation(published_tender):
@@ -234,16 +276,9 @@ def test_a_failing_publication_never_blocks_the_step(
     assert Tender.objects.get(pk=draft_tender.pk).status == Tender.Status.PUBLISHED
 
 
-@pytest.mark.parametrize("step", ["draft", "practice"])
-def test_drafts_and_practice_are_never_published(draft_tender, step):
-    from seei.core import clock
+def test_drafts_are_never_published(draft_tender):
     from seei.ocds.models import Release
-    from seei.ocds.publish import sync_all
-    from seei.tenders.models import Tender
+    from seei.ocds.publish import sweep, sync_all
 
-    if step == "practice":
-        Tender.objects.filter(pk=draft_tender.pk).update(
-            practice=True, status=Tender.Status.PUBLISHED, published_at=clock.now()
-        )
-    assert sync_all() == 0
+    assert sync_all() == 0 and sweep() == 0
     assert not Release.objects.exists()

@@ -1,29 +1,20 @@
 """Fixtures of the operations tests: the task tables in a known state, a worker's heartbeat, and the
 room app on a database that is not there."""
 
-import socket
-
 import pytest
 from django.db import connection
 
 from tests.auctions.conftest import admin_member  # noqa: F401  (re-used fixtures)
+from tests.conftest import clear_tasks
 from tests.room.conftest import lot, open_room, room  # noqa: F401  (the room tests' lot, for the bids)
-
-# Not flushed between tests (procrastinate's models are unmanaged): cleared where a test reads them.
-TASK_TABLES = (
-    "procrastinate_events",
-    "procrastinate_periodic_defers",
-    "procrastinate_jobs",
-    "procrastinate_workers",
-)
+from tests.room.servers import free_port as closed_port  # a port of 127.0.0.1 that nothing listens on
 
 
 @pytest.fixture
 def no_tasks(transactional_db):
-    """No job and no worker: what the readiness reads is only what the test writes."""
-    with connection.cursor() as cursor:
-        for table in TASK_TABLES:
-            cursor.execute(f"DELETE FROM {table}")
+    """No job and no worker, not even those of the test's other fixtures (a prepared room's): what the
+    readiness reads is only what the test writes. (Another test's never reach this one.)"""
+    clear_tasks()
 
 
 def beat(seconds_ago: float = 0) -> None:
@@ -43,13 +34,6 @@ def due_job(seconds_ago: float) -> None:
             "VALUES ('ops-test', 'ops.test', 'todo', now() - make_interval(secs => %s))",
             [seconds_ago],
         )
-
-
-def closed_port() -> int:
-    """A port of 127.0.0.1 that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """``/healthz`` and ``/readyz``: in the room app (ASGI), around the page processes' WSGI application,
 and on a real served site."""
 
+import json
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -11,11 +13,13 @@ from tests.ops.conftest import beat, closed_port, due_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+LOOPBACK = ("127.0.0.1", 50000)  # the test client's address (its own, "testclient", is trusted by no one)
+
 
 @pytest.fixture
 def client(settings):
     settings.REDIS_URL = ""
-    with TestClient(create_app(in_process_worker=False)) as client:
+    with TestClient(create_app(in_process_worker=False), client=LOOPBACK) as client:
         yield client
 
 
@@ -64,7 +68,7 @@ def test_a_late_queue_is_not_ready(client, no_tasks):
 
 def test_an_unreachable_database_answers_alive_but_not_ready(settings, database_down):
     settings.REDIS_URL = ""
-    with TestClient(create_app(in_process_worker=False)) as client:
+    with TestClient(create_app(in_process_worker=False), client=LOOPBACK) as client:
         alive = client.get("/healthz")
         status, report = readiness(client)
 
@@ -79,14 +83,14 @@ def test_an_unreachable_database_answers_alive_but_not_ready(settings, database_
 def test_redis_is_checked_when_it_is_used(settings, no_tasks, machine_redis):
     beat()
     settings.REDIS_URL = machine_redis
-    with TestClient(create_app(in_process_worker=False)) as client:
+    with TestClient(create_app(in_process_worker=False), client=LOOPBACK) as client:
         status, report = readiness(client)
     assert status == 200, report
     assert report["checks"]["redis"]["ok"] is True and report["checks"]["redis"]["used"] is True
     assert report["checks"]["worker"]["in_process"] is False
 
     settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
-    with TestClient(create_app(in_process_worker=False)) as client:
+    with TestClient(create_app(in_process_worker=False), client=LOOPBACK) as client:
         status, report = readiness(client)
     assert status == 503
     assert report["checks"]["redis"]["ok"] is False and report["checks"]["redis"]["error"]
@@ -106,14 +110,67 @@ def test_the_page_processes_answer_before_django(no_tasks, settings):
     def get(path):
         answered = {}
         body = with_health(django)(
-            {"PATH_INFO": path}, lambda status, headers: answered.update(status=status, headers=dict(headers))
+            {"PATH_INFO": path, "REMOTE_ADDR": "127.0.0.1"},
+            lambda status, headers: answered.update(status=status, headers=dict(headers)),
         )
         return answered["status"], b"".join(body)
 
     assert get("/healthz") == ("200 OK", b"ok")
     status, body = off_loop(get, "/readyz")  # asyncio.run in the request's thread, as gunicorn's
-    assert status == "200 OK" and b'"ready": true' in body
+    assert status == "200 OK" and json.loads(body)["checks"]["database"]["ok"] is True
     assert get("/fr/") == ("200 OK", b"page") and calls == ["/fr/"]
+
+
+# Only the operators read the details: hosts and ports in the errors, the platform's job counts.
+
+
+def test_a_client_that_is_not_trusted_is_told_only_whether_the_process_is_ready(settings, database_down):
+    settings.REDIS_URL = ""
+    with TestClient(create_app(in_process_worker=False)) as client:  # at "testclient": not trusted
+        status, report = readiness(client)
+        metrics = client.get("/metrics")
+
+    assert (status, report) == (503, {"ready": False})  # not the database's address, nor its error
+    assert metrics.status_code == 403 and metrics.text == ""
+
+
+def test_a_request_relayed_by_a_proxy_on_this_machine_is_judged_by_its_client(client, no_tasks):
+    beat()
+    relayed = {"x-forwarded-for": "203.0.113.7"}  # the public, through a proxy on 127.0.0.1
+
+    assert client.get("/readyz", headers=relayed).json() == {"ready": True}
+    assert client.get("/metrics", headers=relayed).status_code == 403
+    assert "checks" in client.get("/readyz").json()  # the same address, not relayed: an operator
+    assert client.get("/metrics").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "full"),
+    [
+        ("127.0.0.1", None, True),
+        ("::1", None, True),
+        ("198.51.100.4", None, False),
+        ("127.0.0.1", "198.51.100.4", False),
+        ("", None, False),  # a unix socket's peer
+        ("10.1.2.3", None, True),  # in a network added to SEEI_OPS_TRUSTED
+        ("127.0.0.1", "10.1.2.3", True),
+    ],
+)
+def test_the_page_processes_give_the_report_only_to_trusted_addresses(
+    no_tasks, settings, remote, forwarded, full
+):
+    settings.REDIS_URL = ""
+    settings.SEEI_OPS_TRUSTED = ["127.0.0.1", "::1", "10.0.0.0/8"]
+    beat()
+    environ = {"PATH_INFO": "/readyz", "REMOTE_ADDR": remote}
+    if forwarded is not None:
+        environ["HTTP_X_FORWARDED_FOR"] = forwarded
+    answered = {}
+
+    body = off_loop(with_health(None), environ, lambda status, headers: answered.update(status=status))
+
+    assert answered["status"] == "200 OK"
+    assert ("checks" in json.loads(b"".join(body))) is full
 
 
 def test_the_served_site_answers_all_three(no_tasks, tmp_path):

@@ -13,12 +13,13 @@ from tests.room.conftest import session_cookie
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = "http://testserver"
+LOOPBACK = ("127.0.0.1", 50000)  # /metrics is served to trusted addresses only (SEEI_OPS_TRUSTED)
 
 
 @pytest.fixture
 def client(settings):
     settings.REDIS_URL = ""
-    with TestClient(create_app(in_process_worker=False), base_url=ORIGIN) as client:
+    with TestClient(create_app(in_process_worker=False), base_url=ORIGIN, client=LOOPBACK) as client:
         yield client
 
 
@@ -145,7 +146,7 @@ def test_the_database_figures_are_read_at_each_scrape(client, open_room, no_task
 
 def test_without_a_database_the_process_figures_are_still_served(settings, database_down):
     settings.REDIS_URL = ""
-    with TestClient(create_app(in_process_worker=False)) as client:
+    with TestClient(create_app(in_process_worker=False), client=LOOPBACK) as client:
         scrape = samples(client)
     assert value(scrape, "seei_database_up") == 0
     assert ("seei_task_lag_seconds", ()) not in scrape

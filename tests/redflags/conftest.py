@@ -12,10 +12,16 @@ __all__ = ["companies", "year_2016"]
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    from django.core.cache import cache
+def _portal_cache(settings):
+    """A real portal cache even where the suite runs without Redis (it is then a dummy), so that the
+    flags are kept and must follow the data."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "portal": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "redflags-tests"},
+    }
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["portal"].clear()
 
 
 @pytest.fixture
@@ -48,6 +54,7 @@ def lot(notice):
 def examine(lot, admitted, excluded=(), *, closed=True):
     """Applications of these company memberships, admitted or excluded by a commission session."""
     from seei.applications.models import Application, Decision, Examination
+    from seei.portal import cache as portal_cache
 
     deadline = lot.tender.application_deadline
     session, _created = Examination.objects.get_or_create(
@@ -75,6 +82,7 @@ def examine(lot, admitted, excluded=(), *, closed=True):
     if closed:
         session.closed_at, session.closed_by = deadline + timedelta(hours=3), admitted[0].user
         session.save()
+    portal_cache.bump()  # as the service's saves of the lots do
 
 
 def auction(lot, prices: dict, *, awarded_rank: int = 1, award: str | None = "final"):
@@ -84,6 +92,7 @@ def auction(lot, prices: dict, *, awarded_rank: int = 1, award: str | None = "fi
     from seei.auctions.models import Room
     from seei.awards.models import Award
     from seei.demo import year_2016
+    from seei.portal import cache as portal_cache
     from seei.tenders.models import Lot
 
     ranked = sorted(prices.items(), key=lambda pair: pair[1])
@@ -122,4 +131,5 @@ def auction(lot, prices: dict, *, awarded_rank: int = 1, award: str | None = "fi
             amount=Decimal(ranked[0][1]),
             created_at=room.closed_at,
         )
+    portal_cache.bump()  # the services save the lot as the room closes (an update() sends no signal)
     return room

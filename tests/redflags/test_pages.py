@@ -47,20 +47,38 @@ def test_the_page_filters_by_flag_region_and_buyer(client, flagged, other_buyer_
 
 
 def test_nothing_sealed_reaches_the_public(client, flagged, companies):
-    """Before the award is final the bidders' companies stay hidden, on every page with flags."""
+    """Lot 3: most applications excluded, its room not closed yet. How many applied and how many were
+    excluded would tell how many were admitted: no R038 on any page with flags before the outcome."""
+    from seei.auctions.models import Room
+
+    a, b, c, d, e = companies
+    third = make_lot(flagged, number=3)
+    examine(third, admitted=[a, b], excluded=[c, d, e])
+    room = auction(third, {a: "80000.00", b: "85000.00"}, award="open")
+    Room.objects.filter(pk=room.pk).update(status=Room.Status.SCHEDULED, opened_at=None)
+
     provisional = flagged.lots.get(number=2)
     pages = [
         client.get(reverse("redflags:list"), {"year": 2016}),
         client.get(reverse("awards:result", args=[provisional.pk])),
         client.get(reverse("portal:tender", args=[flagged.pk])),
-        ApiClient().get("/red-flags", year=2016),
     ]
     for response in pages:
         assert response.status_code == 200
         text = response.content.decode()
-        assert "R058" in text
-        assert companies[3].organisation.name not in text  # the provisional winner
-        assert companies[4].organisation.name not in text
+        assert 'data-code="R058"' in text
+        assert 'data-code="R038"' not in text
+    items = ApiClient().get("/red-flags", year=2016).json()["items"]
+    assert "R058" in [item["code"] for item in items]
+    assert "R038" not in [item["code"] for item in items]
+
+
+def test_an_empty_install_says_there_is_no_red_flag_yet(client, db):
+    response = client.get(reverse("redflags:list"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "No red flag yet." in page and "None" not in page
 
 
 def test_the_result_page_shows_the_flags_of_its_lot_only(client, flagged):
@@ -131,10 +149,14 @@ def test_the_api_lists_each_flag_with_notice_lot_figures_and_rule(flagged):
     assert "(OCP red flag R058" in first["rule"]
 
 
-def test_the_api_filters_by_flag_and_year(flagged):
-    body = ApiClient().get("/red-flags", year=2016, flag="R028").json()
+def test_the_api_filters_by_flag_year_region_and_buyer(flagged, other_buyer_org):
+    api = ApiClient()
+    body = api.get("/red-flags", year=2016, flag="R028").json()
     assert [item["code"] for item in body["items"]] == ["R028"]
-    assert ApiClient().get("/red-flags", year=2015).json() == {"year": 2015, "count": 0, "items": []}
+    assert api.get("/red-flags", year=2016, region="T-01").json()["count"] == 3
+    assert api.get("/red-flags", year=2016, buyer=flagged.buyer.parent_id).json()["count"] == 3
+    assert api.get("/red-flags", year=2016, buyer=other_buyer_org.pk).json()["count"] == 0
+    assert api.get("/red-flags", year=2015).json() == {"year": 2015, "count": 0, "items": []}
 
 
 def test_the_api_refuses_what_it_cannot_answer(db):
@@ -143,6 +165,8 @@ def test_the_api_refuses_what_it_cannot_answer(db):
     unknown = api.get("/red-flags", year=2016, flag="R999")
     assert unknown.status_code == 400 and unknown.json()["errors"] == {"flag": ["Unknown red flag “R999”."]}
     assert api.get("/red-flags", year=2016, buyer=999999).status_code == 400
+    region = api.get("/red-flags", year=2016, region="T-99")
+    assert region.status_code == 400 and region.json()["errors"] == {"region": ["Unknown code “T-99”."]}
 
 
 def test_every_flag_has_a_title_and_a_rule_that_cites_its_identifier():

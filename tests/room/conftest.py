@@ -3,13 +3,12 @@ it (the buyer, a commission member, a company of another lot, a company not admi
 session cookie for any of them."""
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 
-from tests.conftest import make_company, make_member
+from tests.conftest import make_company, make_member, off_loop
 
 
 @pytest.fixture
@@ -91,7 +90,5 @@ def names_of(*memberships) -> list[str]:
 
 
 def run_async(coroutine):
-    """asyncio.run in a thread of its own: the end-to-end tests leave Playwright's event loop
-    running in the test thread, where asyncio.run refuses to start."""
-    with ThreadPoolExecutor(1) as executor:
-        return executor.submit(asyncio.run, coroutine).result()
+    """asyncio.run off Playwright's event loop (see ``off_loop``)."""
+    return off_loop(asyncio.run, coroutine)

@@ -1,17 +1,19 @@
-"""Real processes for the end-to-end tests of the room: uvicorn serving ``seei.asgi`` (pages,
-API and the room), the task worker, and a small fail-over TCP proxy standing in for a load
-balancer. Each process gets the test database through DATABASE_URL and the test clock through
-SEEI_TEST_CLOCK; each is a ``seei.core.children.Child``: use it in a ``with``, so it is stopped
-whatever happens."""
+"""Real processes for the end-to-end and fault tests: uvicorn serving ``seei.asgi`` (pages, API and
+the room), the task worker, a private Redis, and a small fail-over TCP proxy standing in for a load
+balancer. Each SEEI process gets the test database (or another) through DATABASE_URL and the test
+clock through SEEI_TEST_CLOCK; each is a ``seei.core.children.Child``: use it in a ``with``, so it is
+stopped whatever happens."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 from seei.core import database
@@ -19,9 +21,21 @@ from seei.core.children import Child
 
 
 def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on (yet)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_until(condition, timeout: float, what: str, every: float = 0.05):
+    """Poll ``condition`` until it returns something true; that value. Fails after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
 def environment(redis_url: str = "") -> dict[str, str]:
@@ -47,22 +61,84 @@ def environment(redis_url: str = "") -> dict[str, str]:
 
 
 class WebServer(Child):
-    """``python -m seei.room.server`` on a free port of 127.0.0.1, answering when constructed."""
+    """``python -m seei.room.server`` on a free port of 127.0.0.1, on the test database or
+    ``database_url``, answering when constructed."""
 
-    def __init__(self, log_dir: Path, redis_url: str = "", name: str = "web"):
+    def __init__(self, log_dir: Path, redis_url: str = "", name: str = "web", *, database_url: str = ""):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        env = environment(redis_url) | ({"DATABASE_URL": database_url} if database_url else {})
         args = [sys.executable, "-m", "seei.room.server", "--port", str(self.port), "--log-level", "warning"]
-        super().__init__(name, args, environment(redis_url), log_dir / f"{name}.log")
+        super().__init__(name, args, env, log_dir / f"{name}.log")
         self.wait_http(f"{self.url}/room/time", timeout=40)
 
 
-class Worker(Child):
-    """``seei worker``: the task worker as its own process."""
+def task_workers(database_url: str) -> set[int]:
+    """The task workers registered in that database (procrastinate's: one per lane of each process)."""
+    import psycopg
 
-    def __init__(self, log_dir: Path, redis_url: str):
-        args = [sys.executable, "-m", "seei.cli", "worker"]
-        super().__init__("worker", args, environment(redis_url), log_dir / "worker.log")
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=3) as conn:
+        return {row[0] for row in conn.execute("SELECT id FROM procrastinate_workers")}
+
+
+class Worker(Child):
+    """``seei worker``: the task worker as its own process, on the test database or ``database_url``."""
+
+    def __init__(self, log_dir: Path, redis_url: str = "", *, database_url: str = "", name: str = "worker"):
+        env = environment(redis_url) | ({"DATABASE_URL": database_url} if database_url else {})
+        self.database_url = env["DATABASE_URL"]
+        self._known = task_workers(self.database_url)
+        super().__init__(name, [sys.executable, "-m", "seei.cli", "worker"], env, log_dir / f"{name}.log")
+
+    def ready(self, timeout: float = 30) -> float:
+        """Wait until every lane of this worker is registered; the seconds it took."""
+        from seei.core import worker
+
+        started = time.monotonic()
+        lanes = len(worker.lanes())
+        try:
+            wait_until(
+                lambda: len(task_workers(self.database_url) - self._known) >= lanes or not self.alive(),
+                timeout,
+                f"{self.name} ready",
+            )
+        except AssertionError:
+            raise AssertionError(f"{self.name} not ready:\n{self.output(4000)}") from None
+        assert self.alive(), f"{self.name} exited:\n{self.output(4000)}"
+        return time.monotonic() - started
+
+
+class PrivateRedis:
+    """``redis-server`` of the test on a free port, no persistence; ``stop()``, ``kill()``, ``start()``
+    again on the same port (a restart). Without the program, the test is skipped, or fails where
+    SEEI_TESTS_NEED_REDIS is set (``make test`` installs it)."""
+
+    def __init__(self, log_dir: Path):
+        from tests.conftest import missing_redis
+
+        self.binary = shutil.which("redis-server") or missing_redis("no redis-server on this machine")
+        self.log_dir = log_dir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: Child | None = None
+        self._starts = 0
+        self.start()
+
+    def start(self) -> None:
+        from bench.services import start_redis
+
+        self._starts += 1
+        self.process = start_redis(self.binary, self.port, self.log_dir / f"redis-{self._starts}.log")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.stop()
 
 
 class FailoverProxy:

@@ -9,9 +9,8 @@ from starlette.websockets import WebSocketDisconnect
 from seei.auctions import bidding
 from seei.core import database
 from seei.room.app import CLOSE_TRY_AGAIN, create_app
-from tests.faults.conftest import wait_until
 from tests.room.conftest import session_cookie
-from tests.room.servers import free_port
+from tests.room.servers import free_port, wait_until
 
 ORIGIN = "http://testserver"
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import log_in
-from tests.room.servers import WebServer, usable_password
+from tests.room.servers import PrivateRedis, WebServer, usable_password
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -55,8 +55,6 @@ def test_the_countdown_follows_the_server_with_a_wrong_client_clock_and_no_socke
 def test_the_page_says_the_feed_is_interrupted_while_the_servers_redis_is_away(
     transactional_db, tmp_path, settings, new_context, open_room, lot, company
 ):
-    from tests.faults.conftest import PrivateRedis
-
     redis = PrivateRedis(tmp_path)
     try:
         settings.REDIS_URL = redis.url

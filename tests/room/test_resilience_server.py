@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from tests.room.servers import WebServer
+from tests.room.servers import WebServer, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,10 +101,7 @@ def test_one_address_holds_at_most_so_many_connections(server):
             again.sendall(b"GET /room/time HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             return again.recv(4096).startswith(b"HTTP/1.1 200")
 
-    deadline = time.monotonic() + 5
-    while not served():
-        assert time.monotonic() < deadline, "the address was not served again"
-        time.sleep(0.1)
+    wait_until(served, 5, "the address served again", every=0.1)
 
 
 def test_the_server_raises_its_open_files_limit_to_the_hard_limit(transactional_db, tmp_path, settings):

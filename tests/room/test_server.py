@@ -5,7 +5,6 @@ connection cannot take more; pings answered; the lean receive queue."""
 import asyncio
 import contextlib
 import threading
-import time
 
 import pytest
 import uvicorn
@@ -15,7 +14,7 @@ from websockets.sync.client import connect
 from seei.room.fanout import PONG, Hub, Subscriber, local_socket
 from seei.room.server import ROOM_SERVER_OPTIONS, FrameWriter, Inbox
 from tests.room.conftest import run_async
-from tests.room.servers import free_port
+from tests.room.servers import free_port, wait_until
 
 LOT = 1
 
@@ -64,26 +63,20 @@ def room():
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
+    wait_until(lambda: server.started, 10, "uvicorn started", every=0.01)
     app.url = f"ws://127.0.0.1:{server.config.port}/room/lots/{LOT}/ws"
     yield app
     server.should_exit = True
     thread.join(10)
 
 
-def wait_for(condition, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+def wait_for_viewers(room, count: int) -> None:
+    wait_until(lambda: room.hub.count(LOT) == count, 5, f"{count} connection(s) to the lot", every=0.01)
 
 
 def test_broadcast_frames_go_straight_to_the_connection_as_binary_frames(room):
     with connect(room.url) as first, connect(room.url) as second:
-        wait_for(lambda: room.hub.count(LOT) == 2)
+        wait_for_viewers(room, 2)
         assert all(isinstance(socket, FrameWriter) for socket in room.sockets)  # the direct way
         for payload in (b'{"seq":1}', b"x" * 300, b"y" * 70_000):  # the three header lengths
             room.run(room.hub.deliver, LOT, payload)
@@ -95,7 +88,7 @@ def test_broadcast_frames_go_straight_to_the_connection_as_binary_frames(room):
 
 def test_a_connection_that_cannot_take_more_gets_the_latest_frame_when_it_can(room):
     with connect(room.url) as viewer:
-        wait_for(lambda: room.hub.count(LOT) == 1)
+        wait_for_viewers(room, 1)
         (writer,) = room.sockets
         room.run(writer._protocol.pause_writing)  # as when its buffer is above the high-water mark
         for seq in range(1, 6):
@@ -110,8 +103,8 @@ def test_a_connection_that_cannot_take_more_gets_the_latest_frame_when_it_can(ro
 
 def test_a_closed_connection_takes_no_frame(room):
     with connect(room.url):
-        wait_for(lambda: room.hub.count(LOT) == 1)
-    wait_for(lambda: room.hub.count(LOT) == 0)
+        wait_for_viewers(room, 1)
+    wait_for_viewers(room, 0)
     (writer,) = room.sockets
     assert not room.run(writer.can_write)
 

@@ -12,11 +12,11 @@ def ocds_downloads():
         "years": [
             {
                 "year": year,
-                "releases": packages.api_url(f"releases?year={year}"),
-                "compiled": packages.api_url(f"bulk/{year}.jsonl.gz"),
-                "zip": packages.api_url(f"bulk/{year}.zip"),
+                "releases": packages.api_url("releases", query=f"?year={year}"),
+                "compiled": packages.api_url("bulk_compiled", year),
+                "zip": packages.api_url("bulk_packages", year),
             }
             for year in reversed(packages.years())
         ],
-        "extension": packages.api_url("extension/README.md"),
+        "extension": packages.api_url("extension_readme"),
     }

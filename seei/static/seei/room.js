@@ -284,7 +284,9 @@
       feedLive = true; // until this process says otherwise, before its first snapshot
       setText("connection", T.connected);
       root.setAttribute("data-connected", "true");
-      measureClock(); // the snapshot comes on its own; a gap in seq fetches the history
+      // Measured at load already (and on each close when stale): again only once it is stale. The
+      // snapshot comes on its own; a gap in seq fetches the history.
+      if (Date.now() - lastMeasure > CLOCK_EVERY) measureClock();
     };
     socket.onmessage = function (event) {
       lastMessage = Date.now();
