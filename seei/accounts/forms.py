@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from seei.accounts import services
+from seei.accounts import services, throttle
 from seei.accounts.models import Membership, User
 from seei.core.widgets import LanguageSelect
 
@@ -135,6 +135,10 @@ class EmailAuthenticationForm(AuthenticationForm):
             "your account; we have just sent you a new one."
         ),
         "inactive": _("This account is disabled. Please contact the platform administration."),
+        "unverified_throttled": _(
+            "Your email address is not verified yet. Follow the link in one of the emails we sent you to "
+            "activate your account; you may ask for a new one in %(minutes)s min."
+        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -149,12 +153,20 @@ class EmailAuthenticationForm(AuthenticationForm):
     def clean(self):
         email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
         if email and password:
+            try:
+                throttle.check_login(self.request, email)
+            except throttle.Throttled as refusal:
+                raise ValidationError(refusal.message, code="throttled") from refusal
             # Django's backend ignores inactive accounts; tell their owner (and only their owner,
             # who knows the password) why, instead of a generic refusal.
             dormant = User.objects.filter(email__iexact=email, is_active=False).first()
             if dormant is not None and dormant.check_password(password):
                 self.confirm_login_allowed(dormant)
         return super().clean()
+
+    def get_invalid_login_error(self):
+        throttle.login_failed(self.request, self.cleaned_data.get("username"))
+        return super().get_invalid_login_error()
 
     def confirm_login_allowed(self, user):
         if not user.email_verified:

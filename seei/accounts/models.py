@@ -165,3 +165,21 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class ThrottleHit(models.Model):
+    """One counted attempt (a wrong password, a reset email...) of a throttled flow (``throttle.py``).
+
+    The key is a hash of what is limited (an account, an address, both): no address or typed
+    email is kept in clear. Rows older than the longest window are deleted as new ones come.
+    """
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"], name="throttle_scope_key_at")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key[:8]}… {self.at:%Y-%m-%d %H:%M:%S}"

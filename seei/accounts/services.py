@@ -18,6 +18,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from seei.accounts import throttle
 from seei.accounts.api_auth import hash_key
 from seei.accounts.models import ApiToken, Membership, Organisation, Role, User, ice_validator
 from seei.accounts.tokens import email_verification_token
@@ -103,6 +104,8 @@ def verification_link(user: User) -> str:
 
 
 def send_verification_email(user: User) -> None:
+    """Send the link, unless the person already got a few lately (raises ``throttle.Throttled``)."""
+    throttle.verification_email(user)
     context = {"user": user, "link": verification_link(user), "site_url": settings.SITE_URL}
     with translation.override(user.language):
         subject = "".join(render_to_string("accounts/verification_email_subject.txt", context).splitlines())
@@ -130,6 +133,7 @@ def create_api_token(membership: Membership, name: str) -> tuple[ApiToken, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
+    throttle.token_creation(membership.user)
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(membership=membership, name=name, key_hash=hash_key(key), prefix=key[:8])
     audit.record("api_token.created", token, actor=membership.user, organisation=membership.organisation)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from seei.accounts import services
+from seei.accounts import services, throttle
 from seei.accounts.forms import (
     ApiTokenForm,
     CompanyRegistrationForm,
@@ -61,9 +61,22 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
+TOO_MANY_REQUESTS = 429
+
+
+def _refuse(form, refusal: throttle.Throttled) -> None:
+    """The limit's message on the form (the page is shown again with a 429)."""
+    form.add_error(None, ValidationError(refusal.message, code="throttled"))
+
+
 def register(request):
     form = CompanyRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        try:
+            throttle.registration(request, form.cleaned_data["email"])
+        except throttle.Throttled as refusal:
+            _refuse(form, refusal)
+            return render(request, "accounts/register.html", {"form": form}, status=TOO_MANY_REQUESTS)
         try:
             membership = services.register_company(
                 company=form.company_values(),
@@ -106,8 +119,28 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         if form.unverified_user is not None:
-            services.send_verification_email(form.unverified_user)
-        return super().form_invalid(form)
+            try:
+                services.send_verification_email(form.unverified_user)
+            except throttle.Throttled as refusal:
+                form.errors[NON_FIELD_ERRORS] = form.error_class(
+                    [form.error_messages["unverified_throttled"] % {"minutes": refusal.minutes}]
+                )
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, "throttled"):
+            response.status_code = TOO_MANY_REQUESTS
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, with at most a few emails per account and per address."""
+
+    def form_valid(self, form):
+        try:
+            throttle.password_reset(self.request, form.cleaned_data["email"])
+        except throttle.Throttled as refusal:
+            _refuse(form, refusal)
+            return self.render_to_response(self.get_context_data(form=form), status=TOO_MANY_REQUESTS)
+        return super().form_valid(form)
 
 
 @login_required
@@ -161,10 +194,18 @@ def api_tokens(request):
                 _token, new_key = services.create_api_token(membership, form.cleaned_data["name"])
             except ValidationError as error:
                 form.add_error(None, error)
+            except throttle.Throttled as refusal:
+                _refuse(form, refusal)
+                return _tokens_page(request, membership, form, None, status=TOO_MANY_REQUESTS)
             else:
                 form = ApiTokenForm()
+    return _tokens_page(request, membership, form, new_key)
+
+
+def _tokens_page(request, membership, form, new_key, status=200):
     tokens = membership.api_tokens.order_by("-created_at", "-pk")
-    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key})
+    context = {"form": form, "tokens": tokens, "new_key": new_key}
+    return render(request, "accounts/api_tokens.html", context, status=status)
 
 
 @require_POST
