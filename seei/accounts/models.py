@@ -34,9 +34,8 @@ class Organisation(models.Model):
         related_name="children",
     )
     # Companies. National ones have an ICE; foreign ones a country and registration number.
-    ice = models.CharField(
-        _("ICE"), max_length=15, null=True, blank=True, unique=True, validators=[ice_validator]
-    )
+    # Unique among checked companies only (constraint below): a registrant cannot squat another's ICE.
+    ice = models.CharField(_("ICE"), max_length=15, null=True, blank=True, validators=[ice_validator])
     rc = models.CharField(_("trade register number (RC)"), max_length=50, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="MA", help_text=_("ISO 3166 code"))
@@ -49,6 +48,13 @@ class Organisation(models.Model):
         blank=True,
         related_name="accountant_posts",
         limit_choices_to={"kind": "buyer"},
+    )
+    # A self-registered company waits until an administrator has checked its identifier (ICE or
+    # national number): it may log in, but not apply (``approve_company``).
+    pending = models.BooleanField(
+        _("awaiting identity check"),
+        default=False,
+        help_text=_("A self-registered company cannot apply until an administrator has checked its ICE."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -63,6 +69,7 @@ class Organisation(models.Model):
                 condition=~Q(kind="company") | Q(ice__isnull=False) | ~Q(national_registration=""),
                 name="company_identified",
             ),
+            models.UniqueConstraint(fields=["ice"], condition=Q(pending=False), name="unique_checked_ice"),
         ]
 
     def __str__(self):

@@ -29,7 +29,11 @@ NATIONAL_COUNTRY = "MA"
 
 def check_registration(company: dict, person: dict) -> None:
     """The rules a new company and its first person must meet (values may be missing when
-    their form field was already refused)."""
+    their form field was already refused).
+
+    Whether the ICE or the email is already registered is never said (no one learns who has an
+    account): the same ICE makes one more company awaiting the administrator's check, the same
+    email an email to that address's owner."""
     errors = {}
     country = company.get("country") or NATIONAL_COUNTRY
     ice = company.get("ice") or ""
@@ -38,30 +42,31 @@ def check_registration(company: dict, person: dict) -> None:
             ice_validator(ice)
         except ValidationError:
             errors["ice"] = _("The ICE is made of exactly 15 digits.")
-        else:
-            if Organisation.objects.filter(ice=ice).exists():
-                errors["ice"] = _("A company with this ICE is already registered.")
     elif country == NATIONAL_COUNTRY:
         errors["ice"] = _("The ICE is required for a company registered in Morocco.")
     if country != NATIONAL_COUNTRY and not (company.get("national_registration") or "").strip():
         errors["national_registration"] = _(
             "The national registration number is required for a foreign company."
         )
-    email = person.get("email")
-    if email and User.objects.filter(email__iexact=email).exists():
-        errors["email"] = _("An account with this email address already exists.")
     if errors:
         raise ValidationError(errors)
 
 
-def register_company(*, company: dict, person: dict, password: str) -> Membership:
-    """Create the company, its first person (inactive until the email is verified) and their
-    membership, all or nothing, and send the verification email."""
+def register_company(*, company: dict, person: dict, password: str) -> Membership | None:
+    """Create the company (pending until an administrator checks its identifier), its first person
+    (inactive until the email is verified) and their membership, all or nothing, and send the
+    verification email. If the email already has an account, nothing is created and its owner is
+    told by email instead (None): the registrant sees the same answer either way."""
     check_registration(company, person)
+    if _email_taken(person["email"]):
+        User().set_password(password)  # the work of a new account: the answer's delay tells nothing
+        _tell_registered_owner(person["email"])
+        return None
     try:
         with transaction.atomic():
             organisation = Organisation.objects.create(
                 kind=Organisation.Kind.COMPANY,
+                pending=True,
                 name=company["name"].strip(),
                 ice=company.get("ice") or None,
                 rc=(company.get("rc") or "").strip(),
@@ -84,10 +89,60 @@ def register_company(*, company: dict, person: dict, password: str) -> Membershi
             audit.record("company.registered", organisation, actor=user, organisation=organisation)
             send_verification_email(user)
     except IntegrityError:
-        # Another registration took the same ICE or email meanwhile: say so clearly.
-        check_registration(company, person)
-        raise
+        # Another registration took the same email meanwhile (an ICE is unique only once checked).
+        if not _email_taken(person["email"]):
+            raise
+        _tell_registered_owner(person["email"])
+        return None
     return membership
+
+
+def _email_taken(email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()
+
+
+def _tell_registered_owner(email: str) -> None:
+    """Someone registered again with an address that has an account: tell its owner, not them."""
+    user = User.objects.get(email__iexact=email)
+    context = {"user": user, "login": settings.SITE_URL + _in_language(user, "accounts:login")}
+    context["reset"] = settings.SITE_URL + _in_language(user, "accounts:password_reset")
+    with translation.override(user.language):
+        subject = "".join(render_to_string("accounts/already_registered_subject.txt", context).splitlines())
+        body = render_to_string("accounts/already_registered_email.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+
+
+def _in_language(user: User, name: str) -> str:
+    with translation.override(user.language):
+        return reverse(name)
+
+
+def approve_company(organisation: Organisation, actor: User) -> None:
+    """An administrator has checked the company's identifier: it may now apply (audited). Refused
+    when another checked company has the same ICE."""
+    if not organisation.pending:
+        return
+    if (
+        organisation.ice
+        and Organisation.objects.filter(ice=organisation.ice, pending=False)
+        .exclude(pk=organisation.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            _("%(name)s: another company is already approved with the ICE %(ice)s.")
+            % {"name": organisation.name, "ice": organisation.ice}
+        )
+    with transaction.atomic():
+        organisation.pending = False
+        organisation.save(update_fields=["pending"])
+        audit.record(
+            "company.approved",
+            organisation,
+            actor=actor,
+            organisation=organisation,
+            ice=organisation.ice or "",
+            national_registration=organisation.national_registration,
+        )
 
 
 def verification_link(user: User) -> str:

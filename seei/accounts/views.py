@@ -78,7 +78,7 @@ def register(request):
             _refuse(form, refusal)
             return render(request, "accounts/register.html", {"form": form}, status=TOO_MANY_REQUESTS)
         try:
-            membership = services.register_company(
+            services.register_company(
                 company=form.company_values(),
                 person=form.person_values(),
                 password=form.cleaned_data["password1"],
@@ -92,7 +92,7 @@ def register(request):
                     "Almost done: we have sent a verification link to %(email)s. "
                     "Follow it to activate your account."
                 )
-                % {"email": membership.user.email},
+                % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:login")
     return render(request, "accounts/register.html", {"form": form})

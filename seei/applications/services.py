@@ -56,6 +56,13 @@ def when(moment) -> str:
 def _require_company(membership):
     if membership is None or membership.role != Role.COMPANY_MEMBER:
         raise TenderError(_("Only a company member can apply to a notice."))
+    if membership.organisation.pending:  # its ICE is not checked yet: it may not be someone else's
+        raise TenderError(
+            _(
+                "Your company is awaiting the check of its identifier (ICE) by the platform "
+                "administration: it can apply once it is approved."
+            )
+        )
 
 
 def _require_buyer(membership, tender):

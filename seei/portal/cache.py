@@ -90,6 +90,14 @@ def _on_change(sender, **kwargs) -> None:
     bump()
 
 
+def _on_organisation_change(sender, instance, created=False, **kwargs) -> None:
+    # A new company (anyone may register one) or post is on no public page yet: registering must
+    # not empty the cache, or a script of registrations would keep every visitor off it.
+    if created and instance.kind != "buyer":
+        return
+    bump()
+
+
 def connect_signals() -> None:
     """Bump on every saved or deleted row the public pages show."""
     from django.apps import apps
@@ -103,10 +111,16 @@ def connect_signals() -> None:
         "tenders.Clarification",
         "tenders.Category",
         "tenders.Region",
-        "accounts.Organisation",
         "awards.Award",
         "applications.Examination",  # its close: the red flags' application counts
     ):
         model = apps.get_model(label)
         post_save.connect(_on_change, sender=model, dispatch_uid=f"portal-cache-{label}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"portal-cache-delete-{label}")
+    organisation = apps.get_model("accounts.Organisation")
+    post_save.connect(
+        _on_organisation_change, sender=organisation, dispatch_uid="portal-cache-accounts.Organisation"
+    )
+    post_delete.connect(
+        _on_change, sender=organisation, dispatch_uid="portal-cache-delete-accounts.Organisation"
+    )

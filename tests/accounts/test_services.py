@@ -68,38 +68,73 @@ def test_foreign_company_is_stored_with_its_country_and_number():
     assert organisation.national_registration == "RCS 552 100 554"
 
 
-def test_refused_registration_changes_nothing(company, django_capture_on_commit_callbacks):
+def test_refused_registration_changes_nothing(django_capture_on_commit_callbacks):
     before = counts()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as refused:
         services.register_company(
-            company={**COMPANY, "ice": company.organisation.ice}, person=PERSON, password=STRONG_PASSWORD
+            company={**COMPANY, "country": "DE", "ice": ""}, person=PERSON, password=STRONG_PASSWORD
         )
-    assert refused.value.message_dict == {"ice": ["A company with this ICE is already registered."]}
+    assert refused.value.message_dict == {
+        "national_registration": ["The national registration number is required for a foreign company."]
+    }
     assert counts() == before
     assert mail.outbox == []
 
 
-def test_a_registration_racing_another_is_rolled_back_with_a_clear_message(
+def test_a_registered_email_creates_nothing_and_tells_its_owner(company, django_capture_on_commit_callbacks):
+    before = counts()
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.register_company(
+            company=COMPANY, person={**PERSON, "email": "Contact@Atlas-Medical.ma"}, password=STRONG_PASSWORD
+        )
+    assert outcome is None
+    assert counts() == before
+    assert [message.to for message in mail.outbox] == [[company.user.email]]
+    assert "No new account was made" in mail.outbox[0].body
+    assert link_path(mail.outbox[0].body) == "/en/accounts/login/"
+
+
+def test_a_registration_racing_another_for_the_same_email_is_rolled_back_and_told_to_the_owner(
     company, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Both registrations passed the checks; the database's unique email decides."""
-    real_check = services.check_registration
-    calls = []
-
-    def check_too_early(*args):
-        calls.append(args)
-        if len(calls) > 1:
-            real_check(*args)
-
-    monkeypatch.setattr(services, "check_registration", check_too_early)
+    answers = iter([False])
+    monkeypatch.setattr(services, "_email_taken", lambda email: next(answers, True))
     before = counts()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as refused:
-        services.register_company(
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.register_company(
             company=COMPANY, person={**PERSON, "email": company.user.email}, password=STRONG_PASSWORD
         )
-    assert refused.value.message_dict == {"email": ["An account with this email address already exists."]}
+    assert outcome is None
     assert counts() == before  # the organisation created first is gone too
-    assert mail.outbox == []
+    assert [message.to for message in mail.outbox] == [[company.user.email]]  # no verification link
+
+
+def test_a_self_registered_company_is_pending_and_its_ice_cannot_be_squatted(company, buyer):
+    """The second registrant of an ICE gets a pending company like anyone; only the administrator's
+    check decides, and an ICE already approved cannot be approved again."""
+    admin = buyer.user
+    squatter = services.register_company(
+        company={**COMPANY, "ice": company.organisation.ice}, person=PERSON, password=STRONG_PASSWORD
+    ).organisation
+    assert squatter.pending and not company.organisation.pending
+    assert Organisation.objects.filter(ice=company.organisation.ice).count() == 2
+
+    with pytest.raises(ValidationError) as refused:
+        services.approve_company(squatter, admin)
+    assert "another company is already approved with the ICE 001234567000089" in refused.value.messages[0]
+    squatter.refresh_from_db()
+    assert squatter.pending
+    assert not AuditEvent.objects.filter(action="company.approved").exists()
+
+    newcomer = services.register_company(
+        company=COMPANY, person={**PERSON, "email": "b@rif.ma"}, password=STRONG_PASSWORD
+    ).organisation
+    services.approve_company(newcomer, admin)
+    newcomer.refresh_from_db()
+    assert not newcomer.pending
+    event = AuditEvent.objects.get(action="company.approved")
+    assert (event.object_id, event.actor, event.data["ice"]) == (str(newcomer.pk), admin, COMPANY["ice"])
 
 
 def test_confirm_email_activates_once():

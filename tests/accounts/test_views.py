@@ -61,6 +61,7 @@ def test_registration_then_verification_link_activates_and_logs_in(
     )
     assert membership.role == "company_member"
     assert (membership.organisation.kind, membership.organisation.ice) == ("company", "003456789000045")
+    assert membership.organisation.pending  # until an administrator has checked its ICE
     assert not membership.user.is_active and not membership.user.email_verified
     assert "_auth_user_id" not in client.session
 
@@ -101,11 +102,9 @@ def test_wrong_verification_link_changes_nothing(client):
     ("overrides", "message"),
     [
         ({"ice": "12345"}, "The ICE is made of exactly 15 digits."),
-        ({"ice": "001234567000089"}, "A company with this ICE is already registered."),
         ({"country": "DE", "ice": ""}, "The national registration number is required for a foreign company."),
-        ({"email": "contact@atlas-medical.ma"}, "An account with this email address already exists."),
     ],
-    ids=["ice-not-15-digits", "duplicate-ice", "foreign-without-number", "duplicate-email"],
+    ids=["ice-not-15-digits", "foreign-without-number"],
 )
 def test_bad_registration_shows_the_error_and_creates_nothing(
     client, company, django_capture_on_commit_callbacks, overrides, message
@@ -118,6 +117,67 @@ def test_bad_registration_shows_the_error_and_creates_nothing(
     assert 'class="errorlist' in response.content.decode()
     assert counts() == before
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "overrides", [{"ice": "001234567000089"}, {"email": "Contact@Atlas-Medical.ma"}], ids=["ice", "email"]
+)
+def test_a_registered_ice_or_email_gets_the_same_answer_as_a_new_one(
+    client, company, django_capture_on_commit_callbacks, overrides
+):
+    """No account enumeration: the page says what it says to anyone."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/en/accounts/register/", registration_data(**overrides), follow=True)
+    assert response.redirect_chain == [("/en/accounts/login/", 302)]
+    email = registration_data(**overrides)["email"].lower()
+    assert [str(message) for message in response.context["messages"]] == [
+        f"Almost done: we have sent a verification link to {email}. Follow it to activate your account."
+    ]
+    assert [message.to for message in mail.outbox] == [[email]]  # a link, or a word to the owner
+
+
+def test_the_administrator_sees_both_registrants_of_one_ice_and_approves_with_an_audited_action(
+    client, company, django_capture_on_commit_callbacks
+):
+    from seei.core.models import AuditEvent
+
+    client.post("/en/accounts/register/", registration_data(ice=company.organisation.ice))
+    client.post("/en/accounts/register/", registration_data(ice="003456789000045", email="b@rif.ma"))
+    admin = User.objects.create_superuser("root@seei.ma", PASSWORD)
+    client.force_login(admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    listing = client.get("/admin/accounts/organisation/", {"q": company.organisation.ice}).content.decode()
+    assert listing.count('<th class="field-name">') == 2  # the company and its squatter, side by side
+    assert "Rif Fournitures SARL" in listing and "Atlas Médical SARL" in listing
+
+    pending = Organisation.objects.filter(pending=True).order_by("pk")
+    assert pending.count() == 2
+    response = client.post(
+        "/admin/accounts/organisation/",
+        {"action": "approve", "_selected_action": [org.pk for org in pending]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "another company is already approved with the ICE 001234567000089" in page
+    assert "Companies approved: 1." in page
+    assert list(Organisation.objects.filter(pending=True).values_list("ice", flat=True)) == [
+        company.organisation.ice
+    ]
+    event = AuditEvent.objects.get(action="company.approved")
+    assert event.actor == admin and event.data["ice"] == "003456789000045"
+
+
+def test_registering_a_company_leaves_the_portal_cache_alone(client, buyer_org, monkeypatch):
+    from seei.portal import cache
+
+    bumps = []
+    monkeypatch.setattr(cache, "bump", lambda: bumps.append(1))
+    client.post("/en/accounts/register/", registration_data())
+    assert Organisation.objects.filter(kind="company").count() == 1
+    assert bumps == []
+    buyer_org.name = "Direction des Hôpitaux publics"
+    buyer_org.save()  # a buyer's name is on public pages: it still empties the cache
+    assert bumps == [1]
 
 
 # Login -------------------------------------------------------------------------------
