@@ -79,6 +79,7 @@ def _strings() -> dict:
         "connected": _("Live"),
         "reconnecting": _("Connection lost; reconnecting…"),
         "forbidden": _("You may not see this room."),
+        "session_ended": _("Your session has ended: log in again to follow the room."),
         "history": {
             "bid": _("%(time)s — %(pseudonym)s bid"),
             "bid_amount": _("%(time)s — %(pseudonym)s bid %(amount)s"),
