@@ -37,6 +37,26 @@ def may_break_glass(user) -> bool:
     return cached
 
 
+def audit_break_glass_changes(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    """Who joins or leaves the break-glass group is written to the audit log (connected in apps.py
+    to the users' groups, either way round: ``user.groups.add`` or ``group.user_set.add``)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    if action not in ("post_add", "post_remove") or not pk_set:
+        return
+    if reverse:  # group.user_set changed
+        if instance.name != BREAK_GLASS_GROUP:
+            return
+        users = get_user_model().objects.filter(pk__in=pk_set)
+    else:
+        if not Group.objects.filter(pk__in=pk_set, name=BREAK_GLASS_GROUP).exists():
+            return
+        users = [instance]
+    for user in users:
+        audit.record("break_glass." + ("granted" if action == "post_add" else "revoked"), user)
+
+
 def _once_per_page(kind: str, key, decide: Callable[[], bool]) -> bool:
     """``decide()``, asked once per page of the admin (a list asks it for every row)."""
     current = _request.get()

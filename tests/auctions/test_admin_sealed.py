@@ -123,6 +123,8 @@ def test_the_identities_show_once_the_award_is_final(staff, traces):
 def test_break_glass_shows_the_identities_and_writes_each_look_to_the_audit_log(staff, traces):
     member, bidder, award = traces
     staff.user.groups.add(Group.objects.create(name=BREAK_GLASS_GROUP))
+    granted = AuditEvent.objects.get(action="break_glass.granted")
+    assert (granted.object_type, granted.object_id) == ("accounts.user", str(staff.user.pk))
     page = staff.get(f"/admin/auctions/bidder/{bidder.pk}/change/").content.decode()
     assert member.organisation.name in page
     looks = AuditEvent.objects.filter(action="identity.revealed", actor=staff.user)
