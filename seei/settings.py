@@ -236,6 +236,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # The procedure ---------------------------------------------------------------------
 SEEI_PUBLICITY_MIN_DAYS = int(env("SEEI_PUBLICITY_MIN_DAYS", "10"))
 SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE = int(env("SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE", "2"))
+# An open room socket reads its login and its right to the room again this often (seconds).
+SEEI_ROOM_RECHECK_SECONDS = float(env("SEEI_ROOM_RECHECK_SECONDS", "30"))
 SEEI_ERRATUM_MIN_REMAINING_DAYS = int(env("SEEI_ERRATUM_MIN_REMAINING_DAYS", "10"))
 SEEI_CLOSING_SOON_DAYS = 3
 SEEI_AWARD_DOCUMENTS_DAYS = int(env("SEEI_AWARD_DOCUMENTS_DAYS", "5"))

@@ -23,7 +23,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["first_name", "last_name", "language", "email_verified"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),  # break-glass: audited
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2", "language"]})]
 

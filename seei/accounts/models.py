@@ -128,6 +128,10 @@ ROLE_ORGANISATION_KIND = {
     Role.ADMINISTRATOR: Organisation.Kind.PLATFORM,
 }
 
+# Separation of duties: whoever writes and runs an organisation's notices (buyer agent) never also
+# examines who applied to them (commission member), so that the buyer never knows who bids.
+SEPARATED_ROLES = frozenset({Role.BUYER_AGENT, Role.COMMISSION_MEMBER})
+
 
 class Membership(models.Model):
     """A person's role in one organisation; a person acts through one membership at a time."""
@@ -155,6 +159,21 @@ class Membership(models.Model):
                 _("A %(role)s must belong to a %(kind)s.")
                 % {"role": self.get_role_display(), "kind": Organisation.Kind(expected).label}
             )
+        if self._state.adding and self.holds_the_other_separated_role():
+            raise ValidationError(
+                _(
+                    "A person cannot be both a buyer agent and a commission member of the same "
+                    "organisation: the buyer must never know who applies or bids."
+                )
+            )
+
+    def holds_the_other_separated_role(self) -> bool:
+        """Whether this person already holds, in this organisation, the role this one is kept apart from."""
+        if self.role not in SEPARATED_ROLES or not (self.user_id and self.organisation_id):
+            return False
+        return Membership.objects.filter(
+            user_id=self.user_id, organisation_id=self.organisation_id, role__in=SEPARATED_ROLES - {self.role}
+        ).exists()
 
 
 class ApiToken(models.Model):

@@ -1,8 +1,27 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from seei.alerts.models import Alert, EmailOptOut, Notification, WatchProfile
+from seei.core.sealed_admin import SealedAdmin, sealed_column
 
-admin.site.register(Notification, list_display=["subject", "user", "created_at", "read_at"])
+
+@admin.register(Notification)
+class NotificationAdmin(SealedAdmin):
+    """A company's notifications tell who applied, was admitted or invited: their recipient is sealed
+    (a notification names no procedure the admin could wait for; break-glass reads it, audited)."""
+
+    list_display = ["subject", "sealed_user", "created_at", "read_at"]
+    list_select_related = ["user"]
+    sealed = ("user",)
+    sealed_user = sealed_column("user", _("recipient"))
+
+    def revealed(self, obj):
+        from seei.accounts.models import Organisation
+
+        companies = (Organisation.Kind.COMPANY, Organisation.Kind.PRACTICE)
+        return not obj.user.memberships.filter(organisation__kind__in=companies).exists()
+
+
 admin.site.register(
     WatchProfile, list_display=["name", "company", "frequency"], filter_horizontal=["categories", "regions"]
 )

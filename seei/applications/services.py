@@ -370,6 +370,13 @@ def name_commission(membership, tender, members, president=None) -> list[Commiss
         % {"id": pk, "organisation": tender.buyer}
         for pk in sorted(ids - set(chosen))
     ]
+    if not tender.practice:  # a practice buyer rehearses both parts; a real one never holds both
+        errors += [
+            _("%(person)s is also a buyer agent of %(organisation)s and cannot sit on its commission.")
+            % {"person": chosen[pk].user, "organisation": tender.buyer}
+            for pk in sorted(chosen)
+            if chosen[pk].holds_the_other_separated_role()
+        ]
     president_id = int(getattr(president, "pk", president)) if president else None
     if president_id and president_id not in chosen:
         errors.append(_("The president must be one of the members."))

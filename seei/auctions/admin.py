@@ -1,19 +1,12 @@
-"""Read-only views of the auction records: the ledger is changed by the rules only, never by hand."""
+"""Read-only views of the auction records: the ledger is changed by the rules only, never by hand.
+Which company is behind a pseudonym, and who tried each bid, stay sealed until the award is final
+(seei.core.sealed_admin)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from seei.auctions.models import BidAttempt, Bidder, LedgerEntry, Room, Suspension
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from seei.core.sealed_admin import ReadOnlyAdmin, SealedAdmin, lot_revealed, sealed_column
 
 
 @admin.register(Room)
@@ -24,9 +17,15 @@ class RoomAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Bidder)
-class BidderAdmin(ReadOnlyAdmin):
-    list_display = ["pseudonym", "room", "company"]
+class BidderAdmin(SealedAdmin):
+    list_display = ["pseudonym", "room", "sealed_company"]
     search_fields = ["pseudonym", "room__ref"]
+    list_select_related = ["room"]
+    sealed = ("company",)
+    sealed_company = sealed_column("company", _("company"))
+
+    def revealed(self, obj):
+        return lot_revealed(obj.room.lot_id)
 
 
 @admin.register(LedgerEntry)
@@ -37,10 +36,16 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BidAttempt)
-class BidAttemptAdmin(ReadOnlyAdmin):
-    list_display = ["room", "at", "bidder", "user", "amount_text", "outcome", "reason"]
+class BidAttemptAdmin(SealedAdmin):
+    list_display = ["room", "at", "bidder", "sealed_user", "amount_text", "outcome", "reason"]
     list_filter = ["outcome", "reason"]
     search_fields = ["room__ref", "request_id"]
+    list_select_related = ["room", "bidder"]
+    sealed = ("user",)
+    sealed_user = sealed_column("user", _("person"))
+
+    def revealed(self, obj):
+        return lot_revealed(obj.room.lot_id)
 
 
 @admin.register(Suspension)

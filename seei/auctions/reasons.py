@@ -115,6 +115,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+# The same refusals told without their amount, when the room must not show it (ranks only).
+UNDISCLOSED: dict[str, dict[str, str]] = {
+    Reason.EQUAL_TO_BEST: {
+        "ar": "لا يُقبل عرض مساوٍ لأفضل سعر؛ اقترحوا سعرًا أقل.",
+        "fr": "Une offre égale au meilleur prix n'est pas acceptée ; proposez un prix inférieur.",
+        "en": "A bid equal to the best price is not accepted; offer a lower price.",
+    },
+}
+
 # Thousands and decimal marks per language. Arabic follows the Moroccan use of Latin digits
 # with the French marks; the no-break space keeps "1 200,00 MAD" on one line.
 _MARKS = {"ar": ("\u00a0", ","), "fr": ("\u00a0", ","), "en": (",", ".")}
@@ -145,6 +154,8 @@ def format_time(dt: datetime) -> str:
 def message(code: str, lang: str | None = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The message for a code in a language (French when the language is not available)."""
     texts = MESSAGES[str(code)]
+    if "limit" not in params and str(code) in UNDISCLOSED:
+        texts = UNDISCLOSED[str(code)]
     template = texts.get(_language(lang)) or texts[DEFAULT_LANGUAGE]
     currency = str(params.get("currency", ""))
     values = {name: _format_value(value, currency, lang) for name, value in params.items()}

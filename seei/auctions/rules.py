@@ -215,6 +215,12 @@ class LotParams:
             self.visibility in ("rank", "best", "all"),
             f"visibility must be rank, best or all: {self.visibility!r}",
         )
+        # A decrement measured from the best price tells every bidder the best price (the highest
+        # amount it may bid, the refusal's limit): it contradicts a room that shows ranks only.
+        _check(
+            not (self.decrement_base == "best" and self.visibility == "rank"),
+            "a decrement measured from the best price needs a visibility that shows the best price",
+        )
         opens_at, closes_at = utc(self.opens_at), utc(self.closes_at)
         _check(opens_at < closes_at, "the auction must open before it closes")
         for name in ("extension_window", "extension", "min_bid_interval"):
@@ -561,7 +567,8 @@ def _step_bounds(params: LotParams, base: Decimal) -> tuple[Decimal | None, Deci
 def allowed_range(params: LotParams, state: State, bidder: str) -> tuple[Decimal, Decimal]:
     """(lowest, highest) amount the bid form should allow; lowest > highest means none.
 
-    When equal bids are refused, the current best is refused even if it lies inside the range.
+    When equal bids are refused, the current best is refused even if it lies inside the range,
+    unless the room shows ranks only: then the range must not betray the best price.
     """
     unit = params.unit
     lowest, highest = _step_bounds(params, _base(params, state, bidder))
@@ -571,7 +578,12 @@ def allowed_range(params: LotParams, state: State, bidder: str) -> tuple[Decimal
     if own is not None:
         highest = min(highest, own.amount - unit)
     best = state.best()
-    if params.refuse_equal_best and best is not None and highest == best.amount:
+    if (
+        params.refuse_equal_best
+        and params.visibility != "rank"
+        and best is not None
+        and highest == best.amount
+    ):
         highest -= unit
     return lowest, highest
 
@@ -603,7 +615,10 @@ def apply_bid(
         return Refused(Reason.NOT_BELOW_OWN, {"limit": own.amount, **money})
     best = state.best()
     if params.refuse_equal_best and best is not None and amount == best.amount:
-        return Refused(Reason.EQUAL_TO_BEST, {"limit": best.amount, **money})
+        # A room showing ranks only keeps the best price out of the refusal too.
+        return Refused(
+            Reason.EQUAL_TO_BEST, {} if params.visibility == "rank" else {"limit": best.amount, **money}
+        )
     lowest, highest = _step_bounds(params, _base(params, state, bidder))
     if amount > highest:
         return Refused(Reason.DECREMENT_TOO_SMALL, {"limit": highest, **money})

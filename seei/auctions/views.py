@@ -79,6 +79,7 @@ def _strings() -> dict:
         "connected": _("Live"),
         "reconnecting": _("Connection lost; reconnecting…"),
         "forbidden": _("You may not see this room."),
+        "session_ended": _("Your session has ended: log in again to follow the room."),
         "history": {
             "bid": _("%(time)s — %(pseudonym)s bid"),
             "bid_amount": _("%(time)s — %(pseudonym)s bid %(amount)s"),
@@ -98,7 +99,9 @@ def _live_context(request, room, role: str) -> dict:
         snapshot = bidding.snapshot_sync(lot.pk)
     me = snapshot.pop("me", None)
     pseudonym = me["pseudonym"] if me else None
-    closed = snapshot.get("status") == "closed" or room.status == Room.Status.CLOSED
+    # Closed by the room's own status (the close entry written), never by the clock: past closes_at,
+    # an extending bid may still be committing, and the amounts stay hidden until the close.
+    closed = room.status == Room.Status.CLOSED
     visibility = room.params.get("visibility", lot.visibility)
     entries = room_history.history(_entries(room), visibility, viewer=pseudonym, closed=closed)
     urls = {

@@ -1,29 +1,52 @@
 """Read-only views of the awards for the platform's administrators: every change goes through
-seei.awards.services, so that each step is checked and audited."""
+seei.awards.services, so that each step is checked and audited. The companies of an award that is
+not final stay sealed (seei.core.sealed_admin)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from seei.awards.models import Award, AwardStep, Payment, Visa
-from seei.core.admin import ReadOnlyAdmin
+from seei.core.sealed_admin import ReadOnlyAdmin, SealedAdmin, lot_revealed, sealed_column, show_sealed
 
 
 class StepInline(admin.TabularInline):
     model = AwardStep
     extra = 0
-    fields = ["rank", "bidder", "company", "amount", "status", "documents_deadline", "reason", "low_price"]
+    fields = [
+        "rank",
+        "bidder",
+        "sealed_company",
+        "amount",
+        "status",
+        "documents_deadline",
+        "reason",
+        "low_price",
+    ]
     readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("company"))
+    def sealed_company(self, step):
+        return show_sealed(step, "company", lot_revealed(step.award.lot_id))
+
 
 @admin.register(Award)
-class AwardAdmin(ReadOnlyAdmin):
-    list_display = ["lot", "status", "company", "amount", "currency", "final_at"]
+class AwardAdmin(SealedAdmin):
+    list_display = ["lot", "status", "sealed_company", "amount", "currency", "final_at"]
     list_filter = ["status"]
-    search_fields = ["lot__tender__reference", "company__name"]
+    search_fields = ["lot__tender__reference"]  # not the company: a search would name it
     inlines = [StepInline]
+    sealed = ("company",)
+    sealed_company = sealed_column("company", _("company"))
+
+    def revealed(self, obj):
+        return lot_revealed(obj.lot_id)
 
 
 @admin.register(Visa)

@@ -1,23 +1,23 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from seei.core.models import AuditEvent
+from seei.core.sealed_admin import ReadOnlyAdmin, SealedAdmin, event_revealed, sealed_column
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that only the procedure writes (audit, awards, payments): the back office reads them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+__all__ = ["ReadOnlyAdmin"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "action", "object_type", "object_id", "actor", "organisation"]
+class AuditEventAdmin(SealedAdmin):
+    """The audit log; a company's events name it only once their procedure is over."""
+
+    list_display = ["at", "action", "object_type", "object_id", "sealed_actor", "sealed_organisation"]
     list_filter = ["action", "object_type"]
-    search_fields = ["object_id", "actor__email"]
+    search_fields = ["object_id"]  # not the actor: a search by email would name who applied
+    list_select_related = ["organisation", "actor"]
+    sealed = ("actor", "organisation")
+    sealed_actor = sealed_column("actor", _("actor"))
+    sealed_organisation = sealed_column("organisation", _("organisation"))
+
+    def revealed(self, obj):
+        return event_revealed(obj)

@@ -54,6 +54,7 @@ LANGUAGE_HEADER = "x-seei-language"
 MAX_BODY = 4096
 MAX_AMOUNT_TEXT = 1000  # longer than any amount: the rules refuse a huge one with its own message
 CLOSE_FORBIDDEN = 4403
+CLOSE_SESSION_ENDED = 4401  # the login behind a socket ended (logout, password change, expiry)
 CLOSE_TRY_AGAIN = 1013  # the database is unreachable for now
 BIDS_PATH = re.compile(r"/room/lots/(\d+)/bids")
 SOCKET_PATH = re.compile(r"/room/lots/(\d+)/ws")
@@ -405,7 +406,7 @@ async def lot_socket(websocket: WebSocket) -> None:
         return
     try:
         async with _pool().connection() as conn:
-            _person, access = await viewer(conn, websocket, lot_id)
+            person, access = await viewer(conn, websocket, lot_id)
     except Exception as error:
         from seei.auctions import bidding
 
@@ -419,6 +420,7 @@ async def lot_socket(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_FORBIDDEN)  # the page stops reconnecting on this code
         return
     subscriber = Subscriber(local_socket(websocket.scope, websocket.send_bytes))
+    rechecking = asyncio.create_task(recheck_access(websocket, lot_id, person, subscriber))
     try:
         # Joined (subscribed) before reading the snapshot: a change committed after the read is pushed to us.
         await hub.join(lot_id, subscriber)
@@ -437,8 +439,37 @@ async def lot_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        rechecking.cancel()
         hub.leave(lot_id, subscriber)
         await subscriber.close()
+
+
+async def recheck_access(websocket: WebSocket, lot_id: int, person: auth.Person | None, subscriber) -> None:
+    """Every SEEI_ROOM_RECHECK_SECONDS, read the socket's login and its right to the room again: a
+    logout, a password change, an expired session, a removal from the commission or from the bidders
+    closes the socket (4401: log in again; 4403: no longer allowed), and no frame follows."""
+    from seei.auctions import bidding
+
+    while True:
+        await asyncio.sleep(settings.SEEI_ROOM_RECHECK_SECONDS)
+        try:
+            async with _pool().connection() as conn:
+                now, access = await viewer(conn, websocket, lot_id)
+        except Exception as error:
+            if bidding.unavailable(error) is None:
+                raise
+            continue  # an outage is no reason to drop a viewer: checked again next time
+        if person is not None and (now is None or now.user_id != person.user_id):
+            code, reason = CLOSE_SESSION_ENDED, "session ended"
+        elif not access.allowed:
+            code, reason = CLOSE_FORBIDDEN, "no longer allowed"
+        else:
+            continue
+        hub.leave(lot_id, subscriber)  # before the close: not one more frame
+        log.info("room: socket of lot %s closed (%s)", lot_id, reason)
+        with contextlib.suppress(Exception):  # the client may be gone already
+            await websocket.close(code, reason)
+        return
 
 
 # --- the process's lifespan ---------------------------------------------------------------------

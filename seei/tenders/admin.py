@@ -1,5 +1,11 @@
-from django.contrib import admin
+"""The notices in the back office, read-only: a notice, its lots and its documents change through
+seei.tenders.services only (a published one by an erratum, audited). Who asked a question or showed
+interest stays sealed until the notice's procedure is over (seei.core.sealed_admin)."""
 
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from seei.core.sealed_admin import ReadOnlyAdmin, SealedAdmin, sealed_column, tender_revealed
 from seei.tenders.models import (
     Category,
     Clarification,
@@ -13,36 +19,74 @@ from seei.tenders.models import (
 )
 
 
-class LotInline(admin.StackedInline):
-    model = Lot
+class ReadOnlyInline(admin.StackedInline):
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LotInline(ReadOnlyInline):
+    model = Lot
     show_change_link = True
 
 
 @admin.register(Tender)
-class TenderAdmin(admin.ModelAdmin):
+class TenderAdmin(ReadOnlyAdmin):
     list_display = ["reference", "buyer", "category", "status", "application_deadline", "published_at"]
     list_filter = ["status", "currency", "category", "region"]
     search_fields = ["reference", "buyer__name"]
     inlines = [LotInline]
-    readonly_fields = ["published_at", "version"]
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(ReadOnlyInline, admin.TabularInline):
     model = Item
-    extra = 0
 
 
 @admin.register(Lot)
-class LotAdmin(admin.ModelAdmin):
+class LotAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "status", "estimated_amount", "starting_price", "opens_at"]
     list_filter = ["status"]
     inlines = [ItemInline]
 
 
+@admin.register(TenderDocument)
+class TenderDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["title", "tender", "size", "sha256", "uploaded_at"]
+
+
+@admin.register(Erratum)
+class ErratumAdmin(ReadOnlyAdmin):
+    list_display = ["tender", "number", "substantive", "published_at"]
+
+
+@admin.register(Clarification)
+class ClarificationAdmin(SealedAdmin):
+    list_display = ["tender", "asked_at", "answered_at", "sealed_company"]
+    list_select_related = ["tender"]
+    sealed = ("company", "asked_by")
+    sealed_company = sealed_column("company", _("company"))
+    sealed_asked_by = sealed_column("asked_by", _("asked by"))
+
+    def revealed(self, obj):
+        return tender_revealed(obj.tender_id)
+
+
+@admin.register(Interest)
+class InterestAdmin(SealedAdmin):
+    list_display = ["tender", "sealed_company", "kind", "at"]
+    list_select_related = ["tender"]
+    sealed = ("company",)
+    sealed_company = sealed_column("company", _("company"))
+
+    def revealed(self, obj):
+        return tender_revealed(obj.tender_id)
+
+
+# Reference data, kept by the platform's administrators.
 admin.site.register(Category, list_display=["code", "name"], search_fields=["code"])
 admin.site.register(Region, list_display=["code", "name"])
-admin.site.register(TenderDocument, list_display=["title", "tender", "size", "sha256", "uploaded_at"])
-admin.site.register(Erratum, list_display=["tender", "number", "substantive", "published_at"])
-admin.site.register(Clarification, list_display=["tender", "asked_at", "answered_at"])
-admin.site.register(Interest, list_display=["tender", "company", "kind", "at"])

@@ -133,6 +133,16 @@ def check_lot_values(values: dict) -> None:
             errors["max_decrement"] = _("The maximum decrement cannot be smaller than the minimum decrement.")
         if minimum >= probe.starting_price:
             errors["min_decrement"] = _("The minimum decrement must be smaller than the starting price.")
+    if (
+        values.get("decrement_base") == Lot.DecrementBase.BEST
+        and values.get("visibility") == Lot.Visibility.RANK
+    ):
+        # Bidders told the highest amount they may bid would all learn the best price (rules.LotParams).
+        errors["visibility"] = _(
+            "A decrement measured from the best price shows the best price to every bidder: "
+            "choose a visibility that shows the best price, or measure the decrement from "
+            "each bidder's own bid."
+        )
     if errors:
         raise TenderError(errors)
 

@@ -306,6 +306,17 @@ def test_a_maximum_decrement_below_the_minimum_is_refused(api, draft_tender, buy
     assert draft_tender.lots.count() == 1
 
 
+def test_a_decrement_from_the_best_price_in_a_room_of_ranks_only_is_refused(api, draft_tender, buyer, clock):
+    body = lot_body(clock.now(), decrement_base="best", visibility="rank")
+
+    response = api(buyer).post(f"/notices/{draft_tender.pk}/lots", body)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["visibility"]
+    assert "shows the best price to every bidder" in response.json()["errors"]["visibility"][0]
+    assert draft_tender.lots.count() == 1
+
+
 @pytest.mark.parametrize("field", ["estimated_amount", "starting_price", "min_decrement"])
 def test_negative_amounts_are_refused(api, draft_tender, buyer, clock, field):
     response = api(buyer).post(f"/notices/{draft_tender.pk}/lots", lot_body(clock.now(), **{field: "-10.00"}))

@@ -217,6 +217,27 @@ def test_buyer_names_only_commission_members_of_its_organisation(
     ).exists()
 
 
+def test_nobody_is_both_the_buyer_agent_and_a_commission_member_of_an_organisation(
+    published_tender, buyer, president, buyer_org
+):
+    """The buyer never knows who applies or bids: its agents do not examine the applications."""
+    from django.core.exceptions import ValidationError
+
+    from seei.accounts.models import Membership
+
+    # Granting the second role is refused, either way round (the admin's forms validate the model).
+    for user, role in ((buyer.user, "commission_member"), (president.user, "buyer_agent")):
+        with pytest.raises(ValidationError, match="cannot be both a buyer agent and a commission member"):
+            Membership(user=user, organisation=buyer_org, role=role).full_clean()
+    # A double role made by other means (a script, a practice rehearsal) still cannot sit on a real
+    # commission.
+    doubled = Membership.objects.create(user=buyer.user, organisation=buyer_org, role="commission_member")
+    with pytest.raises(TenderError) as error:
+        services.name_commission(buyer, published_tender, [president, doubled], president)
+    assert "is also a buyer agent of" in messages(error)
+    assert not published_tender.commission.exists()
+
+
 def test_another_buyer_cannot_name_the_commission(tender, other_buyer, president):
     with pytest.raises(TenderError) as error:
         services.name_commission(other_buyer, tender, [president])

@@ -312,3 +312,22 @@ def test_only_an_administrator_suspends_through_the_api(live):
 
     assert response.status_code == 403
     assert not Suspension.objects.exists() and live.room.status == "open"
+
+
+def test_a_rank_only_lot_keeps_the_best_price_out_of_the_answers(buyer, category, region, clock):
+    from .conftest import make_auction, open_room
+
+    auction = make_auction(buyer, category, region, clock, reference="AO-RANK-001", visibility="rank")
+    open_room(auction, clock)
+    url = f"/lots/{auction.lot.pk}/bids"
+    assert as_member(auction.bidders[0]).post(url, {"amount": "599000", "request_id": "a"}).status_code == 201
+
+    # A company that has not bid: its first step allows up to 599,000.00, the best price; the range
+    # must not step around it (598,999.99 would tell it the best).
+    body = as_member(auction.bidders[1]).get(f"/lots/{auction.lot.pk}/snapshot").json()
+    assert body["me"]["highest_allowed"] == "599000.00" and "best" not in body
+    assert all("amount" not in line for line in body["ranking"])
+
+    refused = as_member(auction.bidders[1], "fr").post(url, {"amount": "599000", "request_id": "b"})
+    assert refused.status_code == 400 and refused.json()["reason"] == "equal_to_best"
+    assert "599" not in refused.json()["detail"]

@@ -120,7 +120,7 @@ def _not_below_own():
 
 
 def _equal_to_best():
-    params = make_params()
+    params = make_params(visibility="best")
     return params, bids(params, ("B-1", "950", 1)), "B-2", D("950"), 2
 
 
@@ -214,7 +214,7 @@ def test_decrement_from_own_previous_bid():
 
 
 def test_decrement_from_the_best():
-    params = make_params(decrement_base="best")
+    params = make_params(decrement_base="best", visibility="best")
     state = bids(params, ("B-1", "900", 1), ("B-2", "890", 2))
     assert refusal(params, state, "B-1", D("885"), 3).code == Reason.DECREMENT_TOO_SMALL
     assert refusal(params, state, "B-1", D("689.99"), 3).code == Reason.DECREMENT_TOO_LARGE
@@ -236,10 +236,32 @@ def test_percentage_step_rounds_towards_the_stricter_bound():
 
 
 def test_allowed_range_skips_the_best_when_equal_is_refused():
-    params = make_params()
+    params = make_params(visibility="best")
     state = bids(params, ("B-1", "980", 1), ("B-2", "990", 2))
     assert allowed_range(params, state, "B-2") == (D("790.00"), D("979.99"))
     assert allowed_range(params, state, "B-3") == (D("800.00"), D("990.00"))
+
+
+def test_a_decrement_from_the_best_price_is_refused_when_the_room_shows_ranks_only():
+    # Every bidder's highest allowed amount would be the best price minus the step.
+    with pytest.raises(ValueError, match="visibility that shows the best price"):
+        make_params(decrement_base="best", visibility="rank")
+    for visibility in ("best", "all"):
+        make_params(decrement_base="best", visibility=visibility)
+
+
+def test_a_room_showing_ranks_only_never_tells_the_best_price():
+    # B-2's own step allows up to 980.00 (below its 990): exactly B-1's best.
+    params = make_params(visibility="rank")
+    state = bids(params, ("B-1", "980", 1), ("B-2", "990", 2))
+    assert allowed_range(params, state, "B-2") == (D("790.00"), D("980.00"))
+    me = view(params, state, minutes(3), viewer="B-2")["me"]
+    assert me["highest_allowed"] == "980.00" and "best" not in view(params, state, minutes(3))
+    result = refusal(params, state, "B-2", D("980"), 3)
+    assert result.code == Reason.EQUAL_TO_BEST and dict(result.detail) == {}
+    for lang in reasons.LANGUAGES:
+        text = reasons.message(result.code, lang, **result.detail)
+        assert "980" not in text and "{" not in text
 
 
 def test_no_max_decrement():

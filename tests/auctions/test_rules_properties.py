@@ -57,13 +57,16 @@ def lot_params(draw) -> LotParams:
         )
     )
     duration = timedelta(seconds=draw(st.integers(60, 3_600)))
+    base = draw(st.sampled_from(["own", "best"]))
+    # A decrement from the best price needs a room that shows it (LotParams refuses the rest).
+    visibility = draw(st.sampled_from(["rank", "best", "all"] if base == "own" else ["best", "all"]))
     return LotParams(
         currency=draw(st.sampled_from(["MAD", "EUR", "USD"])),
         minor_digits=minor,
         starting_price=starting_price,
         min_decrement=min_decrement,
         max_decrement=max_decrement,
-        decrement_base=draw(st.sampled_from(["own", "best"])),
+        decrement_base=base,
         opens_at=T0,
         closes_at=T0 + duration,
         extension_window=timedelta(seconds=draw(st.integers(0, 300))),
@@ -72,7 +75,7 @@ def lot_params(draw) -> LotParams:
         only_lead_change_extends=draw(st.booleans()),
         refuse_equal_best=draw(st.booleans()),
         min_bid_interval=timedelta(milliseconds=draw(st.integers(0, 10_000))),
-        visibility=draw(st.sampled_from(["rank", "best", "all"])),
+        visibility=visibility,
         bidders=tuple(f"B-{i}" for i in range(draw(st.integers(1, 4)))),
     )
 

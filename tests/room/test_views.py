@@ -103,6 +103,29 @@ def test_the_buyer_and_the_commission_watch_without_learning_who_bids(
     )
 
 
+def test_the_amounts_stay_hidden_past_the_closing_time_until_the_room_is_closed(
+    open_room, lot, buyer, company, other_company, clock
+):
+    """Past closes_at an extending bid may still be committing: the pages go by the room's status."""
+    from seei.auctions import services
+
+    place(lot, company, "590000")
+    clock.advance(timedelta(seconds=10))
+    place(lot, other_company, "595000")  # never the best price: only its bidder knows it
+    clock.advance(timedelta(hours=1))  # past the close; the closing task has not run yet
+    watched = client_for(buyer).get(reverse("auctions:watch", args=[lot.pk]))
+    rivals_page = client_for(company).get(reverse("auctions:room", args=[lot.pk]))
+    for response in (watched, rivals_page):
+        page = response.content.decode()
+        assert "590,000.00" in page  # the best price, as the lot's visibility shows it
+        assert "595,000.00" not in page and "595000" not in page
+        assert not response.context["show_amounts"] and not response.context["closed"]
+
+    services.close_room(lot.pk)
+    page = client_for(buyer).get(reverse("auctions:watch", args=[lot.pk])).content.decode()
+    assert "595,000.00" in page
+
+
 def test_the_public_watches_only_a_publicly_watchable_lot(open_room, lot):
     url = reverse("auctions:watch", args=[lot.pk])
     assert client_for().get(url).status_code == 302

@@ -50,6 +50,8 @@ def test_a_notice_without_lots_cannot_be_published(buyer, draft_tender):
         ({"starting_price": Decimal("-10")}, "starting_price"),
         ({"min_decrement": Decimal("0")}, "min_decrement"),
         ({"min_decrement": Decimal("700000")}, "min_decrement"),
+        # A decrement from the best price would show the best price in a room of ranks only.
+        ({"decrement_base": "best", "visibility": "rank"}, "visibility"),
     ],
 )
 def test_bad_lot_parameters_are_refused_and_nothing_is_saved(draft_tender, buyer, clock, overrides, field):
@@ -189,6 +191,22 @@ def test_an_erratum_is_checked_like_a_draft(published_tender, buyer):
     assert not published_tender.errata.exists()
     item.refresh_from_db()
     assert item.quantity == Decimal("500")
+
+
+def test_an_erratum_cannot_hide_the_best_price_of_a_lot_whose_decrement_is_measured_from_it(
+    published_tender, buyer
+):
+    lot = published_tender.lots.get()
+    lot.decrement_base = Lot.DecrementBase.BEST
+    lot.save(update_fields=["decrement_base"])
+    with pytest.raises(TenderError) as refused:
+        services.publish_erratum(
+            buyer, published_tender, "Ranks only", lot_values={lot: {"visibility": Lot.Visibility.RANK}}
+        )
+    assert "visibility that shows the best price" in str(refused.value)
+    assert not published_tender.errata.exists()
+    lot.refresh_from_db()
+    assert lot.visibility == Lot.Visibility.BEST
 
 
 def test_an_item_specification_must_be_in_the_original_language(draft_tender, buyer, clock):

@@ -105,6 +105,16 @@ def test_max_decrement_below_min_shows_an_error_and_saves_nothing(as_buyer, draf
     assert draft_tender.lots.count() == 1
 
 
+def test_a_decrement_from_the_best_price_in_a_room_of_ranks_only_is_refused(as_buyer, draft_tender, clock):
+    response = as_buyer.post(
+        reverse("tenders:lot_create", args=[draft_tender.pk]),
+        lot_post(clock.now() + timedelta(days=15), decrement_base="best", visibility="rank"),
+    )
+    assert response.status_code == 200
+    assert "choose a visibility that shows the best price" in response.content.decode()
+    assert draft_tender.lots.count() == 1
+
+
 def test_negative_amount_is_refused(as_buyer, draft_tender, clock):
     response = as_buyer.post(
         reverse("tenders:lot_create", args=[draft_tender.pk]),

@@ -52,7 +52,7 @@
         if (!snap || message.seq >= snap.seq) { snap = message; show(); tick(); }
       };
       socket.onclose = function (event) {
-        if (event.code === 4403) return;
+        if (event.code === 4403 || event.code === 4401) return; // no longer allowed, or logged out
         window.setTimeout(connect, backoff + Math.random() * 250);
         backoff = Math.min(15000, backoff * 2);
       };

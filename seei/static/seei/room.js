@@ -304,6 +304,7 @@
     socket.onclose = function (event) {
       root.setAttribute("data-connected", "false");
       if (event.code === 4403) { stopped = true; setText("connection", T.forbidden); return; }
+      if (event.code === 4401) { stopped = true; setText("connection", T.session_ended); return; }
       setText("connection", T.reconnecting);
       showStale(true);
       if (Date.now() - lastMeasure > CLOCK_EVERY) measureClock(); // the countdown without the socket's clock

@@ -1,0 +1,88 @@
+"""An open room socket does not outlive the right to it: every SEEI_ROOM_RECHECK_SECONDS the room
+reads the socket's login and access again, and closes it after a logout, a password change, a
+removal from the commission or from the company that bids (issue 13)."""
+
+import time
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from tests.room.conftest import session_cookie
+from tests.room.test_app import ORIGIN, bid_headers, client, next_snapshot  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def quick_recheck(settings):
+    settings.SEEI_ROOM_RECHECK_SECONDS = 0.1
+
+
+def socket_of(client, lot, cookie):  # noqa: F811
+    headers = {"origin": ORIGIN, "x-seei-language": "en", "cookie": f"sessionid={cookie}"}
+    return client.websocket_connect(f"/room/lots/{lot.pk}/ws", headers=headers)
+
+
+def close_of(ws, timeout: float = 10) -> tuple[int, str]:
+    """The code and reason the server closes the socket with (clock frames may come before)."""
+    deadline = time.monotonic() + timeout
+    with pytest.raises(WebSocketDisconnect) as closed:
+        while time.monotonic() < deadline:
+            ws.receive_bytes()
+    return closed.value.code, closed.value.reason
+
+
+def test_a_logout_closes_the_open_socket(client, open_room, lot, company):  # noqa: F811
+    from django.contrib.sessions.models import Session
+
+    cookie = session_cookie(company)
+    with socket_of(client, lot, cookie) as ws:
+        next_snapshot(ws)
+        Session.objects.filter(session_key=cookie).delete()  # what logout does
+        assert close_of(ws) == (4401, "session ended")
+
+
+def test_a_password_change_closes_the_open_socket(client, open_room, lot, company):  # noqa: F811
+    with socket_of(client, lot, session_cookie(company)) as ws:
+        next_snapshot(ws)
+        company.user.set_password("another-long-passphrase-42")
+        company.user.save()
+        assert close_of(ws) == (4401, "session ended")
+
+
+def test_a_removal_from_the_commission_closes_the_open_socket(client, open_room, lot, commission_member):  # noqa: F811
+    from seei.applications.models import CommissionMember
+
+    with socket_of(client, lot, session_cookie(commission_member)) as ws:
+        next_snapshot(ws)
+        CommissionMember.objects.filter(membership=commission_member).delete()
+        assert close_of(ws) == (4403, "no longer allowed")
+
+
+def test_a_person_no_longer_with_the_bidding_company_is_closed_out(
+    client,  # noqa: F811
+    open_room,
+    lot,
+    company,
+    other_company,
+    clock,
+):
+    from seei.accounts.models import Membership
+
+    with socket_of(client, lot, session_cookie(other_company)) as ws:
+        next_snapshot(ws)
+        Membership.objects.filter(pk=other_company.pk).delete()  # left the company
+        assert close_of(ws) == (4403, "no longer allowed")
+
+
+def test_a_socket_still_allowed_stays_open_across_rechecks(client, open_room, lot, company, other_company):  # noqa: F811
+    with socket_of(client, lot, session_cookie(other_company)) as ws:
+        first = next_snapshot(ws)
+        time.sleep(0.5)  # several rechecks
+        response = client.post(
+            f"/room/lots/{lot.pk}/bids",
+            json={"amount": "590000", "request_id": "r"},
+            headers=bid_headers(company),
+        )
+        assert response.status_code == 201
+        assert next_snapshot(ws)["seq"] == first["seq"] + 1
