@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from seei.core import keys
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SEEI_VAR_DIR", Path.cwd() / "var")).resolve()
 
@@ -29,22 +31,13 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-def _secret_key() -> str:
-    if key := env("SECRET_KEY"):
-        return key
-    # Demo default: a random key kept beside the embedded database, never in the code.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-    return path.read_text().strip()
-
-
 DEBUG = env_bool("DEBUG")
-SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Production: DEBUG off and the site served beyond this machine (seei/core/keys.py). The keys then come
+# from the environment, the cookies are secure, HSTS is on.
+PRODUCTION = keys.production(DEBUG, ALLOWED_HOSTS, SITE_URL)
 
 # Services --------------------------------------------------------------------------
 REQUIRE_SERVICES = env_bool("SEEI_REQUIRE_SERVICES")  # CI: no silent fallback
@@ -193,37 +186,37 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "SEEI <no-reply@seei.example>")
 
 
-# Sealed documents: encrypted at rest (Fernet, AES-128-CBC + HMAC). Demo default: a key
-# beside the embedded database; production sets SEEI_DOCUMENT_KEY (urlsafe base64, 32 bytes).
-def _document_key() -> str:
-    if key := env("SEEI_DOCUMENT_KEY"):
-        return key
-    path = VAR_DIR / "document_key"
-    if not path.exists():
-        import base64
-
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-    return path.read_text().strip()
+# Keys --------------------------------------------------------------------------------
+# The secret, document and signing keys: from the environment (production must), else random ones
+# kept in files of SEEI_KEYS_DIR (0600), outside the media tree.
+keys.require_environment(dict(os.environ), production=PRODUCTION)
+KEYS_DIR = Path(env("SEEI_KEYS_DIR", str(VAR_DIR / "keys"))).resolve()
+keys.check_apart(KEYS_DIR, MEDIA_ROOT, STATIC_ROOT)
 
 
-SEEI_DOCUMENT_KEY = _document_key()
+def _key_file(name: str, generate) -> str:
+    return keys.from_file(KEYS_DIR, name, generate, legacy=VAR_DIR / name)
 
 
-# The ledger's Ed25519 signing key (PEM). Demo default: kept beside the embedded database.
-def _signing_key() -> str:
-    if key := env("SEEI_SIGNING_KEY"):
-        return key
-    path = VAR_DIR / "signing_key.pem"
-    if not path.exists():
-        from seei.auctions import ledger  # pure: no Django needed
-
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(ledger.private_key_pem(ledger.generate_private_key()))
-    return path.read_text()
+SECRET_KEY = env("SECRET_KEY") or _key_file("secret_key", lambda: secrets.token_urlsafe(50)).strip()
 
 
-SEEI_SIGNING_KEY = _signing_key()
+# Sealed documents: encrypted at rest (Fernet, AES-128-CBC + HMAC): SEEI_DOCUMENT_KEY (urlsafe base64,
+# 32 bytes). The ledger's Ed25519 signing key: SEEI_SIGNING_KEY (PEM).
+def _new_document_key() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _new_signing_key() -> str:
+    from seei.auctions import ledger  # pure: no Django needed
+
+    return ledger.private_key_pem(ledger.generate_private_key()).decode()
+
+
+SEEI_DOCUMENT_KEY = env("SEEI_DOCUMENT_KEY") or _key_file("document_key", _new_document_key).strip()
+SEEI_SIGNING_KEY = env("SEEI_SIGNING_KEY") or _key_file("signing_key.pem", _new_signing_key)
 
 # Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
