@@ -31,6 +31,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """``"X-Forwarded-Proto: https"`` -> ``("HTTP_X_FORWARDED_PROTO", "https")`` (Django's form)."""
+    if not value.strip():
+        return None
+    name, separator, expected = value.partition(":")
+    if not separator or not name.strip() or not expected.strip():
+        raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER must read 'Header-Name: value', not {value!r}.")
+    return "HTTP_" + name.strip().upper().replace("-", "_"), expected.strip()
+
+
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -220,8 +230,19 @@ SEEI_SIGNING_KEY = env("SEEI_SIGNING_KEY") or _key_file("signing_key.pem", _new_
 
 # Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+# Production is served over TLS (behind a proxy): cookies only over HTTPS, and HSTS.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")  # usually the proxy's job
+# "Header: value" the TLS proxy sets on HTTPS requests (and strips from clients'); empty: none.
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(
+    env("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https" if PRODUCTION else "")
+)
+# Sessions end at the browser's close, and SEEI_SESSION_HOURS after the login at the latest.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = int(float(env("SEEI_SESSION_HOURS", "12")) * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
