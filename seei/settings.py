@@ -8,6 +8,7 @@ emails are written to files. Production and CI set ``DATABASE_URL`` and ``REDIS_
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -63,10 +64,20 @@ else:
 DATABASES["default"]["TEST"] = {"NAME": env("SEEI_TEST_DATABASE", "seei_test")}
 
 REDIS_URL = env("REDIS_URL")
+# Every Redis channel and cache key of this deployment starts with it, so that two deployments (say
+# production and staging) can share a Redis. Default: from SITE_URL, the same in all of a deployment's
+# processes, different between deployments.
+SEEI_REDIS_PREFIX = env("SEEI_REDIS_PREFIX") or f"seei:{urlsplit(SITE_URL).netloc}"
 if REQUIRE_SERVICES and not REDIS_URL:
     raise ImproperlyConfigured("SEEI_REQUIRE_SERVICES is set but REDIS_URL is not.")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": SEEI_REDIS_PREFIX,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The public portal's search results (seei/portal/cache.py): only in a cache every process shares,

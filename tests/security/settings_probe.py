@@ -5,7 +5,22 @@ import os
 import subprocess
 import sys
 
-CLEARED = ("SECRET_KEY", "SEEI_DOCUMENT_KEY", "SEEI_SIGNING_KEY", "DEBUG", "ALLOWED_HOSTS", "SITE_URL")
+CLEARED = (
+    "SECRET_KEY",
+    "SEEI_DOCUMENT_KEY",
+    "SEEI_SIGNING_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "SITE_URL",
+    "SEEI_KEYS_DIR",
+    "MEDIA_ROOT",
+    "SEEI_REDIS_PREFIX",
+    "SECURE_COOKIES",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_PROXY_SSL_HEADER",
+    "SEEI_SESSION_HOURS",
+    "SEEI_REQUIRE_SERVICES",
+)
 
 
 def load(tmp_path, names, **environ) -> tuple[dict | None, str]:
