@@ -190,6 +190,12 @@ def _not_allowed(request: Request, person, access) -> JSONResponse:
         return refusal(403, _("You may not see this room."), "forbidden")
 
 
+def _unknown_host(request: Request) -> JSONResponse:
+    """A request naming a host outside ALLOWED_HOSTS (Django answers it the same way: 400)."""
+    with translation.override(language_of(request, None)):
+        return refusal(400, _("This site is not served at this address."), "bad_host")
+
+
 # --- the endpoints ------------------------------------------------------------------------------
 
 
@@ -494,7 +500,7 @@ def create_app(*, in_process_worker: bool | None = None):
             and scope["path"].startswith("/room/")
             and not origins.host_allowed(Headers(scope=scope))
         ):
-            await Response("Bad Request (invalid host)", 400, media_type="text/plain")(scope, receive, send)
+            await _unknown_host(Request(scope, receive))(scope, receive, send)
         else:
             await routed(scope, receive, send)
 

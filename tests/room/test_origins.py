@@ -45,7 +45,9 @@ def test_a_host_outside_allowed_hosts_is_refused_even_from_its_own_page(app, ope
     refused = bid(app, "http://evil.example", lot, company, "http://evil.example")
     assert refused.status_code == 403 and refused.json()["reason"] == "cross_site"
     with TestClient(app, base_url="http://evil.example") as client:
-        assert client.get(f"/room/lots/{lot.pk}/snapshot").status_code == 400
+        answer = client.get(f"/room/lots/{lot.pk}/snapshot", headers={"x-seei-language": "en"})
+        assert answer.status_code == 400 and answer.json()["reason"] == "bad_host"
+        assert answer.json()["message"] == "This site is not served at this address."
 
 
 def test_the_sites_configured_origins_are_accepted_and_no_other(app, open_room, lot, company):
