@@ -49,11 +49,15 @@ class Visitor:
 @pytest.fixture
 def site(published_tender, company, other_company, buyer, clock):
     """The demo's data (closed auctions, statistics, every role), plus a live room with two bidders."""
+    from django.apps import apps
+
     from seei import demo
     from seei.auctions import services
     from seei.practice.services import ensure_public
+    from seei.tenders import nomenclature
     from tests.applications.conftest import apply
 
+    nomenclature.seed(apps)  # the migration's categories and regions (an earlier test's flush took them)
     demo.load()
     ensure_public()
     apply(company, published_tender)  # a receipt to print
