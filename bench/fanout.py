@@ -211,13 +211,13 @@ async def publish_burst(redis_url: str, lot_id: int, template: bytes, first_seq:
     import redis.asyncio as redis
 
     from bench.broadcast_server import frame_of
-    from seei.auctions.events import CHANNEL
+    from seei.auctions.events import channel
 
     client = redis.Redis.from_url(redis_url)
     try:
         async with client.pipeline(transaction=False) as pipeline:
             for seq in range(first_seq, first_seq + count):
-                pipeline.publish(CHANNEL.format(lot_id=lot_id), frame_of(template, seq, iso_now()))
+                pipeline.publish(channel(lot_id), frame_of(template, seq, iso_now()))
             await pipeline.execute()
     finally:
         await client.aclose()

@@ -4,7 +4,7 @@
   machine's server when ``DATABASE_URL`` is set, else on the embedded one (``var/pgdata``).
 - Redis: ``REDIS_URL`` when set; else a private ``redis-server`` on a free port when the binary is
   there (pub/sub channels are global to a Redis server: a private one keeps other SEEI processes
-  of this machine, e.g. a test suite, off the bench's ``seei:lot:*`` channels); else
+  of this machine, e.g. a test suite, off the bench's ``…:lot:*`` channels); else
   127.0.0.1:6379 when it answers; else none (then one web process, in-process fan-out).
 - SEEI: ``python -m seei.room.server`` (uvicorn serving ``seei.asgi:application`` with the room's
   options) on free ports, one process per core.

@@ -8,9 +8,13 @@ emails are written to files. Production and CI set ``DATABASE_URL`` and ``REDIS_
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from seei.core import keys
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("SEEI_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -29,22 +33,23 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-def _secret_key() -> str:
-    if key := env("SECRET_KEY"):
-        return key
-    # Demo default: a random key kept beside the embedded database, never in the code.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """``"X-Forwarded-Proto: https"`` -> ``("HTTP_X_FORWARDED_PROTO", "https")`` (Django's form)."""
+    if not value.strip():
+        return None
+    name, separator, expected = value.partition(":")
+    if not separator or not name.strip() or not expected.strip():
+        raise ImproperlyConfigured(f"SECURE_PROXY_SSL_HEADER must read 'Header-Name: value', not {value!r}.")
+    return "HTTP_" + name.strip().upper().replace("-", "_"), expected.strip()
 
 
 DEBUG = env_bool("DEBUG")
-SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Production: DEBUG off and the site served beyond this machine (seei/core/keys.py). The keys then come
+# from the environment, the cookies are secure, HSTS is on.
+PRODUCTION = keys.production(DEBUG, ALLOWED_HOSTS, SITE_URL)
 
 # Services --------------------------------------------------------------------------
 REQUIRE_SERVICES = env_bool("SEEI_REQUIRE_SERVICES")  # CI: no silent fallback
@@ -60,10 +65,20 @@ else:
 DATABASES["default"]["TEST"] = {"NAME": env("SEEI_TEST_DATABASE", "seei_test")}
 
 REDIS_URL = env("REDIS_URL")
+# Every Redis channel and cache key of this deployment starts with it, so that two deployments (say
+# production and staging) can share a Redis. Default: from SITE_URL, the same in all of a deployment's
+# processes, different between deployments.
+SEEI_REDIS_PREFIX = env("SEEI_REDIS_PREFIX") or f"seei:{urlsplit(SITE_URL).netloc}"
 if REQUIRE_SERVICES and not REDIS_URL:
     raise ImproperlyConfigured("SEEI_REQUIRE_SERVICES is set but REDIS_URL is not.")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": SEEI_REDIS_PREFIX,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The public portal's search results (seei/portal/cache.py): only in a cache every process shares,
@@ -104,6 +119,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -193,45 +209,74 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "SEEI <no-reply@seei.example>")
 
 
-# Sealed documents: encrypted at rest (Fernet, AES-128-CBC + HMAC). Demo default: a key
-# beside the embedded database; production sets SEEI_DOCUMENT_KEY (urlsafe base64, 32 bytes).
-def _document_key() -> str:
-    if key := env("SEEI_DOCUMENT_KEY"):
-        return key
-    path = VAR_DIR / "document_key"
-    if not path.exists():
-        import base64
-
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-    return path.read_text().strip()
+# Keys --------------------------------------------------------------------------------
+# The secret, document and signing keys: from the environment (production must), else random ones
+# kept in files of SEEI_KEYS_DIR (0600), outside the media tree.
+keys.require_environment(dict(os.environ), production=PRODUCTION)
+KEYS_DIR = Path(env("SEEI_KEYS_DIR", str(VAR_DIR / "keys"))).resolve()
+keys.check_apart(KEYS_DIR, MEDIA_ROOT, STATIC_ROOT)
 
 
-SEEI_DOCUMENT_KEY = _document_key()
+def _key_file(name: str, generate) -> str:
+    return keys.from_file(KEYS_DIR, name, generate, legacy=VAR_DIR / name)
 
 
-# The ledger's Ed25519 signing key (PEM). Demo default: kept beside the embedded database.
-def _signing_key() -> str:
-    if key := env("SEEI_SIGNING_KEY"):
-        return key
-    path = VAR_DIR / "signing_key.pem"
-    if not path.exists():
-        from seei.auctions import ledger  # pure: no Django needed
-
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(ledger.private_key_pem(ledger.generate_private_key()))
-    return path.read_text()
+SECRET_KEY = env("SECRET_KEY") or _key_file("secret_key", lambda: secrets.token_urlsafe(50)).strip()
 
 
-SEEI_SIGNING_KEY = _signing_key()
+# Sealed documents: encrypted at rest (Fernet, AES-128-CBC + HMAC): SEEI_DOCUMENT_KEY (urlsafe base64,
+# 32 bytes). The ledger's Ed25519 signing key: SEEI_SIGNING_KEY (PEM).
+def _new_document_key() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _new_signing_key() -> str:
+    from seei.auctions import ledger  # pure: no Django needed
+
+    return ledger.private_key_pem(ledger.generate_private_key()).decode()
+
+
+SEEI_DOCUMENT_KEY = env("SEEI_DOCUMENT_KEY") or _key_file("document_key", _new_document_key).strip()
+SEEI_SIGNING_KEY = env("SEEI_SIGNING_KEY") or _key_file("signing_key.pem", _new_signing_key)
 
 # Security --------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+# Production is served over TLS (behind a proxy): cookies only over HTTPS, and HSTS.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")  # usually the proxy's job
+# "Header: value" the TLS proxy sets on HTTPS requests (and strips from clients'); empty: none.
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(
+    env("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto: https" if PRODUCTION else "")
+)
+# Sessions end at the browser's close, and SEEI_SESSION_HOURS after the login at the latest.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = int(float(env("SEEI_SESSION_HOURS", "12")) * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every page: scripts, styles, images and connections from the
+# site itself only. No inline script or style, no style="" attribute, no on*="" handler (the templates
+# keep theirs in seei/static); nothing from another site; no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF],
+        "font-src": [csp.SELF],
+        # The room's sockets ('self' covers ws: and wss: of the page's own host in CSP 3 browsers).
+        "connect-src": [csp.SELF, SITE_URL.replace("http", "ws", 1)],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 
 # The procedure ---------------------------------------------------------------------
 SEEI_PUBLICITY_MIN_DAYS = int(env("SEEI_PUBLICITY_MIN_DAYS", "10"))

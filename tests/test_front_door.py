@@ -1,6 +1,7 @@
 """What a newcomer's first commands rely on: the database's address handed to child processes, the
 children stopped whatever happens, the embedded server started only when used, the demo's address."""
 
+import io
 import os
 import signal
 import subprocess
@@ -118,7 +119,24 @@ def test_the_demo_prints_the_address_it_serves(settings, monkeypatch, capsys, db
 
     monkeypatch.setattr("seei.core.management.commands.load_demo.load", lambda: [("Company", "a@b.ma")])
     settings.SITE_URL = "http://127.0.0.1:8600"
-    call_command("load_demo")
+    call_command("load_demo", force=True)  # the test database may not be the embedded one
     printed = capsys.readouterr().out
     assert "Log in at http://127.0.0.1:8600/ with:" in printed
     assert "practice auction: http://127.0.0.1:8600/fr/practice/" in printed
+
+
+def test_the_demo_refuses_a_database_other_than_the_embedded_one_without_force(monkeypatch, db):
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    loaded = []
+    monkeypatch.setattr("seei.core.management.commands.load_demo.load", lambda: loaded.append(1) or [])
+    monkeypatch.setattr("seei.core.management.commands.load_demo.ensure_public", lambda: None)
+    monkeypatch.setitem(connection.settings_dict, "ENGINE", "django.db.backends.postgresql")
+    with pytest.raises(CommandError, match="--force"):
+        call_command("load_demo")
+    assert loaded == []
+    call_command("load_demo", "--force", stdout=io.StringIO())
+    monkeypatch.setitem(connection.settings_dict, "ENGINE", "seei.embedded")
+    call_command("load_demo", stdout=io.StringIO())  # the embedded default is the demo's own
+    assert loaded == [1, 1]

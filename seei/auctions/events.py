@@ -1,6 +1,6 @@
 """One snapshot per change per lot, encoded once and pushed to whoever serves that lot's viewers.
 
-With ``settings.REDIS_URL``: a Redis PUBLISH on ``seei:lot:{lot_id}`` (each web process subscribes
+With ``settings.REDIS_URL``: a Redis PUBLISH on ``{SEEI_REDIS_PREFIX}:lot:{lot_id}`` (each web process subscribes
 once and writes the same bytes to its local sockets). Without it (the embedded default, one
 process): the in-process listeners registered with ``add_local_listener`` get the bytes directly.
 A failed publish is logged and never undoes a committed bid: clients resync over HTTP on a gap.
@@ -24,7 +24,6 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "seei:lot:{lot_id}"
 PUBLISH_TIMEOUT = 2.0  # seconds a round of publications may take before it is given up
 PUBLISH_WAIT = 0.3  # seconds the bids' answers wait for their round's publication, at most
 
@@ -35,11 +34,12 @@ _sync_client = None
 
 
 def channel(lot_id: int) -> str:
-    return CHANNEL.format(lot_id=lot_id)
+    """``{SEEI_REDIS_PREFIX}:lot:{lot_id}``: deployments sharing one Redis never hear each other's lots."""
+    return f"{settings.SEEI_REDIS_PREFIX}:lot:{lot_id}"
 
 
 def lot_of_channel(name: str | bytes) -> int:
-    """``seei:lot:42`` -> 42 (for the subscriber side)."""
+    """``…:lot:42`` -> 42 (for the subscriber side)."""
     if isinstance(name, bytes):
         name = name.decode()
     return int(name.rsplit(":", 1)[1])

@@ -24,7 +24,6 @@ import re
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import psycopg
 from asgiref.sync import sync_to_async
@@ -33,7 +32,7 @@ from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 from starlette.applications import Starlette
-from starlette.datastructures import QueryParams
+from starlette.datastructures import Headers, QueryParams
 from starlette.requests import ClientDisconnect, HTTPConnection, Request, cookie_parser
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -41,7 +40,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from seei.ops import endpoints as ops
 from seei.ops import metrics
-from seei.room import auth, history
+from seei.room import auth, headers, history, origins
 from seei.room.fanout import FEED_DOWN, PONG, Frame, Subscriber, hub, iso, local_socket
 
 if TYPE_CHECKING:
@@ -121,15 +120,9 @@ async def ledger_entries(conn, lot_id: int) -> tuple[str, str, list[dict]] | Non
 
 
 def same_origin(connection: HTTPConnection | BidRequest) -> bool:
-    """The request comes from a page of this site (CSRF, cross-site WebSocket hijacking)."""
-    origin = connection.headers.get("origin")
-    if origin is None:
-        # Browsers always send Origin on a WebSocket and on a fetch POST; without it, trust
-        # only the Fetch metadata of a same-origin request.
-        return connection.headers.get("sec-fetch-site") == "same-origin"
-    # The host decides (behind a TLS proxy this process may see http while the page is https).
-    parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and parts.netloc == connection.headers.get("host", "")
+    """The request comes from a page of this site (CSRF, cross-site WebSocket hijacking), on one of its
+    hosts (DNS rebinding): ``seei.room.origins``."""
+    return origins.same_site(connection.headers)
 
 
 def asked_language(connection: HTTPConnection | BidRequest) -> str | None:
@@ -196,6 +189,12 @@ def _not_allowed(request: Request, person, access) -> JSONResponse:
         if not access.exists:
             return refusal(404, _("The room of this lot is not ready yet."), "no_room")
         return refusal(403, _("You may not see this room."), "forbidden")
+
+
+def _unknown_host(request: Request) -> JSONResponse:
+    """A request naming a host outside ALLOWED_HOSTS (Django answers it the same way: 400)."""
+    with translation.override(language_of(request, None)):
+        return refusal(400, _("This site is not served at this address."), "bad_host")
 
 
 # --- the endpoints ------------------------------------------------------------------------------
@@ -527,7 +526,13 @@ def create_app(*, in_process_worker: bool | None = None):
         elif scope["type"] == "websocket" and (socket := SOCKET_PATH.fullmatch(scope["path"])):
             scope["path_params"] = {"lot_id": int(socket[1])}
             await lot_socket(WebSocket(scope, receive, send))
+        elif (
+            scope["type"] == "http"
+            and scope["path"].startswith("/room/")
+            and not origins.host_allowed(Headers(scope=scope))
+        ):
+            await _unknown_host(Request(scope, receive))(scope, receive, send)
         else:
             await routed(scope, receive, send)
 
-    return app
+    return headers.secured(app)

@@ -1,7 +1,7 @@
 """Fan-out: one message per process, written as the same bytes to every local socket.
 
 Each process keeps a registry lot id -> local subscribers (sockets). Frames come in once per
-process: with ``REDIS_URL``, from a subscription to ``seei:lot:{id}`` for each lot this process
+process: with ``REDIS_URL``, from a subscription to ``{SEEI_REDIS_PREFIX}:lot:{id}`` for each lot this process
 has viewers of (all on ONE pub/sub connection: a process without viewers of a lot never receives
 its frames); without it (the embedded default, one process), from ``seei.auctions.events``'
 in-process listeners. The frame is encoded once by the publisher and the very same ``bytes`` is

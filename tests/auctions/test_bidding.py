@@ -490,7 +490,7 @@ def test_with_redis_each_snapshot_is_published_once_on_the_lots_channel(live, se
         result = bid(live, live.bidders[0], "590000")
         bid(live, live.bidders[1], "600000")  # refused: nothing published
         message = subscriber.get_message(timeout=2)
-        assert message["channel"] == f"seei:lot:{live.lot.pk}".encode()
+        assert message["channel"] == events.channel(live.lot.pk).encode()
         assert events.lot_of_channel(message["channel"]) == live.lot.pk
         assert message["data"] == events.encode(result.snapshot)
         assert subscriber.get_message(timeout=0.5) is None
@@ -583,4 +583,5 @@ def test_handed_over_frames_leave_in_chain_order_and_only_the_latest_of_a_backlo
     asyncio.run(main())
 
     # One round trip per round, every lot's latest frame in it, in the order of each lot's chain.
-    assert rounds == [[("seei:lot:7", b"1")], [("seei:lot:7", b"3"), ("seei:lot:8", b"8")]]
+    lot_7, lot_8 = events.channel(7), events.channel(8)
+    assert rounds == [[(lot_7, b"1")], [(lot_7, b"3"), (lot_8, b"8")]]

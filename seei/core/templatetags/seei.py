@@ -22,3 +22,12 @@ def query_with(context, **changes):
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.simple_tag
+def site_url():
+    """The site's configured address (SITE_URL): absolute links in emails never follow the request's
+    Host header, which a client chooses (a reset link pointing at an attacker's host)."""
+    from django.conf import settings
+
+    return settings.SITE_URL
