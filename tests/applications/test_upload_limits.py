@@ -33,6 +33,7 @@ def sender(tender, company):
 
 def test_the_files_of_one_request_are_capped_in_total(sender, settings):
     settings.SEEI_MAX_UPLOAD_REQUEST_MB = 1
+
     def parts():
         return [SimpleUploadedFile(f"plan-{n}.pdf", pdf_bytes(b"x" * 400_000)) for n in range(3)]
 
