@@ -19,9 +19,10 @@ import filetype
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestAborted, ValidationError
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.core.handlers.asgi import ASGIHandler
 from django.utils.translation import gettext as _
 
 MB = 1024 * 1024
@@ -222,6 +223,7 @@ class SealedSpoolUploadHandler(FileUploadHandler):
         request_room = settings.SEEI_MAX_UPLOAD_REQUEST_MB * MB - self.total
         if len(raw_data) > request_room:
             self.refused = self.refusal = OVER_TOTAL
+            self.file.close()
             self.file = BytesIO()  # nothing of a refused file is kept
             return None
         data = raw_data[: max(room, 0)]
@@ -253,3 +255,27 @@ class SealedSpoolUploadHandler(FileUploadHandler):
             self.slots.release()
 
     upload_interrupted = upload_complete
+
+
+class SealedBodyASGIHandler(ASGIHandler):
+    """Django's ASGI handler (``seei.asgi``), whose request body goes past FILE_UPLOAD_MAX_MEMORY_SIZE
+    into an ``EncryptedSpool``: Django's own ``read_body`` spools it to a temporary file in clear,
+    a sealed application's files among them, before any upload handler sees them."""
+
+    async def read_body(self, receive):
+        body = BytesIO()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                body.close()
+                raise RequestAborted()
+            chunk = message.get("body", b"")
+            if isinstance(body, BytesIO) and body.tell() + len(chunk) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
+                spool = io.BufferedRandom(EncryptedSpool())
+                spool.write(body.getvalue())
+                body = spool
+            body.write(chunk)
+            if not message.get("more_body", False):
+                break
+        body.seek(0)
+        return body

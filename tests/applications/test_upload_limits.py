@@ -2,6 +2,7 @@
 files streamed to a temporary file that only holds ciphertext, and a bounded number of requests sending
 files at once per user; each refusal a clear message on the field, nothing stored."""
 
+import asyncio
 import hashlib
 import io
 from types import SimpleNamespace
@@ -99,3 +100,34 @@ def test_a_user_sends_files_from_a_bounded_number_of_requests_at_once(sender, se
     assert accepted.status_code == 201, accepted.content
     assert Application.objects.count() == 1
     assert uploads.UploadSlots(SimpleNamespace(user=sender.user, META={})).acquire()  # the slot was freed
+
+
+def test_a_large_body_reaches_django_through_asgi_only_as_ciphertext_on_disk(monkeypatch):
+    """seei.asgi serves the pages and the API: Django's own ASGI handler would spool this body (the
+    files of a sealed application) to a temporary file in clear before any upload handler runs."""
+    from seei import asgi
+
+    written = []
+
+    class RecordedFile(io.BytesIO):
+        def write(self, data):
+            written.append(bytes(data))
+            return super().write(data)
+
+    monkeypatch.setattr(uploads.tempfile, "TemporaryFile", lambda dir=None: RecordedFile())
+    content = b"prix-confidentiel " * 300_000
+    size = 65536
+    messages = [
+        {"type": "http.request", "body": content[i : i + size], "more_body": i + size < len(content)}
+        for i in range(0, len(content), size)
+    ]
+
+    async def receive():
+        return messages.pop(0)
+
+    body = asyncio.run(asgi.django_application.read_body(receive))
+
+    assert body.read() == content
+    body.seek(100_000)
+    assert body.readline() == content[100_000:].split(b"\n")[0]
+    assert len(b"".join(written)) > 3_000_000 and b"prix-confidentiel" not in b"".join(written)
