@@ -14,9 +14,13 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seei.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
 
-django_application = get_asgi_application()  # sets Django up before the room app imports models
+django.setup(set_prefix=False)  # as get_asgi_application: before the room app imports models
+
+from seei.core.uploads import SealedBodyASGIHandler  # noqa: E402
+
+django_application = SealedBodyASGIHandler()  # a large body is spooled encrypted, never in clear
 
 from seei.ops.endpoints import PATHS as OPS_PATHS  # noqa: E402
 from seei.room.app import create_app  # noqa: E402

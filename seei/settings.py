@@ -189,9 +189,14 @@ WHITENOISE_USE_FINDERS = True  # a handful of files: no collectstatic step neede
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 SEEI_MAX_UPLOAD_MB = int(env("SEEI_MAX_UPLOAD_MB", "20"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Files stay in memory (never unencrypted on disk), each up to SEEI_MAX_UPLOAD_MB, at most this many.
-FILE_UPLOAD_HANDLERS = ["seei.core.uploads.MemoryOnlyUploadHandler"]
+# Files never unencrypted on disk (seei/core/uploads.py): in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE,
+# then encrypted in a temporary file; each up to SEEI_MAX_UPLOAD_MB, at most this many, at most
+# SEEI_MAX_UPLOAD_REQUEST_MB together, and SEEI_UPLOADS_PER_USER requests sending files at once.
+FILE_UPLOAD_HANDLERS = ["seei.core.uploads.SealedSpoolUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 30
+SEEI_MAX_UPLOAD_REQUEST_MB = int(env("SEEI_MAX_UPLOAD_REQUEST_MB", "100"))
+SEEI_UPLOADS_PER_USER = int(env("SEEI_UPLOADS_PER_USER", "2"))
 
 # Email: files by default, SMTP when EMAIL_HOST is set ------------------------------
 EMAIL_HOST = env("EMAIL_HOST")

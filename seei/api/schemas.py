@@ -6,10 +6,12 @@ decimals, written as strings in JSON so no client turns them into floats.
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import Choices
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +19,8 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
-from seei.core import clock
+from seei.auctions import rules
+from seei.core import amounts, clock
 from seei.core.translated import LANGS
 from seei.tenders import errata
 from seei.tenders.models import Currency, Lot, Tender
@@ -51,6 +54,7 @@ class Error(Schema):
 
 # Text PostgreSQL cannot store: NUL, and lone surrogates (JSON can carry them: "\ud800").
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+TEXT_MAX_LENGTH = 20000  # no text the API takes is longer (a question: 4,000)
 
 
 def _unstorable(value) -> bool:
@@ -74,7 +78,47 @@ class Input(Schema):
             raise PydanticCustomError(
                 "unstorable_text", _("This text contains a character that cannot be recorded.")
             )
+        if isinstance(value, str):
+            try:
+                MaxLengthValidator(TEXT_MAX_LENGTH)(value)  # the services bound each text more closely
+            except ValidationError as error:
+                raise PydanticCustomError("text_too_long", error.messages[0]) from None
         return value
+
+
+def _amount(value) -> Decimal:
+    try:
+        return amounts.parse(value)
+    except ValidationError as error:
+        raise PydanticCustomError("amount", error.messages[0]) from None
+
+
+# An amount of money read as the forms and the room read it (seei.core.amounts), refused on its field
+# (422) in the request's language: never an exponent ("1e30"), NaN, or more digits than are stored.
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, {"type": "number"}],
+            "description": "Digits with at most two decimals, e.g. `150000.00`; no exponent.",
+        }
+    ),
+]
+
+
+def _bounded(limit: int, minimum: int = 0):
+    """A lot's timing: its bounds are documented here and checked by the model (a translated 400)."""
+    return Field(json_schema_extra={"minimum": minimum, "maximum": limit})
+
+
+MAX_DURATION_MINUTES = rules.MAX_DURATION // timedelta(minutes=1)
+MAX_EXTENSION_SECONDS = rules.MAX_EXTENSION // timedelta(seconds=1)
+MAX_BID_INTERVAL_SECONDS = rules.MAX_BID_INTERVAL // timedelta(seconds=1)
+Duration = Annotated[int, _bounded(MAX_DURATION_MINUTES, 1)]
+ExtensionSeconds = Annotated[int, _bounded(MAX_EXTENSION_SECONDS)]
+ExtensionCap = Annotated[int, _bounded(rules.MAX_EXTENSION_CAP)]
+BidInterval = Annotated[int, _bounded(MAX_BID_INTERVAL_SECONDS)]
 
 
 # Translated values -----------------------------------------------------------------
@@ -326,22 +370,22 @@ class LotIn(Input):
     """A lot with its items and auction parameters (ARCHITECTURE.md section 2)."""
 
     title: I18nText
-    estimated_amount: Decimal
-    starting_price: Decimal
+    estimated_amount: Amount
+    starting_price: Amount
     min_decrement_kind: choice_of(Lot.DecrementKind) = Lot.DecrementKind.AMOUNT
-    min_decrement: Decimal
+    min_decrement: Amount
     max_decrement_kind: choice_of(Lot.DecrementKind) = Lot.DecrementKind.PERCENT
-    max_decrement: Decimal | None = None
+    max_decrement: Amount | None = None
     decrement_base: choice_of(Lot.DecrementBase) = Lot.DecrementBase.OWN
     opens_at: AwareDatetime
-    duration_minutes: int = 30
-    extension_window_seconds: int = 180
-    extension_seconds: int = 180
-    extension_cap: int | None = None
+    duration_minutes: Duration = 30
+    extension_window_seconds: ExtensionSeconds = 180
+    extension_seconds: ExtensionSeconds = 180
+    extension_cap: ExtensionCap | None = None
     only_lead_change_extends: bool = False
     visibility: choice_of(Lot.Visibility) = Lot.Visibility.BEST
     refuse_equal_best: bool = True
-    min_bid_interval_seconds: int = 5
+    min_bid_interval_seconds: BidInterval = 5
     public_watch: bool = False
     items: list[ItemIn]
 
@@ -381,22 +425,22 @@ class NoticePatch(NoticeChanges):
 
 class LotChanges(Input):
     title: I18nText | None = None
-    estimated_amount: Decimal | None = None
-    starting_price: Decimal | None = None
+    estimated_amount: Amount | None = None
+    starting_price: Amount | None = None
     min_decrement_kind: choice_of(Lot.DecrementKind) | None = None
-    min_decrement: Decimal | None = None
+    min_decrement: Amount | None = None
     max_decrement_kind: choice_of(Lot.DecrementKind) | None = None
-    max_decrement: Decimal | None = None
+    max_decrement: Amount | None = None
     decrement_base: choice_of(Lot.DecrementBase) | None = None
     opens_at: AwareDatetime | None = None
-    duration_minutes: int | None = None
-    extension_window_seconds: int | None = None
-    extension_seconds: int | None = None
-    extension_cap: int | None = None
+    duration_minutes: Duration | None = None
+    extension_window_seconds: ExtensionSeconds | None = None
+    extension_seconds: ExtensionSeconds | None = None
+    extension_cap: ExtensionCap | None = None
     only_lead_change_extends: bool | None = None
     visibility: choice_of(Lot.Visibility) | None = None
     refuse_equal_best: bool | None = None
-    min_bid_interval_seconds: int | None = None
+    min_bid_interval_seconds: BidInterval | None = None
     public_watch: bool | None = None
 
 

@@ -27,6 +27,11 @@ from typing import Any, Literal
 
 MAX_AMOUNT = Decimal(10) ** 15  # beyond any real purchase: a longer number is a typo
 MAX_MINOR_DIGITS = 6
+# The longest timings a lot may have: beyond any real auction, and far from overflowing a date.
+MAX_DURATION = timedelta(hours=24)
+MAX_EXTENSION = timedelta(hours=1)  # the extension window and each extension
+MAX_EXTENSION_CAP = 1000
+MAX_BID_INTERVAL = timedelta(hours=1)
 
 Status = Literal["scheduled", "open", "suspended", "closed"]
 DecrementKind = Literal["amount", "percent"]
@@ -223,20 +228,25 @@ class LotParams:
         )
         opens_at, closes_at = utc(self.opens_at), utc(self.closes_at)
         _check(opens_at < closes_at, "the auction must open before it closes")
-        for name in ("extension_window", "extension", "min_bid_interval"):
+        _check(closes_at - opens_at <= MAX_DURATION, f"an auction lasts {MAX_DURATION} at most")
+        for name, limit in (
+            ("extension_window", MAX_EXTENSION),
+            ("extension", MAX_EXTENSION),
+            ("min_bid_interval", MAX_BID_INTERVAL),
+        ):
             value = getattr(self, name)
             _check(
-                isinstance(value, timedelta) and value >= timedelta(0),
-                f"{name} must be a non-negative timedelta",
+                isinstance(value, timedelta) and timedelta(0) <= value <= limit,
+                f"{name} must be a timedelta from 0 to {limit}",
             )
         _check(
             self.extension_cap is None
             or (
                 isinstance(self.extension_cap, int)
                 and not isinstance(self.extension_cap, bool)
-                and self.extension_cap >= 0
+                and 0 <= self.extension_cap <= MAX_EXTENSION_CAP
             ),
-            "extension_cap must be None or a non-negative integer",
+            f"extension_cap must be None or an integer from 0 to {MAX_EXTENSION_CAP}",
         )
         for name in ("only_lead_change_extends", "refuse_equal_best"):
             _check(isinstance(getattr(self, name), bool), f"{name} must be a boolean")

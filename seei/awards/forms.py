@@ -1,13 +1,12 @@
 """The award's forms: the candidate's documents, the commission's decisions, the accountant's visa and
 payments. They only shape the input; the rules are in ``services``."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from seei.awards import documents
 from seei.awards.models import Visa
+from seei.core.amounts import AmountFormField
 
 
 class DocumentsForm(forms.Form):
@@ -65,5 +64,5 @@ class DateInput(forms.DateInput):
 
 class PaymentForm(forms.Form):
     paid_on = forms.DateField(label=_("Payment date"), widget=DateInput)
-    amount = forms.DecimalField(label=_("Amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+    amount = AmountFormField(label=_("Amount"))
     reference = forms.CharField(label=_("Reference"), max_length=80, help_text=_("Order or transfer number."))

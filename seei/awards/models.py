@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from seei.core.amounts import AmountField
+
 
 class Award(models.Model):
     """One per closed lot with bids. The awardee is always the best-ranked candidate still standing."""
@@ -185,9 +187,7 @@ class Visa(models.Model):
 class Payment(models.Model):
     award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="payments")
     paid_on = models.DateField(_("payment date"))
-    amount = models.DecimalField(
-        _("amount"), max_digits=18, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
+    amount = AmountField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
     reference = models.CharField(_("reference"), max_length=80)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     accountant_post = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")

@@ -15,7 +15,7 @@ at each step; notifications leave after commit.
 import hashlib
 import logging
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,7 +34,7 @@ from seei.auctions.models import Bidder, Room
 from seei.awards import documents, selectors
 from seei.awards.minutes import auction_minutes_pdf
 from seei.awards.models import Award, AwardDocument, AwardStep, Payment, Visa
-from seei.core import audit, clock
+from seei.core import amounts, audit, clock
 from seei.core.uploads import sha256_of, validate_document
 from seei.ocds import hooks as ocds
 from seei.tenders import schedule
@@ -657,18 +657,9 @@ def give_visa(membership, award: Award, decision: str, reason: str = "") -> Visa
 
 def _amount(value) -> Decimal:
     try:
-        amount = (
-            value
-            if isinstance(value, Decimal)
-            else Decimal(str(value).strip().replace(" ", "").replace(",", "."))
-        )
-    except (InvalidOperation, ValueError):
-        raise TenderError({"amount": [_("Enter the amount as a number, e.g. 1250.50.")]}) from None
-    if not amount.is_finite() or amount <= 0:
-        raise TenderError({"amount": [_("The amount must be positive.")]})
-    if amount != amount.quantize(Decimal("0.01")):
-        raise TenderError({"amount": [_("The amount has at most two decimals.")]})
-    return amount
+        return amounts.parse(value)
+    except ValidationError as error:
+        raise TenderError({"amount": error.messages}) from None
 
 
 def record_payment(membership, award: Award, paid_on: date, amount, reference: str) -> Payment:

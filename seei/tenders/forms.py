@@ -5,7 +5,7 @@ from seei.core.forms import DateTimeInput, TranslatedFormField, finish_translati
 from seei.core.uploads import validate_document
 from seei.core.widgets import LanguageSelect
 from seei.tenders.models import Item, Lot, Tender
-from seei.tenders.services import ITEM_FIELDS, LOT_FIELDS, TENDER_FIELDS
+from seei.tenders.services import ITEM_FIELDS, LOT_FIELDS, TENDER_FIELDS, TEXT_LIMITS
 
 TRANSLATED_TENDER = ["title", "object", "delivery_terms"]
 
@@ -27,7 +27,11 @@ class TenderForm(forms.ModelForm):
 
 
 class ErratumForm(TenderForm):
-    reason = forms.CharField(label=_("Reason for the erratum"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason for the erratum"),
+        max_length=TEXT_LIMITS["reason"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     document = forms.FileField(label=_("Add a document"), required=False)
     document_title = forms.CharField(label=_("Title of the added document"), required=False, max_length=255)
 
@@ -113,7 +117,10 @@ class DocumentForm(forms.Form):
 class AnswerForm(forms.Form):
     published_question = forms.CharField(
         label=_("Question as it will be published"),
+        max_length=TEXT_LIMITS["published_question"],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Remove anything that could identify the company."),
     )
-    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 4}))
+    answer = forms.CharField(
+        label=_("Answer"), max_length=TEXT_LIMITS["answer"], widget=forms.Textarea(attrs={"rows": 4})
+    )

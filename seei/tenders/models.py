@@ -1,16 +1,20 @@
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
+from seei.auctions.rules import MAX_BID_INTERVAL, MAX_DURATION, MAX_EXTENSION, MAX_EXTENSION_CAP
+from seei.core.amounts import AmountField
 from seei.core.translated import TranslatedField
+from seei.tenders.schedule import within_horizon
 
 
 class Category(models.Model):
@@ -116,7 +120,7 @@ class Tender(models.Model):
             'Value of one unit of the notice\'s currency in other currencies, e.g. {"USD": "0.1012"}.'
         ),
     )
-    application_deadline = models.DateTimeField(_("application deadline"))
+    application_deadline = models.DateTimeField(_("application deadline"), validators=[within_horizon])
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -180,57 +184,57 @@ class Lot(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
     number = models.PositiveIntegerField(_("lot number"))
     title = TranslatedField(_("title"))
-    estimated_amount = models.DecimalField(
-        _("estimated amount"),
-        max_digits=18,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
-    )
+    estimated_amount = AmountField(_("estimated amount"), validators=[MinValueValidator(Decimal("0.01"))])
     status = models.CharField(_("status"), max_length=14, choices=Status.choices, default=Status.OPEN)
-    # Auction parameters (ARCHITECTURE.md section 2).
-    starting_price = models.DecimalField(
-        _("starting price"), max_digits=18, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
-    )
+    # Auction parameters (ARCHITECTURE.md section 2), bounded as the rules bound them (rules.MAX_*).
+    starting_price = AmountField(_("starting price"), validators=[MinValueValidator(Decimal("0.01"))])
     min_decrement_kind = models.CharField(
         _("minimum decrement type"), max_length=8, choices=DecrementKind.choices, default=DecrementKind.AMOUNT
     )
-    min_decrement = models.DecimalField(
-        _("minimum decrement"),
-        max_digits=18,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
-    )
+    min_decrement = AmountField(_("minimum decrement"), validators=[MinValueValidator(Decimal("0.01"))])
     max_decrement_kind = models.CharField(
         _("maximum decrement type"),
         max_length=8,
         choices=DecrementKind.choices,
         default=DecrementKind.PERCENT,
     )
-    max_decrement = models.DecimalField(
-        _("maximum decrement"),
-        max_digits=18,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01"))],
+    max_decrement = AmountField(
+        _("maximum decrement"), null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
     )
     decrement_base = models.CharField(
         _("decrement measured"), max_length=4, choices=DecrementBase.choices, default=DecrementBase.OWN
     )
-    opens_at = models.DateTimeField(_("room opening"))
+    opens_at = models.DateTimeField(_("room opening"), validators=[within_horizon])
     duration_minutes = models.PositiveIntegerField(
-        _("duration (minutes)"), default=30, validators=[MinValueValidator(1)]
+        _("duration (minutes)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION // timedelta(minutes=1))],
     )
-    extension_window_seconds = models.PositiveIntegerField(_("extension window (seconds)"), default=180)
-    extension_seconds = models.PositiveIntegerField(_("extension (seconds)"), default=180)
-    extension_cap = models.PositiveIntegerField(_("maximum number of extensions"), null=True, blank=True)
+    extension_window_seconds = models.PositiveIntegerField(
+        _("extension window (seconds)"),
+        default=180,
+        validators=[MaxValueValidator(MAX_EXTENSION // timedelta(seconds=1))],
+    )
+    extension_seconds = models.PositiveIntegerField(
+        _("extension (seconds)"),
+        default=180,
+        validators=[MaxValueValidator(MAX_EXTENSION // timedelta(seconds=1))],
+    )
+    extension_cap = models.PositiveIntegerField(
+        _("maximum number of extensions"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_EXTENSION_CAP)],
+    )
     only_lead_change_extends = models.BooleanField(_("only a change of leader extends"), default=False)
     visibility = models.CharField(
         _("what bidders see"), max_length=4, choices=Visibility.choices, default=Visibility.BEST
     )
     refuse_equal_best = models.BooleanField(_("refuse a bid equal to the best"), default=True)
     min_bid_interval_seconds = models.PositiveIntegerField(
-        _("minimum interval between two bids (seconds)"), default=5
+        _("minimum interval between two bids (seconds)"),
+        default=5,
+        validators=[MaxValueValidator(MAX_BID_INTERVAL // timedelta(seconds=1))],
     )
     public_watch = models.BooleanField(_("the public may watch the room"), default=False)
 

@@ -8,13 +8,25 @@ compressed clock through the same rules.
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from seei.core import clock
 from seei.tenders.errors import TenderError
 
 DAY = timedelta(days=1)
+HORIZON_YEARS = 2  # no deadline or room is set further ahead: a later date is a typo (or 9999)
+
+
+def within_horizon(moment: datetime) -> None:
+    """A model validator of the procedure's dates: they never lie more than HORIZON_YEARS ahead."""
+    if moment > clock.now() + HORIZON_YEARS * timedelta(days=366):
+        raise ValidationError(
+            _("This date is more than %(years)s years ahead; check the year.") % {"years": HORIZON_YEARS},
+            code="too_far",
+        )
 
 
 def day(tender) -> timedelta:

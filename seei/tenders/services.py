@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from seei.accounts.models import Role
 from seei.alerts import events as alerts
 from seei.alerts.services import notify
-from seei.core import audit, clock
+from seei.core import amounts, audit, clock
 from seei.core.forms import LANG_LABELS
 from seei.core.uploads import sha256_of, validate_document
 from seei.ocds import hooks as ocds
@@ -61,6 +62,19 @@ ITEM_FIELDS = ["designation", "specification", "quantity", "unit"]
 ITEM_TEXTS = ("designation", "specification")
 # Everything else in an erratum changes the substance and may move the deadline.
 NON_SUBSTANTIVE = {"title"}
+# The free texts' longest lengths (the forms say the same): a megabyte of question is refused.
+TEXT_LIMITS = {"question": 4000, "published_question": 4000, "answer": 20000, "reason": 4000}
+
+
+def _check_lengths(**texts) -> None:
+    errors = {}
+    for field, text in texts.items():
+        try:
+            MaxLengthValidator(TEXT_LIMITS[field])(text)
+        except ValidationError as error:
+            errors[field] = error.messages
+    if errors:
+        raise TenderError(errors)
 
 
 def _require_buyer(membership, tender=None):
@@ -118,15 +132,24 @@ def _require_draft(tender):
 
 
 def check_lot_values(values: dict) -> None:
-    """Checks that span several fields of a lot (each field checks its own bounds)."""
+    """Checks that span several fields of a lot, once each amount is one (``amounts.parse``: positive,
+    two decimals, not beyond the largest amount, so the arithmetic below cannot fail)."""
     errors = {}
-    probe = Lot(**{k: v for k, v in values.items() if k in LOT_FIELDS})
-    for field in ("estimated_amount", "starting_price", "min_decrement"):
-        if values.get(field) is not None and values[field] <= 0:
-            errors[field] = _("This amount must be positive.")
-    if values.get("max_decrement") is not None and values["max_decrement"] <= 0:
-        errors["max_decrement"] = _("This amount must be positive.")
+    for field in ("estimated_amount", "starting_price", "min_decrement", "max_decrement"):
+        if values.get(field) is not None:
+            try:
+                amounts.parse(values[field])
+            except ValidationError as error:
+                errors[field] = error.messages[0]
+    for kind, field in (("min_decrement_kind", "min_decrement"), ("max_decrement_kind", "max_decrement")):
+        if (
+            values.get(kind) == Lot.DecrementKind.PERCENT
+            and field not in errors
+            and (values.get(field) or 0) > 100
+        ):
+            errors[field] = _("A decrement in percent cannot exceed 100.")
     if not errors and values.get("starting_price"):
+        probe = Lot(**{k: v for k, v in values.items() if k in LOT_FIELDS})
         minimum = probe.decrement_amount(probe.min_decrement_kind, probe.min_decrement)
         maximum = probe.decrement_amount(probe.max_decrement_kind, probe.max_decrement)
         if maximum is not None and maximum < minimum:
@@ -377,6 +400,7 @@ def publish_erratum(
         raise TenderError(_("The application deadline has passed: the notice can no longer be amended."))
     if not reason.strip():
         raise TenderError({"reason": _("Give the reason for the erratum.")})
+    _check_lengths(reason=reason.strip())
     previous = snapshot(tender)
     tender_values = {
         k: v for k, v in (tender_values or {}).items() if k in TENDER_FIELDS and k != "reference"
@@ -480,6 +504,7 @@ def ask_clarification(membership, tender: Tender, question: str) -> Clarificatio
     question = question.strip()
     if len(question) < 10:
         raise TenderError({"question": _("Please write your question in a few words at least.")})
+    _check_lengths(question=question)
     clarification = Clarification.objects.create(
         tender=tender,
         company=membership.organisation,
@@ -513,6 +538,7 @@ def answer_clarification(
         raise TenderError(_("This question has already been answered."))
     if not answer.strip():
         raise TenderError({"answer": _("The answer cannot be empty.")})
+    _check_lengths(answer=answer.strip(), published_question=(published_question or "").strip())
     clarification.answer = answer.strip()
     clarification.published_question = (published_question or clarification.question).strip()
     clarification.answered_at = clock.now()

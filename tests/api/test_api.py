@@ -321,9 +321,91 @@ def test_a_decrement_from_the_best_price_in_a_room_of_ranks_only_is_refused(api,
 def test_negative_amounts_are_refused(api, draft_tender, buyer, clock, field):
     response = api(buyer).post(f"/notices/{draft_tender.pk}/lots", lot_body(clock.now(), **{field: "-10.00"}))
 
-    assert response.status_code == 400
-    assert response.json()["errors"][field] == ["This amount must be positive."]
+    assert response.status_code == 422  # read by the one amount parser (seei.core.amounts)
+    assert response.json()["errors"][field] == ["The amount must be greater than zero."]
     assert draft_tender.lots.count() == 1
+
+
+@pytest.mark.parametrize(
+    "field, limit",
+    [
+        ("duration_minutes", 1440),
+        ("extension_window_seconds", 3600),
+        ("extension_seconds", 3600),
+        ("extension_cap", 1000),
+        ("min_bid_interval_seconds", 3600),
+    ],
+)
+def test_timings_have_upper_bounds(api, draft_tender, buyer, clock, field, limit):
+    as_buyer = api(buyer, language="fr")
+    path = f"/notices/{draft_tender.pk}/lots"
+
+    huge = as_buyer.post(path, lot_body(clock.now(), **{field: 2147483647}))
+    over = as_buyer.post(path, lot_body(clock.now(), **{field: limit + 1}))
+    at_limit = as_buyer.post(path, lot_body(clock.now(), **{field: limit}))
+
+    assert (huge.status_code, over.status_code, at_limit.status_code) == (400, 400, 201)
+    assert huge.json()["errors"] == {
+        field: [f"Assurez-vous que cette valeur est inférieure ou égale à {limit}."]
+    }
+    assert draft_tender.lots.count() == 2
+    schema = api().get("/openapi.json").json()["components"]["schemas"]["LotIn"]["properties"][field]
+    assert limit in (schema.get("maximum"), *(option.get("maximum") for option in schema.get("anyOf", [])))
+
+
+@pytest.mark.parametrize("field", ["opens_at", "application_deadline"])
+def test_dates_far_ahead_are_refused(api, draft_tender, buyer, clock, field):
+    far = "9999-12-31T23:00:00+00:00"
+    if field == "opens_at":
+        response = api(buyer).post(f"/notices/{draft_tender.pk}/lots", lot_body(clock.now(), opens_at=far))
+    else:
+        response = api(buyer).patch(f"/notices/{draft_tender.pk}", {"application_deadline": far})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {field: ["This date is more than 2 years ahead; check the year."]}
+    draft_tender.refresh_from_db()
+    assert draft_tender.lots.count() == 1 and draft_tender.application_deadline.year < 9999
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("starting_price", "1" * 40, "The amount is too large. Check the number of digits."),
+        ("max_decrement", "1" * 40, "The amount is too large. Check the number of digits."),
+        ("estimated_amount", "1e30", "The amount is not a valid number."),
+        ("starting_price", "1E2", "The amount is not a valid number."),
+        ("min_decrement", "NaN", "The amount is not a valid number."),
+        ("starting_price", 1e30, "The amount is not a valid number."),
+    ],
+)
+def test_amounts_are_read_by_the_one_parser(api, draft_tender, buyer, clock, field, value, message):
+    body = lot_body(clock.now(), **{"min_decrement_kind": "percent", "min_decrement": "1", field: value})
+
+    response = api(buyer).post(f"/notices/{draft_tender.pk}/lots", body)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][field][0].startswith(message)
+    assert draft_tender.lots.count() == 1
+
+
+def test_a_percent_decrement_cannot_exceed_100(api, draft_tender, buyer, clock):
+    body = lot_body(clock.now(), max_decrement_kind="percent", max_decrement="150")
+
+    response = api(buyer, language="ar").post(f"/notices/{draft_tender.pk}/lots", body)
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["max_decrement"]
+    assert draft_tender.lots.count() == 1
+
+
+def test_amounts_typed_as_people_type_them_are_stored_exactly(api, draft_tender, buyer, clock):
+    body = lot_body(clock.now(), estimated_amount="1 250 000,50", starting_price=250000)
+
+    response = api(buyer).post(f"/notices/{draft_tender.pk}/lots", body)
+
+    assert response.status_code == 201
+    lot = Lot.objects.get(pk=response.json()["id"])
+    assert (lot.estimated_amount, lot.starting_price) == (Decimal("1250000.50"), Decimal("250000.00"))
 
 
 def test_a_negative_quantity_is_refused(api, draft_tender, buyer, clock):
@@ -443,6 +525,26 @@ def test_a_document_title_longer_than_its_column_is_refused_as_the_page_refuses_
 
 
 # Clarifications ----------------------------------------------------------------------------------
+
+
+def test_free_texts_have_a_length_limit(api, published_tender, buyer, company):
+    path = f"/notices/{published_tender.pk}/clarifications"
+    as_company = api(company, language="fr")
+
+    megabyte = as_company.post(path, {"question": "Le coussin est-il fourni ? " * 40_000})
+    over = as_company.post(path, {"question": "q" * 4001})
+    asked = as_company.post(path, {"question": "q" * 4000})
+    answer = api(buyer).post(f"/clarifications/{asked.json()['id']}/answer", {"answer": "a" * 20_001})
+
+    assert (megabyte.status_code, over.status_code, asked.status_code) == (422, 400, 201)
+    assert megabyte.json()["errors"]["question"][0].startswith(
+        "Assurez-vous que cette valeur comporte au plus"
+    )
+    assert over.json()["errors"] == {
+        "question": ["Assurez-vous que cette valeur comporte au plus 4000 caractères (actuellement 4001)."]
+    }
+    assert answer.status_code == 422 and list(answer.json()["errors"]) == ["answer"]
+    assert Clarification.objects.get().answer == ""
 
 
 def test_a_question_and_its_answer_are_published_without_the_askers_identity(

@@ -1,14 +1,16 @@
 """Every response of the JSON API matches its OpenAPI document.
 
-schemathesis fuzzes each operation of /api/v1/openapi.json in-process (WSGI) as a company, a buyer
-and an anonymous caller, with valid and invalid data, and checks each answer: no server error, a
-documented status, content type, body and headers, and invalid data refused. The world it runs in
-is real: a live room (bids accepted and refused), a closed lot whose award has started, a draft and
-published notices, the public practice auction; path parameters are drawn from their ids as well
+schemathesis fuzzes each operation of /api/v1/openapi.json in-process (WSGI) with the token of each
+role (a company, a buyer agent, a commission member, an accountant, an administrator) and anonymously,
+with valid and invalid data, and checks each answer: no server error, a documented status, content
+type, body and headers, and invalid data refused. The world it runs in is real: a live room (bids
+accepted and refused), a closed lot whose award is final with its visa (payments possible), a draft
+and published notices, the public practice auction; path parameters are drawn from their ids as well
 as at random, so operations answer with data, not only 404s. The bid path has its own database
 connection, hence a committed (transactional) test database.
 """
 
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -35,7 +37,8 @@ from schemathesis.hooks import HookDispatcher, HookScope
 
 from tests.api.conftest import ApiClient, token_for
 from tests.auctions.conftest import make_auction, open_room
-from tests.awards.conftest import close_auction
+from tests.awards.conftest import close_auction, finalise, grant_visa, ministry_accountant
+from tests.conftest import make_member
 
 CHECKS = [
     not_a_server_error,
@@ -45,13 +48,17 @@ CHECKS = [
     response_headers_conformance,
 ]
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
-# Examples per operation and mode, for each caller: the whole test stays under two minutes on 2 cores.
-# An anonymous caller needs few: every operation that needs someone answers it 401 whatever it sends,
-# and the public ones get the same answers as for the company and the buyer.
+# Examples per operation and mode, for each caller: the whole test takes about a minute on 2 cores.
+# The company and the buyer act on most operations and get the most; the other roles act on a few
+# (the commission, the award, the visa and payments, the suspension) and are refused 403 elsewhere
+# whatever they send; an anonymous caller is answered 401 by every operation that needs someone.
 EXAMPLES = {
-    "company": {POSITIVE: 10, NEGATIVE: 5},
-    "buyer": {POSITIVE: 10, NEGATIVE: 5},
-    "anonymous": {POSITIVE: 3, NEGATIVE: 2},
+    "company": {POSITIVE: 6, NEGATIVE: 2},
+    "buyer": {POSITIVE: 6, NEGATIVE: 2},
+    "commission": {POSITIVE: 3, NEGATIVE: 1},
+    "accountant": {POSITIVE: 3, NEGATIVE: 1},
+    "administrator": {POSITIVE: 2, NEGATIVE: 1},
+    "anonymous": {POSITIVE: 2, NEGATIVE: 1},
 }
 # The same examples on every run (CI reproducible), no example database left behind, no shrinking.
 SETTINGS = hypothesis_settings(
@@ -65,11 +72,17 @@ SETTINGS = hypothesis_settings(
 
 @pytest.fixture
 def world(buyer, draft_tender, category, region, clock, settings):
-    """The ids of the objects the operations act on, and the headers of the three callers."""
+    """The ids of the objects the operations act on, and the headers of each caller."""
+    from seei.accounts.models import Organisation
     from seei.practice import services as practice
 
     settings.ALLOWED_HOSTS = ["localhost"]  # schemathesis's WSGI client
     closed = close_auction(buyer, category, region, clock, reference="AO-OAS-AWARD")
+    accountant = ministry_accountant(buyer.organisation)
+    finalise(closed)
+    grant_visa(closed, accountant)
+    platform = Organisation.objects.create(kind="platform", name="Plateforme SEEI")
+    administrator = make_member("admin@seei.example", platform, "administrator")
     live = make_auction(buyer, category, region, clock, reference="AO-OAS-LIVE")
     open_room(live, clock)
     clock.advance(timedelta(seconds=1))
@@ -82,6 +95,9 @@ def world(buyer, draft_tender, category, region, clock, settings):
     callers = {
         "company": {"Authorization": f"Bearer {token_for(live.bidders[0])}"},
         "buyer": {"Authorization": f"Bearer {token_for(buyer)}"},
+        "commission": {"Authorization": f"Bearer {token_for(closed.commission)}"},
+        "accountant": {"Authorization": f"Bearer {token_for(accountant)}"},
+        "administrator": {"Authorization": f"Bearer {token_for(administrator)}"},
         "anonymous": {},
     }
     return ids, callers
@@ -128,6 +144,7 @@ def test_every_response_matches_the_openapi_document(world):
     schema.config.generation.update(with_security_parameters=False)  # each caller sends its own
     known_ids = _known_ids(ids)
     requests, statuses = Counter(), Counter()
+    started = time.monotonic()
     failures: dict[tuple, str] = {}
 
     for result in schema.get_all_operations():
@@ -151,7 +168,8 @@ def test_every_response_matches_the_openapi_document(world):
 
     print(
         f"\nschemathesis: {sum(requests.values())} requests ({dict(requests)}), "
-        f"statuses {dict(sorted(statuses.items()))}, {len(failures)} failures"
+        f"statuses {dict(sorted(statuses.items()))}, {len(failures)} failures, "
+        f"{time.monotonic() - started:.0f} s"
     )
     assert statuses[201] and statuses[200], "some operations must succeed, not only refuse"
     report = "\n\n".join(

@@ -639,3 +639,22 @@ def test_format_amount():
     assert reasons.format_amount(D("1234567.5"), "EUR", "en") == "1,234,567.5\u00a0EUR"
     assert reasons.format_amount(D("999.00"), "", "fr") == "999,00"
     assert reasons.format_amount(D("1000"), "MAD", "fr") == "1\u00a0000\u00a0MAD"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"closes_at": T0 + timedelta(hours=24, seconds=1)},
+        {"extension_window": timedelta(hours=1, seconds=1)},
+        {"extension": timedelta(days=10_000)},
+        {"min_bid_interval": timedelta(hours=2)},
+        {"extension_cap": 2147483647},
+    ],
+)
+def test_timings_have_upper_bounds(overrides):
+    with pytest.raises(ValueError):
+        make_params(**overrides)
+    at_limits = make_params(
+        closes_at=T0 + timedelta(hours=24), extension_window=timedelta(hours=1), extension_cap=1000
+    )
+    assert at_limits.closes_at - at_limits.opens_at == timedelta(hours=24)

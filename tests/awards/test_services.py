@@ -408,9 +408,13 @@ def test_payment_input_is_checked(closed, accountant, other_accountant, clock):
     grant_visa(closed, accountant)
     today = clock.now().date()
     cases = [
-        ((accountant, award, today, "-5", "OP-1"), "The amount must be positive."),
-        ((accountant, award, today, "12.345", "OP-1"), "The amount has at most two decimals."),
-        ((accountant, award, today, "douze", "OP-1"), "Enter the amount as a number"),
+        ((accountant, award, today, "-5", "OP-1"), "The amount must be greater than zero."),
+        ((accountant, award, today, "12.3456", "OP-1"), "at most 2 digit(s) after the decimal point"),
+        ((accountant, award, today, "douze", "OP-1"), "The amount is not a valid number."),
+        # One parser for every amount (seei.core.amounts): no exponent, never more than is stored.
+        ((accountant, award, today, "1e30", "OP-1"), "The amount is not a valid number."),
+        ((accountant, award, today, "1E2", "OP-1"), "The amount is not a valid number."),
+        ((accountant, award, today, "9" * 40, "OP-1"), "The amount is too large."),
         ((accountant, award, today, "10", " "), "Give the payment's reference"),
         (
             (accountant, award, today + timedelta(days=2), "10", "OP-1"),
