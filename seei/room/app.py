@@ -499,4 +499,5 @@ def create_app(*, in_process_worker: bool | None = None):
         else:
             await routed(scope, receive, send)
 
+    app.routes = routed.routes  # with BIDS_PATH and SOCKET_PATH: every route (the permission table's test)
     return app
