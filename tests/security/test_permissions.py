@@ -272,7 +272,9 @@ def writes() -> int:
         return cursor.fetchone()[0]
 
 
-def _django_request(world, kind, method, url, *, body=None, multipart=None, api=False) -> tuple[int, str]:
+def _django_request(
+    world, kind, method, url, *, body=None, multipart=None, api=False
+) -> tuple[int, str, bool]:
     """A request of the site or the API, inside a transaction rolled back after it; a refused change
     must have written nothing (checked by the caller through ``changed``)."""
     client = world.clients[kind]
