@@ -293,7 +293,7 @@ def submit_documents(
     performance_bond: File[UploadedFile] = None,
 ):
     """The candidate's documents (multipart, one file per document the award requires), before its deadline."""
-    award, _role = selectors.award_for(request.auth, award_id)
+    award = selectors.award_acting_as(request.auth, award_id, selectors.COMPANY)
     files = {kind: request.FILES.get(kind) for kind in award.required_documents}
     step = services.submit_documents(request.auth, award, files)
     return Status(201, _step(step, reveal=True))
@@ -307,14 +307,16 @@ def submit_documents(
 )
 def confirm(request, award_id: int, payload: AwardDecisionIn):
     """The commission confirms the candidate of ``rank`` (its documents checked): the award is final."""
-    award = services.confirm(request.auth, _plain_award(award_id), payload.rank, payload.low_price_note)
+    award = selectors.award_acting_as(request.auth, award_id, selectors.COMMISSION)
+    award = services.confirm(request.auth, award, payload.rank, payload.low_price_note)
     return _detail(request.auth, award, selectors.COMMISSION)
 
 
 @router.post("/awards/{award_id}/fail", response=AwardDetail, auth=AUTH, tags=["awards: commission"])
 def fail(request, award_id: int, payload: FailIn):
     """The commission records why the candidate of ``rank`` fails; the next rank is asked automatically."""
-    award = services.fail(request.auth, _plain_award(award_id), payload.rank, payload.reason)
+    award = selectors.award_acting_as(request.auth, award_id, selectors.COMMISSION)
+    award = services.fail(request.auth, award, payload.rank, payload.reason)
     return _detail(request.auth, award, selectors.COMMISSION)
 
 
@@ -357,7 +359,8 @@ def verification(request, award_id: int):
 @router.post("/awards/{award_id}/visa", response={201: VisaOut}, auth=AUTH, tags=["awards: accountant"])
 def give_visa(request, award_id: int, payload: VisaIn):
     """Grant or refuse the visa on the commitment (a reason is required to refuse)."""
-    visa = services.give_visa(request.auth, _plain_award(award_id), payload.decision, payload.reason)
+    award = selectors.accountant_award(request.auth, award_id)  # of the post's perimeter, once final
+    visa = services.give_visa(request.auth, award, payload.decision, payload.reason)
     return Status(201, _visa(visa))
 
 
@@ -389,9 +392,8 @@ def payments(request, award_id: int):
 )
 def record_payment(request, award_id: int, payload: PaymentIn):
     """A payment (partial ones allowed); never more than what remains of the awarded amount."""
-    payment = services.record_payment(
-        request.auth, _plain_award(award_id), payload.paid_on, payload.amount, payload.reference
-    )
+    award = selectors.accountant_award(request.auth, award_id)  # of the post's perimeter, once final
+    payment = services.record_payment(request.auth, award, payload.paid_on, payload.amount, payload.reference)
     return Status(201, payment)
 
 

@@ -109,6 +109,21 @@ def award_for(membership, pk) -> tuple[Award, str]:
     return award, role
 
 
+def award_acting_as(membership, pk, role: str) -> Award:
+    """The award, for a person about to act on it in ``role`` (the commission decides, the candidate
+    submits): 404 if there is none, 403 if the person does not follow it in that role. A refusal of who
+    the person is never depends on what was sent, nor reaches the services (whose 400 says what was wrong)."""
+    award, viewer = award_for(membership, pk)
+    if viewer != role:
+        raise PermissionDenied(
+            _(
+                "Only the commission of the notice decides on its award, and only the candidate asked for "
+                "documents submits them."
+            )
+        )
+    return award
+
+
 def awards_for(membership):
     """The awards a person follows in its current role (the accountants' are in ``accountant_awards``)."""
     if membership is None:

@@ -107,10 +107,11 @@ def detail(request, pk):
     return render(request, "awards/detail.html", _detail_context(request, award, role))
 
 
-def _step_action(request, pk, key: str, make_form, act):
-    """A step of the award posted from its page: the form is checked, then the service acts and
-    says what happened; a refusal shows the page again (400) and changes nothing."""
-    award, role = selectors.award_for(request.membership, pk)
+def _step_action(request, pk, role: str, key: str, make_form, act):
+    """A step of the award posted from its page by the person acting in ``role`` (anyone else: 403):
+    the form is checked, then the service acts and says what happened; a refusal shows the page again
+    (400) and changes nothing."""
+    award = selectors.award_acting_as(request.membership, pk, role)
     form = make_form(award)
     if not form.is_valid():
         return _refused(request, award, role, key, form, None)
@@ -132,7 +133,7 @@ def submit_documents(request, pk):
     def make_form(award):
         return DocumentsForm(request.POST, request.FILES, kinds=award.required_documents)
 
-    return _step_action(request, pk, "documents_form", make_form, act)
+    return _step_action(request, pk, selectors.COMPANY, "documents_form", make_form, act)
 
 
 @require_POST
@@ -143,7 +144,9 @@ def confirm(request, pk):
         services.confirm(request.membership, award, data["rank"], data["low_price_note"])
         return _("The award is final. Every bidder was told the result.")
 
-    return _step_action(request, pk, "confirm_form", lambda award: ConfirmForm(request.POST), act)
+    return _step_action(
+        request, pk, selectors.COMMISSION, "confirm_form", lambda award: ConfirmForm(request.POST), act
+    )
 
 
 @require_POST
@@ -157,7 +160,9 @@ def fail(request, pk):
             return _("The candidate fails. No candidate is left: the lot is unsuccessful.")
         return _("The candidate fails. The next bidder in the ranking is asked for its documents.")
 
-    return _step_action(request, pk, "fail_form", lambda award: FailForm(request.POST), act)
+    return _step_action(
+        request, pk, selectors.COMMISSION, "fail_form", lambda award: FailForm(request.POST), act
+    )
 
 
 @_signed_in

@@ -535,4 +535,6 @@ def create_app(*, in_process_worker: bool | None = None):
         else:
             await routed(scope, receive, send)
 
-    return headers.secured(app)
+    secured = headers.secured(app)
+    secured.routes = routed.routes  # with BIDS_PATH and SOCKET_PATH: every route (the permission table's test)
+    return secured

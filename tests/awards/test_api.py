@@ -49,9 +49,10 @@ def test_the_commission_decides_in_ranking_order(closed, buyer):
     response = client.post(f"/awards/{closed.award.pk}/confirm", {"rank": 2})
     assert response.status_code == 400 and "The award follows the ranking" in response.json()["detail"]
     response = api(buyer).post(f"/awards/{closed.award.pk}/confirm", {"rank": 1})
-    assert response.status_code == 400
+    assert response.status_code == 403  # who decides is a matter of permission, whatever the body says
     assert response.json()["detail"] == (
-        f"Only a member of the commission of notice {closed.lot.tender.reference} can confirm the award."
+        "Only the commission of the notice decides on its award, and only the candidate asked for "
+        "documents submits them."
     )
     assert closed.award.status == "provisional"
     response = client.post(f"/awards/{closed.award.pk}/fail", {"rank": 1, "reason": "Caution non conforme"})
@@ -111,11 +112,8 @@ def test_an_accountant_outside_the_perimeter_gets_a_clear_refusal(closed, other_
     assert client.get("/awards").json() == []
     assert client.get(f"/awards/{award.pk}").status_code == 403
     response = client.post(f"/awards/{award.pk}/visa", {"decision": "granted"})
-    assert response.status_code == 400
-    assert response.json()["detail"] == (
-        "This award is not in the perimeter of your accountant post (Perception de Fès): "
-        "you cannot give the visa of this award."
-    )
+    assert response.status_code == 403
+    assert response.json()["detail"] == "This award is not in the perimeter of your accountant post."
     assert not Visa.objects.exists()
 
 

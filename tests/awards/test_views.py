@@ -100,11 +100,8 @@ def test_confirmation_by_someone_not_on_the_commission_is_refused_by_the_page(
 ):
     url = reverse("awards:confirm", args=[closed.award.pk])
     response = client_for(buyer).post(url, {"rank": 1})
-    assert response.status_code == 400
-    assert (
-        f"Only a member of the commission of notice {closed.lot.tender.reference} can confirm the award."
-        in text(response)
-    )
+    assert response.status_code == 403
+    assert "Only the commission of the notice decides on its award" in text(response)
     assert client_for(outsider_commission).post(url, {"rank": 1}).status_code == 403
     assert closed.award.status == "provisional" and closed.award.current_step().status == "requested"
 
