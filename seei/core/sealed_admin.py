@@ -17,6 +17,8 @@ import contextvars
 from collections.abc import Callable
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
 from seei.core import audit
@@ -172,6 +174,18 @@ class SealedAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), *(f"sealed_{name}" for name in self.sealed)]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Django lets any local field filter the list from the address (``?company=5``, ``?user_id=3``):
+        # on a sealed field that would list what one company or person did, whatever the column shows.
+        first = lookup.split(LOOKUP_SEP, 1)[0]
+        try:
+            first = self.model._meta.get_field(first).name  # ``company_id`` is ``company`` too
+        except FieldDoesNotExist:
+            pass
+        if first in self.sealed:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def changelist_view(self, request, extra_context=None):
         token = _request.set({"request": request, "seen": set(), "revealed": {}})

@@ -150,3 +150,25 @@ def test_no_staff_member_changes_a_published_notice_or_its_lot(staff, published_
     published_tender.refresh_from_db()
     lot.refresh_from_db()
     assert published_tender.reference != "HACKED" and lot.starting_price != Decimal("1.00")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/admin/auctions/bidder/?company={org}",
+        "/admin/auctions/bidder/?company_id={org}",
+        "/admin/auctions/bidder/?company__id__exact={org}",
+        "/admin/auctions/bidattempt/?user={user}",
+        "/admin/core/auditevent/?organisation={org}",
+        "/admin/core/auditevent/?actor__exact={user}",
+        "/admin/tenders/clarification/?company={org}",
+        "/admin/tenders/interest/?company={org}",
+        "/admin/alerts/notification/?user={user}",
+        "/admin/awards/award/?company={org}",
+    ],
+)
+def test_a_list_cannot_be_filtered_by_a_sealed_identity_from_the_address(staff, traces, query):
+    """``?company=5`` would list the pseudonyms (or questions, events…) of one company: refused (400)."""
+    member, _bidder, _award = traces
+    url = query.format(org=member.organisation.pk, user=member.user.pk)
+    assert staff.get(url).status_code == 400, url
