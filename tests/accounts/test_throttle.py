@@ -73,6 +73,24 @@ def test_an_attacker_at_one_address_does_not_lock_the_owner_out_elsewhere(client
     assert log_in(client, company.user.email, PASSWORD, address="203.0.113.5").status_code == 302
 
 
+def test_visitors_behind_the_proxy_on_this_machine_are_not_locked_together(client, company):
+    """The README's layout: a TLS proxy on this machine relays every visitor (REMOTE_ADDR 127.0.0.1,
+    the visitor in X-Forwarded-For). By default one visitor's guesses do not lock out the others."""
+
+    def through_proxy(email, password, visitor):
+        return client.post(
+            LOGIN,
+            {"username": email, "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=visitor,
+        )
+
+    for number in range(throttle.LOGIN_ADDRESS.hits):
+        through_proxy(f"someone{number}@example.ma", "wrong-password", "198.51.100.7")
+    assert through_proxy(company.user.email, PASSWORD, "198.51.100.7").status_code == 429
+    assert through_proxy(company.user.email, PASSWORD, "203.0.113.5").status_code == 302
+
+
 def test_an_address_guessing_across_accounts_is_locked(client, company, clock):
     for number in range(throttle.LOGIN_ADDRESS.hits):
         log_in(client, f"someone{number}@example.ma", "wrong-password")
