@@ -224,3 +224,22 @@ def test_client_address(settings, trusted, remote, forwarded, expected):
     settings.SEEI_TRUSTED_PROXIES = trusted
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert throttle.client_address(request) == expected
+
+
+def test_the_admin_login_is_limited_like_the_sites(client, db):
+    """/admin/login/ is Django's own form: without the limits, the staff's accounts (the most worth
+    guessing) could be guessed there without end."""
+    staff = User.objects.create_superuser(email="root@tresor.gov.ma", password=PASSWORD)
+
+    def admin_login(password):
+        return client.post(
+            "/admin/login/?next=/admin/",
+            {"username": staff.email, "password": password},
+            REMOTE_ADDR="192.0.2.10",
+        )
+
+    for _ in range(20):
+        admin_login("wrong-password")
+    response = admin_login(PASSWORD)
+    assert "Too many attempts. Try again in 15 min." in response.content.decode()
+    assert not logged_in(client)
