@@ -159,6 +159,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline:
+    """The inline form of such records; put it before ``admin.StackedInline`` or ``admin.TabularInline``."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SealedAdmin(ReadOnlyAdmin):
     """A read-only admin whose ``sealed`` fields (identities) show only when ``revealed(obj)``, or
     to the break-glass group (audited). Use ``sealed_column(name)`` in list_display and fields."""

@@ -140,6 +140,7 @@ def test_no_staff_member_changes_a_published_notice_or_its_lot(staff, published_
     tender_url = f"/admin/tenders/tender/{published_tender.pk}/change/"
     lot_url = f"/admin/tenders/lot/{lot.pk}/change/"
     assert 'name="_save"' not in staff.get(tender_url).content.decode()
+    assert 'data-inline-type="tabular"' in staff.get(lot_url).content.decode()  # its items, as a table
     assert staff.post(tender_url, {"reference": "HACKED"}).status_code == 403
     assert staff.post(lot_url, {"starting_price": "1.00"}).status_code == 403
     assert (
