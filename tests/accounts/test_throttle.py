@@ -218,6 +218,8 @@ def test_normal_use_is_not_limited(client, company):
         (["10.0.0.0/8"], "10.0.0.2", "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged first entry
         (["10.0.0.0/8"], "192.0.2.1", "203.0.113.9", "192.0.2.1"),  # not from the proxy
         ([], "2001:db8:1:2:3:4:5:6", "", "2001:db8:1:2::/64"),
+        ([], "::ffff:192.0.2.1", "", "192.0.2.1"),  # IPv4 on a dual-stack socket: not one shared /64
+        (["127.0.0.1"], "::ffff:127.0.0.1", "203.0.113.9", "203.0.113.9"),  # the local proxy, so seen
     ],
 )
 def test_client_address(settings, trusted, remote, forwarded, expected):
