@@ -331,8 +331,10 @@ SEEI_DB_POOL_TIMEOUT = float(env("SEEI_DB_POOL_TIMEOUT", "3"))
 # The addresses allowed to read the details of /readyz and /metrics (seei/ops): loopback by default.
 SEEI_OPS_TRUSTED = env_list("SEEI_OPS_TRUSTED", "127.0.0.1,::1")
 # The reverse proxies (addresses or networks) whose X-Forwarded-For names the client, for the
-# per-address limits of logins and emails (seei/accounts/throttle.py); none by default.
-SEEI_TRUSTED_PROXIES = env_list("SEEI_TRUSTED_PROXIES")
+# per-address limits of logins and emails (seei/accounts/throttle.py). Loopback by default, as the
+# room server (seei/room/server.py) reads it: without it, behind the README's proxy on this machine
+# every visitor would be one address, and 30 wrong passwords anywhere would lock out every login.
+SEEI_TRUSTED_PROXIES = env_list("SEEI_TRUSTED_PROXIES", "127.0.0.1,::1")
 # A clock the tests can move (stored in the database so every process sees it).
 SEEI_TEST_CLOCK = env_bool("SEEI_TEST_CLOCK")
 

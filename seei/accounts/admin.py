@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from seei.accounts import services
+from seei.accounts.forms import AdminLoginForm
 from seei.accounts.models import ApiToken, Membership, Organisation, User
 
 
@@ -23,9 +24,15 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["first_name", "last_name", "language", "email_verified"]}),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),  # break-glass: audited
+        (
+            "Permissions",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups"]},
+        ),  # break-glass: audited
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2", "language"]})]
+
+
+admin.site.login_form = AdminLoginForm  # the same limits on wrong passwords as the site's login
 
 
 @admin.register(Organisation)

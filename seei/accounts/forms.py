@@ -3,6 +3,7 @@
 from babel import Locale, UnknownLocaleError
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -125,7 +126,29 @@ class CompanyRegistrationForm(forms.Form):
         return {key: data.get(key) for key in ("first_name", "last_name", "email", "language")}
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class ThrottledLoginMixin:
+    """A login form whose wrong passwords are counted and which, past the limits, refuses before the
+    password is even checked (seei.accounts.throttle): the site's login and the admin's alike."""
+
+    def clean(self):
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if email and password:
+            try:
+                throttle.check_login(self.request, email)
+            except throttle.Throttled as refusal:
+                raise ValidationError(refusal.message, code="throttled") from refusal
+        return super().clean()
+
+    def get_invalid_login_error(self):
+        throttle.login_failed(self.request, self.cleaned_data.get("username"))
+        return super().get_invalid_login_error()
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """/admin/login/: the staff's accounts are the most worth guessing."""
+
+
+class EmailAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):
     """Django's login form (the username is the email) that explains why an account may not log in."""
 
     error_messages = {
@@ -150,22 +173,13 @@ class EmailAuthenticationForm(AuthenticationForm):
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
 
-    def clean(self):
-        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
-        if email and password:
-            try:
-                throttle.check_login(self.request, email)
-            except throttle.Throttled as refusal:
-                raise ValidationError(refusal.message, code="throttled") from refusal
-            # Django's backend ignores inactive accounts; tell their owner (and only their owner,
-            # who knows the password) why, instead of a generic refusal.
-            dormant = User.objects.filter(email__iexact=email, is_active=False).first()
-            if dormant is not None and dormant.check_password(password):
-                self.confirm_login_allowed(dormant)
-        return super().clean()
-
     def get_invalid_login_error(self):
-        throttle.login_failed(self.request, self.cleaned_data.get("username"))
+        # Django's backend ignores inactive accounts; tell their owner (and only their owner, who knows
+        # the password) why, instead of a generic refusal. Asked only within the limits (the mixin).
+        email, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        dormant = User.objects.filter(email__iexact=email, is_active=False).first()
+        if dormant is not None and dormant.check_password(password):
+            self.confirm_login_allowed(dormant)  # raises its reason
         return super().get_invalid_login_error()
 
     def confirm_login_allowed(self, user):

@@ -159,7 +159,7 @@ class Membership(models.Model):
                 _("A %(role)s must belong to a %(kind)s.")
                 % {"role": self.get_role_display(), "kind": Organisation.Kind(expected).label}
             )
-        if self._state.adding and self.holds_the_other_separated_role():
+        if self.holds_the_other_separated_role():  # a new role, or an existing one changed into it
             raise ValidationError(
                 _(
                     "A person cannot be both a buyer agent and a commission member of the same "
@@ -171,9 +171,15 @@ class Membership(models.Model):
         """Whether this person already holds, in this organisation, the role this one is kept apart from."""
         if self.role not in SEPARATED_ROLES or not (self.user_id and self.organisation_id):
             return False
-        return Membership.objects.filter(
-            user_id=self.user_id, organisation_id=self.organisation_id, role__in=SEPARATED_ROLES - {self.role}
-        ).exists()
+        return (
+            Membership.objects.filter(
+                user_id=self.user_id,
+                organisation_id=self.organisation_id,
+                role__in=SEPARATED_ROLES - {self.role},
+            )
+            .exclude(pk=self.pk)
+            .exists()
+        )
 
 
 class ApiToken(models.Model):

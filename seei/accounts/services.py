@@ -122,27 +122,26 @@ def approve_company(organisation: Organisation, actor: User) -> None:
     when another checked company has the same ICE."""
     if not organisation.pending:
         return
-    if (
-        organisation.ice
-        and Organisation.objects.filter(ice=organisation.ice, pending=False)
-        .exclude(pk=organisation.pk)
-        .exists()
-    ):
+    try:
+        with transaction.atomic():
+            organisation.pending = False
+            organisation.save(update_fields=["pending"])
+            audit.record(
+                "company.approved",
+                organisation,
+                actor=actor,
+                organisation=organisation,
+                ice=organisation.ice or "",
+                national_registration=organisation.national_registration,
+            )
+    except IntegrityError:
+        # The constraint unique_checked_ice decides, so that two administrators approving two
+        # registrants of one ICE at the same moment get this answer too, not an error page.
+        organisation.pending = True
         raise ValidationError(
             _("%(name)s: another company is already approved with the ICE %(ice)s.")
             % {"name": organisation.name, "ice": organisation.ice}
-        )
-    with transaction.atomic():
-        organisation.pending = False
-        organisation.save(update_fields=["pending"])
-        audit.record(
-            "company.approved",
-            organisation,
-            actor=actor,
-            organisation=organisation,
-            ice=organisation.ice or "",
-            national_registration=organisation.national_registration,
-        )
+        ) from None
 
 
 def verification_link(user: User) -> str:

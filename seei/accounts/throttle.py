@@ -128,6 +128,9 @@ def client_address(request) -> str:
             address = ipaddress.ip_address(candidate)
         except ValueError:
             return candidate or "unknown"
+        # A dual-stack socket shows IPv4 clients as ::ffff:a.b.c.d: as IPv6 they would all share
+        # one /64, and one guesser would lock every IPv4 visitor out.
+        address = getattr(address, "ipv4_mapped", None) or address
         if not any(address in network for network in trusted):
             break
     if address.version == 6:

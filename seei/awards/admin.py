@@ -6,12 +6,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from seei.awards.models import Award, AwardStep, Payment, Visa
-from seei.core.sealed_admin import ReadOnlyAdmin, SealedAdmin, lot_revealed, sealed_column, show_sealed
+from seei.core.sealed_admin import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    SealedAdmin,
+    lot_revealed,
+    sealed_column,
+    show_sealed,
+)
 
 
-class StepInline(admin.TabularInline):
+class StepInline(ReadOnlyInline, admin.TabularInline):
     model = AwardStep
-    extra = 0
     fields = [
         "rank",
         "bidder",
@@ -23,13 +29,6 @@ class StepInline(admin.TabularInline):
         "low_price",
     ]
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("company"))
     def sealed_company(self, step):

@@ -17,6 +17,8 @@ import contextvars
 from collections.abc import Callable
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 
 from seei.core import audit
@@ -157,6 +159,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline:
+    """The inline form of such records; put it before ``admin.StackedInline`` or ``admin.TabularInline``."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SealedAdmin(ReadOnlyAdmin):
     """A read-only admin whose ``sealed`` fields (identities) show only when ``revealed(obj)``, or
     to the break-glass group (audited). Use ``sealed_column(name)`` in list_display and fields."""
@@ -172,6 +190,18 @@ class SealedAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), *(f"sealed_{name}" for name in self.sealed)]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Django lets any local field filter the list from the address (``?company=5``, ``?user_id=3``):
+        # on a sealed field that would list what one company or person did, whatever the column shows.
+        first = lookup.split(LOOKUP_SEP, 1)[0]
+        try:
+            first = self.model._meta.get_field(first).name  # ``company_id`` is ``company`` too
+        except FieldDoesNotExist:
+            pass
+        if first in self.sealed:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def changelist_view(self, request, extra_context=None):
         token = _request.set({"request": request, "seen": set(), "revealed": {}})

@@ -207,6 +207,16 @@ class SealedSpoolUploadHandler(FileUploadHandler):
         self.slots = UploadSlots(self.request)
         if not self.slots.acquire():
             self.refusal = BUSY
+            return
+        # A request whose parsing fails (the client gone, too many files) never reaches
+        # upload_complete: its slot is freed with the request, not SLOT_SECONDS later.
+        close_request = self.request.close
+
+        def close_and_release():
+            self.slots.release()
+            close_request()
+
+        self.request.close = close_and_release
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)

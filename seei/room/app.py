@@ -55,6 +55,7 @@ MAX_AMOUNT_TEXT = 1000  # longer than any amount: the rules refuse a huge one wi
 CLOSE_FORBIDDEN = 4403
 CLOSE_SESSION_ENDED = 4401  # the login behind a socket ended (logout, password change, expiry)
 CLOSE_TRY_AGAIN = 1013  # the database is unreachable for now
+CLOSE_SERVER_ERROR = 1011  # the page reconnects
 BIDS_PATH = re.compile(r"/room/lots/(\d+)/bids")
 SOCKET_PATH = re.compile(r"/room/lots/(\d+)/ws")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -455,15 +456,19 @@ async def recheck_access(websocket: WebSocket, lot_id: int, person: auth.Person 
             async with _pool().connection() as conn:
                 now, access = await viewer(conn, websocket, lot_id)
         except Exception as error:
-            if bidding.unavailable(error) is None:
-                raise
-            continue  # an outage is no reason to drop a viewer: checked again next time
-        if person is not None and (now is None or now.user_id != person.user_id):
-            code, reason = CLOSE_SESSION_ENDED, "session ended"
-        elif not access.allowed:
-            code, reason = CLOSE_FORBIDDEN, "no longer allowed"
+            if bidding.unavailable(error) is not None:
+                continue  # an outage is no reason to drop a viewer: checked again next time
+            # Never left open unchecked (a dead task would stop checking silently): the page
+            # reconnects, and its handshake checks afresh.
+            log.exception("room: re-checking a socket of lot %s failed", lot_id)
+            code, reason = CLOSE_SERVER_ERROR, "server error"
         else:
-            continue
+            if person is not None and (now is None or now.user_id != person.user_id):
+                code, reason = CLOSE_SESSION_ENDED, "session ended"
+            elif not access.allowed:
+                code, reason = CLOSE_FORBIDDEN, "no longer allowed"
+            else:
+                continue
         hub.leave(lot_id, subscriber)  # before the close: not one more frame
         log.info("room: socket of lot %s closed (%s)", lot_id, reason)
         with contextlib.suppress(Exception):  # the client may be gone already

@@ -13,7 +13,7 @@ SEEI_REQUEST_TIMEOUT seconds (headers and body, plus one second per SEEI_MIN_BOD
 body), else its connection is cut (uvicorn has no header timeout: slow clients sending a byte
 every few seconds would hold their sockets for good); and one address may hold at most
 SEEI_MAX_CONNECTIONS_PER_ADDRESS open connections (sockets included; 0: no limit), except the
-addresses of SEEI_TRUSTED_PROXIES (default 127.0.0.1). Behind a reverse proxy every connection
+addresses of SEEI_TRUSTED_PROXIES (default 127.0.0.1,::1, as seei.settings reads it). Behind a reverse proxy every connection
 comes from the proxy: the limit per client then belongs to the proxy (nginx ``limit_conn``). At
 start the process raises its file-descriptor limit (RLIMIT_NOFILE) to the hard limit: each viewer
 holds one.
@@ -47,7 +47,7 @@ class ConnectionLimit:
     def __init__(self) -> None:
         self.maximum = int(os.environ.get("SEEI_MAX_CONNECTIONS_PER_ADDRESS", "200"))
         self.trusted = {
-            a.strip() for a in os.environ.get("SEEI_TRUSTED_PROXIES", "127.0.0.1").split(",") if a.strip()
+            a.strip() for a in os.environ.get("SEEI_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if a.strip()
         }
         self.open: Counter[str] = Counter()
         self._counted: dict[asyncio.BaseTransport, str] = {}

@@ -5,7 +5,7 @@ interest stays sealed until the notice's procedure is over (seei.core.sealed_adm
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from seei.core.sealed_admin import ReadOnlyAdmin, SealedAdmin, sealed_column, tender_revealed
+from seei.core.sealed_admin import ReadOnlyAdmin, ReadOnlyInline, SealedAdmin, sealed_column, tender_revealed
 from seei.tenders.models import (
     Category,
     Clarification,
@@ -19,18 +19,7 @@ from seei.tenders.models import (
 )
 
 
-class ReadOnlyInline(admin.StackedInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class LotInline(ReadOnlyInline):
+class LotInline(ReadOnlyInline, admin.StackedInline):
     model = Lot
     show_change_link = True
 

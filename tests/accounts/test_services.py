@@ -137,6 +137,33 @@ def test_a_self_registered_company_is_pending_and_its_ice_cannot_be_squatted(com
     assert (event.object_id, event.actor, event.data["ice"]) == (str(newcomer.pk), admin, COMPANY["ice"])
 
 
+def test_two_registrants_of_one_ice_approved_at_the_same_moment_get_a_clear_refusal(buyer):
+    """Another administrator approves the other registrant while this approval is under way: the
+    database's constraint refuses it, and the administrator reads why (no error page)."""
+    from django.db.models.signals import pre_save
+
+    first, second = (
+        services.register_company(
+            company=COMPANY, person={**PERSON, "email": email}, password=STRONG_PASSWORD
+        ).organisation
+        for email in ("one@rif.ma", "two@rif.ma")
+    )
+
+    def meanwhile(sender, instance, **kwargs):
+        if instance.pk == second.pk:
+            Organisation.objects.filter(pk=first.pk).update(pending=False)
+
+    pre_save.connect(meanwhile, sender=Organisation)
+    try:
+        with pytest.raises(ValidationError) as refused:
+            services.approve_company(second, buyer.user)
+    finally:
+        pre_save.disconnect(meanwhile, sender=Organisation)
+    assert "another company is already approved with the ICE" in refused.value.messages[0]
+    second.refresh_from_db()
+    assert second.pending
+
+
 def test_confirm_email_activates_once():
     membership = services.register_company(company=COMPANY, person=PERSON, password=STRONG_PASSWORD)
     user = membership.user

@@ -73,6 +73,24 @@ def test_an_attacker_at_one_address_does_not_lock_the_owner_out_elsewhere(client
     assert log_in(client, company.user.email, PASSWORD, address="203.0.113.5").status_code == 302
 
 
+def test_visitors_behind_the_proxy_on_this_machine_are_not_locked_together(client, company):
+    """The README's layout: a TLS proxy on this machine relays every visitor (REMOTE_ADDR 127.0.0.1,
+    the visitor in X-Forwarded-For). By default one visitor's guesses do not lock out the others."""
+
+    def through_proxy(email, password, visitor):
+        return client.post(
+            LOGIN,
+            {"username": email, "password": password},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=visitor,
+        )
+
+    for number in range(throttle.LOGIN_ADDRESS.hits):
+        through_proxy(f"someone{number}@example.ma", "wrong-password", "198.51.100.7")
+    assert through_proxy(company.user.email, PASSWORD, "198.51.100.7").status_code == 429
+    assert through_proxy(company.user.email, PASSWORD, "203.0.113.5").status_code == 302
+
+
 def test_an_address_guessing_across_accounts_is_locked(client, company, clock):
     for number in range(throttle.LOGIN_ADDRESS.hits):
         log_in(client, f"someone{number}@example.ma", "wrong-password")
@@ -200,9 +218,30 @@ def test_normal_use_is_not_limited(client, company):
         (["10.0.0.0/8"], "10.0.0.2", "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged first entry
         (["10.0.0.0/8"], "192.0.2.1", "203.0.113.9", "192.0.2.1"),  # not from the proxy
         ([], "2001:db8:1:2:3:4:5:6", "", "2001:db8:1:2::/64"),
+        ([], "::ffff:192.0.2.1", "", "192.0.2.1"),  # IPv4 on a dual-stack socket: not one shared /64
+        (["127.0.0.1"], "::ffff:127.0.0.1", "203.0.113.9", "203.0.113.9"),  # the local proxy, so seen
     ],
 )
 def test_client_address(settings, trusted, remote, forwarded, expected):
     settings.SEEI_TRUSTED_PROXIES = trusted
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
     assert throttle.client_address(request) == expected
+
+
+def test_the_admin_login_is_limited_like_the_sites(client, db):
+    """/admin/login/ is Django's own form: without the limits, the staff's accounts (the most worth
+    guessing) could be guessed there without end."""
+    staff = User.objects.create_superuser(email="root@tresor.gov.ma", password=PASSWORD)
+
+    def admin_login(password):
+        return client.post(
+            "/admin/login/?next=/admin/",
+            {"username": staff.email, "password": password},
+            REMOTE_ADDR="192.0.2.10",
+        )
+
+    for _ in range(20):
+        admin_login("wrong-password")
+    response = admin_login(PASSWORD)
+    assert "Too many attempts. Try again in 15 min." in response.content.decode()
+    assert not logged_in(client)

@@ -223,12 +223,19 @@ def test_nobody_is_both_the_buyer_agent_and_a_commission_member_of_an_organisati
     """The buyer never knows who applies or bids: its agents do not examine the applications."""
     from django.core.exceptions import ValidationError
 
-    from seei.accounts.models import Membership
+    from seei.accounts.models import Membership, Organisation
 
     # Granting the second role is refused, either way round (the admin's forms validate the model).
     for user, role in ((buyer.user, "commission_member"), (president.user, "buyer_agent")):
         with pytest.raises(ValidationError, match="cannot be both a buyer agent and a commission member"):
             Membership(user=user, organisation=buyer_org, role=role).full_clean()
+    # Nor by moving the person's seat on another buyer's commission to this organisation.
+    elsewhere = Organisation.objects.create(kind="buyer", name="Another ministry")
+    moved = Membership.objects.create(user=buyer.user, organisation=elsewhere, role="commission_member")
+    moved.organisation = buyer_org
+    with pytest.raises(ValidationError, match="cannot be both a buyer agent and a commission member"):
+        moved.full_clean()
+    moved.delete()
     # A double role made by other means (a script, a practice rehearsal) still cannot sit on a real
     # commission.
     doubled = Membership.objects.create(user=buyer.user, organisation=buyer_org, role="commission_member")

@@ -102,6 +102,18 @@ def test_a_user_sends_files_from_a_bounded_number_of_requests_at_once(sender, se
     assert uploads.UploadSlots(SimpleNamespace(user=sender.user, META={})).acquire()  # the slot was freed
 
 
+def test_a_request_that_fails_while_sending_frees_its_slot(sender, settings):
+    """Two sendings cut short (here: too many files, as a dropped connection would) do not keep the
+    user from sending again for a minute."""
+    settings.SEEI_UPLOADS_PER_USER = 2
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 1
+    for _ in range(2):
+        assert upload(sender).status_code == 400
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 30
+    accepted = upload(sender)
+    assert accepted.status_code == 201, accepted.content
+
+
 def test_a_large_body_reaches_django_through_asgi_only_as_ciphertext_on_disk(monkeypatch):
     """seei.asgi serves the pages and the API: Django's own ASGI handler would spool this body (the
     files of a sealed application) to a temporary file in clear before any upload handler runs."""

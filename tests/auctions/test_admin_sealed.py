@@ -140,6 +140,7 @@ def test_no_staff_member_changes_a_published_notice_or_its_lot(staff, published_
     tender_url = f"/admin/tenders/tender/{published_tender.pk}/change/"
     lot_url = f"/admin/tenders/lot/{lot.pk}/change/"
     assert 'name="_save"' not in staff.get(tender_url).content.decode()
+    assert 'data-inline-type="tabular"' in staff.get(lot_url).content.decode()  # its items, as a table
     assert staff.post(tender_url, {"reference": "HACKED"}).status_code == 403
     assert staff.post(lot_url, {"starting_price": "1.00"}).status_code == 403
     assert (
@@ -150,3 +151,25 @@ def test_no_staff_member_changes_a_published_notice_or_its_lot(staff, published_
     published_tender.refresh_from_db()
     lot.refresh_from_db()
     assert published_tender.reference != "HACKED" and lot.starting_price != Decimal("1.00")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/admin/auctions/bidder/?company={org}",
+        "/admin/auctions/bidder/?company_id={org}",
+        "/admin/auctions/bidder/?company__id__exact={org}",
+        "/admin/auctions/bidattempt/?user={user}",
+        "/admin/core/auditevent/?organisation={org}",
+        "/admin/core/auditevent/?actor__exact={user}",
+        "/admin/tenders/clarification/?company={org}",
+        "/admin/tenders/interest/?company={org}",
+        "/admin/alerts/notification/?user={user}",
+        "/admin/awards/award/?company={org}",
+    ],
+)
+def test_a_list_cannot_be_filtered_by_a_sealed_identity_from_the_address(staff, traces, query):
+    """``?company=5`` would list the pseudonyms (or questions, events…) of one company: refused (400)."""
+    member, _bidder, _award = traces
+    url = query.format(org=member.organisation.pk, user=member.user.pk)
+    assert staff.get(url).status_code == 400, url

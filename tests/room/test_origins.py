@@ -74,3 +74,16 @@ def test_the_rooms_answers_carry_djangos_security_headers(app, settings):
     with TestClient(create_app(in_process_worker=False), base_url="http://testserver") as client:
         answer = client.get("/room/time", headers={"x-forwarded-proto": "https"})
         assert answer.headers["strict-transport-security"] == "max-age=3600"
+
+
+def test_the_demos_own_pages_are_accepted_at_127_0_0_1_and_at_localhost(settings):
+    """The demo's defaults: whichever loopback name and port the browser uses, its pages may bid."""
+    from seei.room import origins
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    settings.SITE_URL, settings.CSRF_TRUSTED_ORIGINS = "http://127.0.0.1:8000", []
+    for host in ("127.0.0.1:8000", "localhost:8000", "127.0.0.1:8123", "localhost"):
+        assert origins.same_site({"host": host, "origin": f"http://{host}"}), host
+    assert origins.same_site({"host": "localhost:8000", "origin": "http://127.0.0.1:8000"})  # SITE_URL
+    assert not origins.same_site({"host": "127.0.0.1:8000", "origin": "http://localhost:9999"})
+    assert not origins.same_site({"host": "127.0.0.1:8000", "origin": "null"})

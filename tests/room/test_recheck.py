@@ -86,3 +86,26 @@ def test_a_socket_still_allowed_stays_open_across_rechecks(client, open_room, lo
         )
         assert response.status_code == 201
         assert next_snapshot(ws)["seq"] == first["seq"] + 1
+
+
+def test_a_recheck_that_fails_closes_the_socket_rather_than_leave_it_unchecked(
+    client,  # noqa: F811
+    open_room,
+    lot,
+    company,
+    monkeypatch,
+):
+    from seei.room import app
+
+    real_viewer, calls = app.viewer, []
+
+    async def failing_after_the_handshake(*args):
+        calls.append(args)
+        if len(calls) > 1:
+            raise RuntimeError("a bug in the access check")
+        return await real_viewer(*args)
+
+    monkeypatch.setattr(app, "viewer", failing_after_the_handshake)
+    with socket_of(client, lot, session_cookie(company)) as ws:
+        next_snapshot(ws)
+        assert close_of(ws) == (1011, "server error")
