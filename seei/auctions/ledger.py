@@ -260,20 +260,30 @@ def verify_receipt(public_key: Ed25519PublicKey, receipt: Mapping[str, Any]) -> 
 # --- export ---------------------------------------------------------------------------------
 
 
+def sign_entries(private_key: Ed25519PrivateKey, entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Each entry's signature by seq, as the server stores it beside the entry when it appends it
+    (for tools and pure tests; a published ledger carries the stored signatures, never new ones)."""
+    return {str(entry["seq"]): sign_entry(private_key, entry) for entry in entries}
+
+
 def export_ledger(
     entries: Iterable[Mapping[str, Any]],
-    private_key: Ed25519PrivateKey,
+    signatures: Mapping[Any, str],
+    public_key: Ed25519PrivateKey | Ed25519PublicKey,
     lot: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The published, anonymised ledger. ``lot`` is public metadata (defaults to the
-    genesis reference); it must never hold bidder identities."""
+    """The published, anonymised ledger with the signatures stored when each entry was appended.
+
+    Nothing is signed here: signing at export would vouch for whatever the database holds today (a
+    bid deleted and the chain recomputed would come out signed). ``lot`` is public metadata (defaults
+    to the genesis reference); it must never hold bidder identities."""
     entries = [dict(entry) for entry in entries]
     if not entries or entries[0].get("type") != "genesis":
         raise ValueError("a ledger starts with its genesis entry")
     return {
         "format": FORMAT,
         "lot": dict(lot) if lot is not None else {"ref": entries[0]["data"]["lot"]},
-        "public_key": public_key_pem(private_key),
+        "public_key": public_key_pem(public_key),
         "entries": entries,
-        "signatures": {str(entry["seq"]): sign_entry(private_key, entry) for entry in entries},
+        "signatures": {str(seq): signature for seq, signature in signatures.items()},
     }

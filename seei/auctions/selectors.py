@@ -47,11 +47,13 @@ def watchable_room(membership, lot_id: int) -> tuple[Room, str]:
 
 
 def ledger_document(room: Room) -> dict:
-    """The anonymised ledger as published (format seei-ledger/1): pseudonyms, amounts, times, hashes."""
-    entries = [entry.as_entry() for entry in LedgerEntry.objects.filter(room=room).order_by("seq")]
+    """The anonymised ledger as published (format seei-ledger/1): pseudonyms, amounts, times, hashes,
+    and each entry's signature as stored when it was appended."""
+    rows = list(LedgerEntry.objects.filter(room=room).order_by("seq"))
     lot: Lot = room.lot
     return signing.export(
-        entries,
+        [row.as_entry() for row in rows],
+        {row.seq: row.signature for row in rows},  # as stored when each entry was appended
         {"ref": room.ref, "id": lot.pk, "notice": lot.tender.reference, "number": lot.number},
     )
 

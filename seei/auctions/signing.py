@@ -41,6 +41,9 @@ def sign_receipt(entry: Mapping[str, Any], lot_ref: str) -> dict[str, Any]:
     return ledger.sign_receipt(private_key(), entry, lot_ref)
 
 
-def export(entries: Iterable[Mapping[str, Any]], lot: Mapping[str, Any]) -> dict[str, Any]:
-    """The published ledger document (format ``seei-ledger/1``), as ``seei verify`` reads it."""
-    return ledger.export_ledger(entries, private_key(), lot)
+def export(
+    entries: Iterable[Mapping[str, Any]], signatures: Mapping[Any, str], lot: Mapping[str, Any]
+) -> dict:
+    """The published ledger document (format ``seei-ledger/1``), as ``seei verify`` reads it: the
+    entries with the signatures stored when they were appended (never signed again here)."""
+    return ledger.export_ledger(entries, signatures, private_key().public_key(), lot)

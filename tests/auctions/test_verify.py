@@ -20,10 +20,15 @@ from .test_rules_properties import lot_params, run_auction
 KEY = ledger.generate_private_key()
 
 
+def export(entries, key=KEY):
+    """A ledger as published, each entry signed by ``key`` as the server signs it when appending."""
+    return ledger.export_ledger(entries, ledger.sign_entries(key, entries), key)
+
+
 @pytest.fixture
 def doc():
     _, entries, _ = build_chain()
-    return ledger.export_ledger(entries, KEY)
+    return export(entries)
 
 
 def resign(doc, key=KEY, start=0):
@@ -33,7 +38,7 @@ def resign(doc, key=KEY, start=0):
         if i > 0:
             entries[i]["prev_hash"] = entries[i - 1]["hash"]
         entries[i]["hash"] = ledger.entry_hash(entries[i])
-    return ledger.export_ledger(entries, key)
+    return export(entries, key)
 
 
 def errors_of(doc, **kwargs):
@@ -173,7 +178,7 @@ def test_garbage_documents_do_not_crash():
     assert errors_of({"format": "other", "entries": [{"seq": 0}], "signatures": {}})
     _, entries, _ = build_chain()
     entries[0]["data"]["params"]["starting_price"] = 1000.0  # a float where a string is due
-    errors = errors_of(ledger.export_ledger(entries, KEY))
+    errors = errors_of(export(entries))
     assert (
         "entry 0: not canonical (floats are not allowed in the ledger: encode amounts as Decimal strings)"
         in errors
@@ -219,7 +224,7 @@ JSON_VALUES = st.recursive(
 )
 def test_any_tampering_is_reported_without_crashing(position, path, value):
     _, entries, _ = build_chain()
-    doc = json.loads(json.dumps(ledger.export_ledger(entries, KEY)))
+    doc = json.loads(json.dumps(export(entries)))
     target = doc["entries"][position]
     for key in path[:-1]:  # walk down as far as the path exists
         if not isinstance(target.get(key), dict):
@@ -243,7 +248,7 @@ def test_any_ledger_written_by_the_rules_verifies(params, data):
             entries.append(ledger.Chain.close(entries[-1], state, event["at"]))
         else:
             entries.append(ledger.Chain.append(entries[-1], event["type"], event["at"], event["data"]))
-    report = verify_ledger(ledger.export_ledger(entries, KEY), public_key=KEY.public_key())
+    report = verify_ledger(export(entries), public_key=KEY.public_key())
     assert report.ok, report.errors
     assert report.winner == (run.state.winner().bidder if run.state.bids else None)
     assert report.closes_at == run.state.closes_at
