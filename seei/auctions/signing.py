@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 
-from seei.auctions import ledger
+from seei.auctions import ledger, trusted_key
 
 
 @lru_cache(maxsize=4)
@@ -29,6 +29,17 @@ def public_key_pem() -> str:
 
 def public_key_b64() -> str:
     return ledger.public_key_b64(private_key())
+
+
+def fingerprint() -> str:
+    """SHA-256 of the key's 32 raw bytes: what ``seei verify`` prints for the key it checked with."""
+    return trusted_key.fingerprint(private_key().public_key())
+
+
+def verify_command(filename: str) -> str:
+    """The command that checks a downloaded ledger against this platform's key (fetched from the
+    site's stable address), not against the key written inside the file."""
+    return f"seei verify {filename} --site {settings.SITE_URL}"
 
 
 def sign_entry(entry: Mapping[str, Any]) -> str:

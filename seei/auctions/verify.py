@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from seei.auctions import ledger
+from seei.auctions import ledger, trusted_key
 from seei.auctions.reasons import message
 from seei.auctions.rules import (
     LotParams,
@@ -65,11 +65,11 @@ class Report:
 def verify_ledger(
     doc: Any,
     *,
-    public_key: Ed25519PublicKey | None = None,
+    public_key: Ed25519PublicKey,
     require_close: bool = True,
 ) -> Report:
-    """Check a published ledger. ``public_key`` is the platform's key as published
-    elsewhere; without it the key inside the document is trusted."""
+    """Check a published ledger against ``public_key``, the platform's key as had from outside the
+    file (``trusted_key``): the key written inside the document is never trusted on its own."""
     report = Report(ok=False)
     errors = report.errors
     if not isinstance(doc, Mapping):
@@ -95,16 +95,19 @@ def verify_ledger(
     return report
 
 
-def _signing_key(doc: Mapping[str, Any], expected: Ed25519PublicKey | None, errors: list[str]) -> Any:
+def _signing_key(doc: Mapping[str, Any], expected: Ed25519PublicKey, errors: list[str]) -> Ed25519PublicKey:
+    """The trusted key, always; the file's own key is only compared with it."""
     try:
         key = ledger.load_public_key(doc.get("public_key") or "")
     except (ValueError, TypeError):
         errors.append("the ledger's public key is missing or unreadable")
         return expected
-    if expected is not None and ledger.public_key_b64(key) != ledger.public_key_b64(expected):
-        errors.append("the ledger's public key is not the expected public key")
-        return expected  # so every signature is also checked against the real key
-    return key
+    if key.public_bytes_raw() != expected.public_bytes_raw():
+        errors.append(
+            f"the ledger names another signing key (fingerprint {trusted_key.fingerprint(key)}) than the "
+            f"platform's trusted key ({trusted_key.fingerprint(expected)}): it was not signed by the platform"
+        )
+    return expected
 
 
 def _label(entry: Any, position: int) -> str:
@@ -287,15 +290,26 @@ def _read_json(path: str) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="seei verify",
-        description="Check a published SEEI auction ledger: hash chain, signatures, and the "
-        "ranking, closing time and winner recomputed from the rules.",
+        description="Check a published SEEI auction ledger against the platform's key: hash chain, "
+        "signatures, and the ranking, closing time and winner recomputed from the rules. The key "
+        "written inside the file is never trusted on its own.",
     )
     parser.add_argument("ledger", help="the published ledger (JSON)")
-    parser.add_argument(
-        "--public-key",
-        metavar="FILE",
-        help="the platform's public key as published (PEM or base64); default: the key in the ledger",
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--site",
+        metavar="URL",
+        help=f"the platform's address (https://...): its key is fetched from {trusted_key.WELL_KNOWN_PATH}",
     )
+    source.add_argument("--key-url", metavar="URL", help="fetch the platform's public key from this address")
+    source.add_argument("--public-key", metavar="FILE", help="the platform's public key (PEM or base64)")
+    parser.add_argument(
+        "--trust",
+        metavar="FILE",
+        type=Path,
+        help=f"the trust file holding the pinned platform key (default {trusted_key.default_trust_file()})",
+    )
+    parser.add_argument("--pin", action="store_true", help="keep the given key in the trust file")
     parser.add_argument(
         "--receipt", metavar="FILE", action="append", default=[], help="a bid receipt to check"
     )
@@ -304,30 +318,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         doc = _read_json(args.ledger)
-        expected = ledger.load_public_key(Path(args.public_key).read_bytes()) if args.public_key else None
         receipts = [(path, _read_json(path)) for path in args.receipt]
     except (OSError, ValueError) as error:
         print(f"FAILED: cannot read the input: {error}")
         return 1
+    try:
+        trusted = trusted_key.resolve(
+            public_key=args.public_key,
+            key_url=args.key_url,
+            site=args.site,
+            trust_file=args.trust,
+            pin_it=args.pin,
+        )
+    except trusted_key.UntrustedKey as error:
+        print(f"FAILED: {error}")
+        return 2
+    print(f"Platform key: SHA-256 fingerprint {trusted.fingerprint} (from {trusted.source})")
 
-    report = verify_ledger(doc, public_key=expected, require_close=not args.allow_open)
+    report = verify_ledger(doc, public_key=trusted.key, require_close=not args.allow_open)
     print(report.summary())
     ok = report.ok
-    key = expected or _key_or_none(doc)
     for path, receipt in receipts:
-        problems = check_receipt(receipt, doc, key) if key else ["receipt: no public key to check it with"]
+        problems = check_receipt(receipt, doc, trusted.key)
         print(
             f"{path}: " + ("; ".join(problems) if problems else f"bid {receipt.get('seq')} is in the ledger")
         )
         ok = ok and not problems
     return 0 if ok else 1
-
-
-def _key_or_none(doc: Any) -> Ed25519PublicKey | None:
-    try:
-        return ledger.load_public_key(doc.get("public_key") or "")
-    except (AttributeError, ValueError, TypeError):
-        return None
 
 
 if __name__ == "__main__":

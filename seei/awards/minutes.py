@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from seei.auctions import reasons, rules
+from seei.auctions import reasons, rules, signing
 from seei.auctions.models import Bidder, LedgerEntry, Room, Suspension
 from seei.awards.documents import MINUTES_LABELS as DOCUMENT_LABELS
 from seei.awards.models import Award, AwardStep
@@ -147,6 +147,11 @@ LABELS = {
     },
     "ledger_url": {"fr": "Registre", "ar": "السجل", "en": "Ledger"},
     "key_url": {"fr": "Clé publique", "ar": "المفتاح العمومي", "en": "Public key"},
+    "key_fingerprint": {
+        "fr": "Empreinte de la clé (SHA-256)",
+        "ar": "بصمة المفتاح (SHA-256)",
+        "en": "Key fingerprint (SHA-256)",
+    },
 }
 
 
@@ -334,13 +339,15 @@ def auction_minutes_pdf(award: Award, generated_at) -> bytes:
         ],
         label_width=30,
     )
+    doc.paragraph(w("key_fingerprint"), bold=True)
+    doc.paragraph(signing.fingerprint(), size=9.5)
     doc.paragraph(w("genesis_hash"), bold=True)
     doc.paragraph(room.genesis_hash, size=9.5)
     doc.paragraph(w("final_hash"), bold=True)
     doc.paragraph(room.last_hash, size=9.5)
     doc.spacer(1)
     doc.paragraph(w("how_to_verify"), size=9)
-    doc.paragraph("seei verify LEDGER.json --public-key seei-public-key.pem", size=9.5)
+    doc.paragraph(signing.verify_command("LEDGER.json"), size=9.5)
 
     doc.generated(moment(generated_at, seconds=True, zone=True))
     return doc.output()

@@ -1,6 +1,7 @@
 """The stand-alone verifier: an honest ledger passes, every kind of tampering is named."""
 
 import copy
+import hashlib
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from seei.auctions import ledger
 from seei.auctions.rules import Bid
+from seei.auctions.trusted_key import fingerprint
 from seei.auctions.verify import main, verify_ledger
 
 from .test_ledger import LOT, build_chain
@@ -42,7 +44,7 @@ def resign(doc, key=KEY, start=0):
 
 
 def errors_of(doc, **kwargs):
-    report = verify_ledger(doc, **kwargs)
+    report = verify_ledger(doc, **{"public_key": KEY.public_key(), **kwargs})
     assert not report.ok
     return report.errors
 
@@ -96,17 +98,22 @@ def test_bad_or_missing_signature_is_named(doc):
 
 
 def test_ledger_signed_by_another_key(doc):
-    forged = resign(copy.deepcopy(doc), key=ledger.generate_private_key())
-    assert verify_ledger(forged).ok  # consistent in itself...
-    errors = errors_of(forged, public_key=KEY.public_key())  # ...but not the platform's
-    assert errors[0] == "the ledger's public key is not the expected public key"
+    forger = ledger.generate_private_key()
+    forged = resign(copy.deepcopy(doc), key=forger)
+    assert verify_ledger(forged, public_key=forger.public_key()).ok  # consistent in itself...
+    errors = errors_of(forged)  # ...but not the platform's
+    assert errors[0].startswith("the ledger names another signing key (fingerprint ")
+    assert errors[0].endswith(
+        "than the platform's trusted key ("
+        + fingerprint(KEY.public_key())
+        + "): it was not signed by the platform"
+    )
     assert "entry 0: signature invalid" in errors
 
 
 def test_public_key_swapped_in_the_document(doc):
     doc["public_key"] = ledger.public_key_pem(ledger.generate_private_key())
-    errors = errors_of(doc)
-    assert len(errors) == len(doc["entries"]) and all(e.endswith("signature invalid") for e in errors)
+    assert errors_of(doc) == [errors_of(doc)[0]] and "another signing key" in errors_of(doc)[0]
 
 
 def test_unreadable_public_key(doc):
@@ -160,7 +167,7 @@ def test_entries_after_the_close_and_missing_close():
     assert errors_of(cut) == [
         "the ledger has no close entry (the auction is not finished, or the ledger was cut)"
     ]
-    report = verify_ledger(cut, require_close=False)
+    report = verify_ledger(cut, public_key=KEY.public_key(), require_close=False)
     assert report.ok and "not closed yet" in report.summary()
 
 
@@ -257,52 +264,169 @@ def test_any_ledger_written_by_the_rules_verifies(params, data):
 # --- the command line -----------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _own_trust_file(tmp_path, monkeypatch):
+    """The default trust file (~/.config/seei/ledger-key.pem) is the test's own, empty at first."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
 def write(tmp_path, name, obj):
     path = tmp_path / name
     path.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
     return str(path)
 
 
-def test_cli_ok(doc, tmp_path, capsys):
-    assert main([write(tmp_path, "ledger.json", doc)]) == 0
-    assert capsys.readouterr().out.startswith("OK: 8 entries, chain intact, signatures valid, winner B-3")
+@pytest.fixture
+def platform_key(tmp_path):
+    path = tmp_path / "seei.pem"
+    path.write_text(ledger.public_key_pem(KEY))
+    return str(path)
 
 
-def test_cli_tampered(doc, tmp_path, capsys):
-    doc["entries"][5]["data"]["amount"] = "900.00"
-    assert main([write(tmp_path, "ledger.json", doc)]) == 1
+def swap_two_best(doc, key):
+    """Issue 13's forgery: the two best pseudonyms swapped in every bid and in the close entry,
+    re-hashed and re-signed with a fresh key written into ``public_key``."""
+    first, second = (line["bidder"] for line in doc["entries"][-1]["data"]["ranking"][:2])
+    swap = {first: second, second: first}
+    for entry in doc["entries"]:
+        if entry["type"] == "bid":
+            entry["data"]["bidder"] = swap.get(entry["data"]["bidder"], entry["data"]["bidder"])
+        if entry["type"] == "close":
+            entry["data"]["winner"] = swap[entry["data"]["winner"]]
+            for line in entry["data"]["ranking"]:
+                line["bidder"] = swap.get(line["bidder"], line["bidder"])
+    return resign(doc, key=key), second
+
+
+def test_cli_ok_prints_the_fingerprint_of_the_key_it_checked_with(doc, tmp_path, platform_key, capsys):
+    assert main([write(tmp_path, "ledger.json", doc), "--public-key", platform_key]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert (
+        out[0]
+        == f"Platform key: SHA-256 fingerprint {fingerprint(KEY.public_key())} (from file {platform_key})"
+    )
+    assert fingerprint(KEY.public_key()) == hashlib.sha256(KEY.public_key().public_bytes_raw()).hexdigest()
+    assert out[1].startswith("OK: 8 entries, chain intact, signatures valid, winner B-3")
+
+
+def test_a_ledger_re_signed_with_the_forgers_key_is_refused(doc, tmp_path, platform_key, capsys):
+    """Issue 13's finding: `seei verify ledger.json` printed OK with the forged winner and exited 0."""
+    forger = ledger.generate_private_key()
+    forged, new_winner = swap_two_best(copy.deepcopy(doc), forger)
+    assert verify_ledger(forged, public_key=forger.public_key()).winner == new_winner  # a good forgery
+    path = write(tmp_path, "ledger.json", forged)
+
+    assert main([path]) == 2  # the key inside the file never suffices
     out = capsys.readouterr().out
-    assert out.startswith("FAILED:") and "entry 5: hash mismatch" in out
+    assert out.startswith("FAILED: no trusted key: the key written inside a ledger file proves nothing")
+    assert "--site https://PLATFORM" in out and "--pin" in out and "OK" not in out
+
+    assert main([path, "--public-key", platform_key]) == 1
+    out = capsys.readouterr().out
+    assert "the ledger names another signing key" in out and "entry 0: signature invalid" in out
 
 
-def test_cli_unreadable_input(tmp_path, capsys):
-    assert main([str(tmp_path / "missing.json")]) == 1
+def test_the_trust_file_pins_the_platform_key(doc, tmp_path, platform_key, capsys):
+    path = write(tmp_path, "ledger.json", doc)
+    trust = tmp_path / "config" / "seei" / "ledger-key.pem"  # the default place
+    assert main([path, "--public-key", platform_key, "--pin"]) == 0
+    assert (
+        ledger.load_public_key(trust.read_bytes()).public_bytes_raw() == KEY.public_key().public_bytes_raw()
+    )
+    assert trust.stat().st_mode & 0o777 == 0o600
+    capsys.readouterr()
+    assert main([path]) == 0  # no key given: the pinned one
+    assert f"(from file {trust})" in capsys.readouterr().out
+
+    other = tmp_path / "other.pem"
+    other.write_text(ledger.public_key_pem(ledger.generate_private_key()))
+    assert main([path, "--public-key", str(other)]) == 2  # another key than the pinned one
+    assert f"is not the key pinned in {trust}" in capsys.readouterr().out
+    forged, _ = swap_two_best(copy.deepcopy(doc), ledger.generate_private_key())
+    assert main([write(tmp_path, "forged.json", forged)]) == 1
+
+    elsewhere = tmp_path / "mine.pem"  # --trust names another trust file
+    assert main([path, "--trust", str(elsewhere)]) == 2
+    elsewhere.write_text(ledger.public_key_b64(KEY))
+    assert main([path, "--trust", str(elsewhere)]) == 0
+
+
+@pytest.fixture
+def key_server():
+    """A local HTTP server publishing the platform key as the site does (PEM) and as the API does (JSON)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from seei.auctions.trusted_key import WELL_KNOWN_PATH
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            bodies = {
+                WELL_KNOWN_PATH: ledger.public_key_pem(KEY).encode(),
+                "/api/v1/ledger/public-key": json.dumps({"public_key": ledger.public_key_pem(KEY)}).encode(),
+            }
+            body = bodies.get(self.path)
+            self.send_response(200 if body else 404)
+            self.end_headers()
+            self.wfile.write(body or b"not found")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_the_key_is_fetched_from_the_platforms_address(doc, tmp_path, key_server, capsys):
+    path = write(tmp_path, "ledger.json", doc)
+    assert main([path, "--site", key_server + "/"]) == 0
+    out = capsys.readouterr().out
+    assert f"{fingerprint(KEY.public_key())} (from {key_server}/.well-known/seei/ledger-key.pem)" in out
+    assert main([path, "--key-url", key_server + "/api/v1/ledger/public-key"]) == 0
+    forged, _ = swap_two_best(copy.deepcopy(doc), ledger.generate_private_key())
+    assert main([write(tmp_path, "forged.json", forged), "--site", key_server]) == 1
+    capsys.readouterr()
+    assert main([path, "--key-url", key_server + "/nothing"]) == 2
+    assert main([path, "--key-url", "file:///etc/passwd"]) == 2
+    out = capsys.readouterr().out
+    assert f"FAILED: cannot fetch the platform's key from {key_server}/nothing: HTTP Error 404" in out
+    assert "the key address must start with https://" in out
+
+
+def test_cli_tampered(doc, tmp_path, platform_key, capsys):
+    doc["entries"][5]["data"]["amount"] = "900.00"
+    assert main([write(tmp_path, "ledger.json", doc), "--public-key", platform_key]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED:" in out and "entry 5: hash mismatch" in out
+
+
+def test_cli_unreadable_input(tmp_path, platform_key, capsys):
+    assert main([str(tmp_path / "missing.json"), "--public-key", platform_key]) == 1
     (tmp_path / "bad.json").write_text("{not json")
-    assert main([str(tmp_path / "bad.json")]) == 1
+    assert main([str(tmp_path / "bad.json"), "--public-key", platform_key]) == 1
     assert capsys.readouterr().out.count("FAILED: cannot read") == 2
+    assert main([write(tmp_path, "ledger.json", {}), "--public-key", str(tmp_path / "none.pem")]) == 2
+    assert "FAILED: cannot read the key file" in capsys.readouterr().out
 
 
-def test_cli_expected_public_key(doc, tmp_path, capsys):
+def test_cli_receipts(doc, tmp_path, platform_key, capsys):
     path = write(tmp_path, "ledger.json", doc)
-    good = tmp_path / "seei.pub"
-    good.write_text(ledger.public_key_pem(KEY))
-    other = tmp_path / "other.pub"
-    other.write_text(ledger.public_key_b64(ledger.generate_private_key()))
-    assert main([path, "--public-key", str(good)]) == 0
-    assert main([path, "--public-key", str(other)]) == 1
-    assert "not the expected public key" in capsys.readouterr().out
-
-
-def test_cli_receipts(doc, tmp_path, capsys):
-    path = write(tmp_path, "ledger.json", doc)
+    key = ["--public-key", platform_key]
     receipt = ledger.sign_receipt(KEY, doc["entries"][5], LOT)
-    assert main([path, "--receipt", write(tmp_path, "r.json", receipt)]) == 0
+    assert main([path, *key, "--receipt", write(tmp_path, "r.json", receipt)]) == 0
     assert "bid 5 is in the ledger" in capsys.readouterr().out
     forged = receipt | {"amount": "900.00"}
-    assert main([path, "--receipt", write(tmp_path, "forged.json", forged)]) == 1
+    assert main([path, *key, "--receipt", write(tmp_path, "forged.json", forged)]) == 1
     assert "receipt: signature invalid" in capsys.readouterr().out
     # A receipt the server signed but then left out of the published ledger.
     doc["entries"] = doc["entries"][:5]
     short = write(tmp_path, "short.json", resign(doc))
-    assert main([short, "--allow-open", "--receipt", write(tmp_path, "r.json", receipt)]) == 1
+    assert main([short, *key, "--allow-open", "--receipt", write(tmp_path, "r.json", receipt)]) == 1
     assert "receipt: entry 5 is missing from the ledger" in capsys.readouterr().out
