@@ -11,12 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seei.auctions import ledger
-from seei.auctions.rules import Bid
+from seei.auctions.rules import Accepted, Bid, State, apply_bid, apply_event, format_time, parse_time
 from seei.auctions.trusted_key import fingerprint
 from seei.auctions.verify import main, verify_ledger
 
 from .test_ledger import LOT, build_chain
-from .test_rules import minutes
+from .test_rules import make_params, minutes
 from .test_rules_properties import lot_params, run_auction
 
 KEY = ledger.generate_private_key()
@@ -430,3 +430,29 @@ def test_cli_receipts(doc, tmp_path, platform_key, capsys):
     short = write(tmp_path, "short.json", resign(doc))
     assert main([short, *key, "--allow-open", "--receipt", write(tmp_path, "r.json", receipt)]) == 1
     assert "receipt: entry 5 is missing from the ledger" in capsys.readouterr().out
+
+
+def test_entries_whose_time_goes_backwards_are_refused():
+    """Issue 13's finding: seq 20 moved two seconds before seq 19, re-signed: the verifier said OK."""
+    params = make_params(closes_at=minutes(60))
+    entries = [ledger.Chain.genesis(LOT, params, minutes(-60))]
+    state = State.initial(params)
+    for n in range(24):
+        result = apply_bid(params, state, f"B-{n % 3 + 1}", Decimal(990 - 10 * n), minutes(1 + n / 2))
+        assert isinstance(result, Accepted), result
+        state = result.state
+        entries.append(ledger.Chain.bid(entries[-1], result.bid))
+    entries.append(ledger.Chain.close(entries[-1], state, state.closes_at))
+    assert verify_ledger(export(entries), public_key=KEY.public_key()).ok
+
+    entries[20]["at"] = format_time(parse_time(entries[19]["at"]) - timedelta(seconds=2))
+    replayed = State.initial(params)  # the forger recomputes the close from the moved bid too
+    for entry in entries[1:-1]:
+        replayed = apply_event(params, replayed, entry)
+    entries[-1]["data"] = ledger.close_data(replayed)
+    forged = resign({"entries": entries})
+    errors = errors_of(forged)
+    assert (
+        f"entry 20: recorded at {entries[20]['at']}, before the entry before it ({entries[19]['at']})"
+        in errors
+    )
