@@ -209,7 +209,7 @@ def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 # --- signatures -----------------------------------------------------------------------------
 
 
-def _verify(public_key: Ed25519PublicKey, signature_b64: Any, message: bytes) -> bool:
+def verify_signature(public_key: Ed25519PublicKey, signature_b64: Any, message: bytes) -> bool:
     try:
         public_key.verify(base64.b64decode(signature_b64, validate=True), message)
     except (InvalidSignature, binascii.Error, TypeError, ValueError):
@@ -225,7 +225,7 @@ def sign_entry(private_key: Ed25519PrivateKey, entry: Mapping[str, Any]) -> str:
 def verify_entry_signature(public_key: Ed25519PublicKey, entry_hash_hex: str, signature_b64: Any) -> bool:
     if not isinstance(entry_hash_hex, str) or not entry_hash_hex.isascii():
         return False
-    return _verify(public_key, signature_b64, entry_hash_hex.encode("ascii"))
+    return verify_signature(public_key, signature_b64, entry_hash_hex.encode("ascii"))
 
 
 def sign_receipt(private_key: Ed25519PrivateKey, entry: Mapping[str, Any], lot_ref: str) -> dict[str, Any]:
@@ -254,7 +254,7 @@ def verify_receipt(public_key: Ed25519PublicKey, receipt: Mapping[str, Any]) -> 
         message = canonical_json(body)
     except TypeError:
         return False
-    return _verify(public_key, receipt["signature"], message)
+    return verify_signature(public_key, receipt["signature"], message)
 
 
 # --- export ---------------------------------------------------------------------------------

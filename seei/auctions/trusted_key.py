@@ -73,16 +73,25 @@ def read_key_file(path: str | Path) -> TrustedKey:
         raise UntrustedKey(f"the key file {path} holds no Ed25519 public key ({error})") from None
 
 
-def fetch_key(url: str) -> TrustedKey:
+def fetch(url: str, limit: int = MAX_KEY_BYTES) -> bytes:
+    """The body at an http(s) address (at most ``limit`` bytes), or ``UntrustedKey`` saying why not."""
     if not url.startswith(("https://", "http://")):
         raise UntrustedKey(f"the key address must start with https:// (got {url!r})")
     try:
         with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 (http(s) only)
-            body = response.read(MAX_KEY_BYTES + 1)
+            body = response.read(limit + 1)
     except (urllib.error.URLError, OSError, ValueError) as error:
-        raise UntrustedKey(f"cannot fetch the platform's key from {url}: {error}") from None
-    if len(body) > MAX_KEY_BYTES:
-        raise UntrustedKey(f"{url} answered with more than a key")
+        raise UntrustedKey(f"cannot fetch {url}: {error}") from None
+    if len(body) > limit:
+        raise UntrustedKey(f"{url} answered with more than expected")
+    return body
+
+
+def fetch_key(url: str) -> TrustedKey:
+    try:
+        body = fetch(url)
+    except UntrustedKey as error:
+        raise UntrustedKey(f"cannot fetch the platform's key: {error}") from None
     try:
         return TrustedKey(_parse(body), url)
     except ValueError as error:

@@ -30,6 +30,7 @@ from seei.auctions.rules import (
     format_time,
     parse_time,
 )
+from seei.transparency import heads, merkle
 
 ENTRY_KEYS = frozenset({"seq", "type", "at", "data", "prev_hash", "hash"})
 
@@ -47,6 +48,8 @@ class Report:
     winning_amount: Decimal | None = None
     closed: bool = False
     practice: bool = False  # the genesis marks a practice auction: never a real procedure
+    log_head: dict[str, Any] | None = None  # the signed head the lot's inclusion was proven under
+    log_index: int | None = None
 
     def summary(self) -> str:
         if not self.ok:
@@ -59,7 +62,13 @@ class Report:
         when = format_time(self.closes_at) if self.closes_at else "?"
         closing = f"closed at {when}" if self.closed else f"not closed yet, closing time {when}"
         practice = " (PRACTICE auction, not a real procedure)" if self.practice else ""
-        return f"OK{practice}: {self.entries} entries, chain intact, signatures valid, {outcome}, {closing}"
+        logged = ""
+        if self.log_head is not None:
+            logged = (
+                f"\nIn the transparency log: leaf {self.log_index} of {self.log_head['size']}, under the head "
+                f"signed at {self.log_head['at']} (root {self.log_head['root']})"
+            )
+        return f"OK{practice}: {self.entries} entries, chain intact, signatures valid, {outcome}, {closing}{logged}"
 
 
 def verify_ledger(
@@ -67,9 +76,14 @@ def verify_ledger(
     *,
     public_key: Ed25519PublicKey,
     require_close: bool = True,
+    require_log: bool = False,
 ) -> Report:
     """Check a published ledger against ``public_key``, the platform's key as had from outside the
-    file (``trusted_key``): the key written inside the document is never trusted on its own."""
+    file (``trusted_key``): the key written inside the document is never trusted on its own.
+
+    A proof of inclusion in the transparency log, when the document carries one, is checked;
+    ``require_log`` also requires one of a closed real auction (``seei verify`` and the accountant
+    do: without it, whoever holds the key could rewrite a closed auction and sign it again)."""
     report = Report(ok=False)
     errors = report.errors
     if not isinstance(doc, Mapping):
@@ -91,6 +105,8 @@ def verify_ledger(
     params = _check_genesis(entries[0], doc, report)
     if params is not None:
         _replay(params, entries, report, require_close)
+    if "transparency" in doc or (require_log and report.closed and not report.practice):
+        _check_log(doc, entries, key, report)
     report.ok = not errors
     return report
 
@@ -218,6 +234,41 @@ def _replay(params: LotParams, entries: list[Any], report: Report, require_close
     report.winning_amount = winner.amount if winner else None
 
 
+def _check_log(doc: Mapping[str, Any], entries: list[Any], key: Ed25519PublicKey, report: Report) -> None:
+    """The ledger's final entry is a leaf of the platform's transparency log under a signed head."""
+    problem = log_inclusion_problem(doc.get("transparency"), entries, key)
+    if problem:
+        report.errors.append(f"transparency log: {problem}")
+    else:
+        report.log_head, report.log_index = doc["transparency"]["head"], doc["transparency"]["leaf_index"]
+
+
+def log_inclusion_problem(proof: Any, entries: list[Any], key: Ed25519PublicKey) -> str | None:
+    """Why ``proof`` does not show the ledger's final entry in the log, or None when it does."""
+    if not isinstance(proof, Mapping):
+        return (
+            "the ledger carries no proof that its final entry is in the log (download it again from the "
+            "platform, or give --site to fetch the proof)"
+        )
+    head = proof.get("head")
+    if not heads.head_is_signed(key, head):
+        return "the tree head is not signed by the platform's key"
+    path, index = heads.hashes(proof.get("proof")), proof.get("leaf_index")
+    if path is None or not isinstance(index, int) or proof.get("tree_size") != head["size"]:
+        return "the proof of inclusion is malformed"
+    try:
+        leaf = heads.ledger_leaf(entries)
+        root = bytes.fromhex(head["root"])
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        return "the proof of inclusion is malformed"
+    if not merkle.verify_inclusion(index, head["size"], leaf, path, root):
+        return (
+            f"this ledger's final entry is not leaf {index} of the log of {head['size']} under the signed "
+            "head: the ledger was rewritten after its close, or the proof is wrong"
+        )
+    return None
+
+
 def _time_of(entry: Any) -> datetime | None:
     try:
         return parse_time(entry["at"])
@@ -283,6 +334,18 @@ def check_receipt(receipt: Any, doc: Mapping[str, Any], public_key: Ed25519Publi
     return [f"receipt: entry {seq} is missing from the ledger"]
 
 
+def _fetch_log_proof(site: str, doc: dict[str, Any]) -> None:
+    """A ledger downloaded without its proof of inclusion: ask the platform for it (checked after)."""
+    lot = doc.get("lot")
+    if not isinstance(lot, Mapping) or not isinstance(lot.get("id"), int):
+        return
+    url = f"{site.rstrip('/')}/api/v1/transparency/lots/{lot['id']}/inclusion"
+    try:
+        doc["transparency"] = json.loads(trusted_key.fetch(url, limit=1_000_000))
+    except (trusted_key.UntrustedKey, ValueError) as error:
+        print(f"Transparency log: no proof fetched ({error})")
+
+
 def _read_json(path: str) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -335,7 +398,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(f"Platform key: SHA-256 fingerprint {trusted.fingerprint} (from {trusted.source})")
 
-    report = verify_ledger(doc, public_key=trusted.key, require_close=not args.allow_open)
+    if args.site and isinstance(doc, dict) and "transparency" not in doc:
+        _fetch_log_proof(args.site, doc)
+    report = verify_ledger(doc, public_key=trusted.key, require_close=not args.allow_open, require_log=True)
     print(report.summary())
     ok = report.ok
     for path, receipt in receipts:

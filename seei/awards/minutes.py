@@ -20,6 +20,7 @@ from seei.auctions.models import Bidder, LedgerEntry, Room, Suspension
 from seei.awards.documents import MINUTES_LABELS as DOCUMENT_LABELS
 from seei.awards.models import Award, AwardStep
 from seei.documents.minutes import COMMON_LABELS, Minutes, Words, identifier, moment
+from seei.transparency import selectors as transparency
 
 LABELS = {
     **COMMON_LABELS,
@@ -147,6 +148,16 @@ LABELS = {
     },
     "ledger_url": {"fr": "Registre", "ar": "السجل", "en": "Ledger"},
     "key_url": {"fr": "Clé publique", "ar": "المفتاح العمومي", "en": "Public key"},
+    "log": {
+        "fr": "Journal de transparence : feuille {index} de l'arbre de {size}",
+        "ar": "سجل الشفافية: الورقة {index} من شجرة من {size}",
+        "en": "Transparency log: leaf {index} of the tree of {size}",
+    },
+    "log_head": {
+        "fr": "Tête signée de l'arbre (racine, date, empreinte de la tête précédente)",
+        "ar": "رأس الشجرة الموقع (الجذر، التاريخ، بصمة الرأس السابق)",
+        "en": "Signed tree head (root, time, hash of the previous head)",
+    },
     "key_fingerprint": {
         "fr": "Empreinte de la clé (SHA-256)",
         "ar": "بصمة المفتاح (SHA-256)",
@@ -341,6 +352,13 @@ def auction_minutes_pdf(award: Award, generated_at) -> bytes:
     )
     doc.paragraph(w("key_fingerprint"), bold=True)
     doc.paragraph(signing.fingerprint(), size=9.5)
+    logged = transparency.inclusion(lot.pk)
+    if logged is not None:  # every closed real lot; never a practice one
+        head = logged["head"]
+        doc.paragraph(w("log").format(index=logged["leaf_index"], size=head["size"]), bold=True)
+        doc.paragraph(w("log_head"), size=9)
+        for value in (head["root"], head["at"], head["prev"]):
+            doc.paragraph(value, size=9.5)
     doc.paragraph(w("genesis_hash"), bold=True)
     doc.paragraph(room.genesis_hash, size=9.5)
     doc.paragraph(w("final_hash"), bold=True)

@@ -4,9 +4,10 @@ rewrite rows and recompute every SHA-256 hash (no key needed), keeping the store
 from seei.auctions import ledger, rules
 
 
-def rechain(room, entries: list[dict]) -> None:
+def rechain(room, entries: list[dict], key=None) -> None:
     """Store ``entries`` (genesis first) as the room's chain, hashes and close entry recomputed, each
-    row keeping the signature it had (the forger has no key); rows past the end are deleted."""
+    row keeping the signature it had (a forger without the key), or signed again with ``key`` (the
+    operator, who holds it); rows past the end are deleted."""
     from seei.auctions.models import LedgerEntry, Room
 
     params = rules.LotParams.from_dict(room.params)
@@ -24,18 +25,21 @@ def rechain(room, entries: list[dict]) -> None:
         row = rows.pop(entry["seq"])
         row.type, row.at, row.data = entry["type"], rules.parse_time(entry["at"]), entry["data"]
         row.prev_hash, row.hash = entry["prev_hash"], entry["hash"]
+        if key is not None:
+            row.signature = ledger.sign_entry(key, entry)
         row.save()
     LedgerEntry.objects.filter(pk__in=[row.pk for row in rows.values()]).delete()
     Room.objects.filter(pk=room.pk).update(seq=chain[-1]["seq"], last_hash=chain[-1]["hash"])
 
 
-def delete_winning_bid(room) -> str:
-    """The finding: the winning bid deleted, the chain and close entry recomputed. The new winner."""
+def delete_winning_bid(room, key=None) -> str:
+    """The finding: the winning bid deleted, the chain and close entry recomputed (and signed again
+    with ``key``, if given). The new winner."""
     from seei.auctions.models import BidAttempt, LedgerEntry
 
     entries = [row.as_entry() for row in LedgerEntry.objects.filter(room=room).order_by("seq")]
     winner = entries[-1]["data"]["winner"]
     kept = [e for e in entries if not (e["type"] == "bid" and e["data"]["bidder"] == winner)]
     BidAttempt.objects.filter(room=room).update(entry=None)  # the audit's links, to renumber freely
-    rechain(room, kept)
+    rechain(room, kept, key)
     return LedgerEntry.objects.filter(room=room).order_by("-seq").first().data["winner"]

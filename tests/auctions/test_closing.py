@@ -217,6 +217,12 @@ def test_the_worker_runs_the_jobs(auction, clock):
     assert Lot.objects.get(pk=auction.lot.pk).status == "closed"
 
 
+def key_file(tmp_path):
+    path = tmp_path / "seei.pem"
+    path.write_text(signing.public_key_pem())
+    return path
+
+
 def test_seei_verify_accepts_the_closed_ledger_and_rejects_an_altered_one(
     auction, clock, tmp_path, capsys, live_server
 ):
@@ -242,6 +248,15 @@ def test_seei_verify_accepts_the_closed_ledger_and_rejects_an_altered_one(
     assert out[1].startswith("OK: 4 entries, chain intact, signatures valid, winner Bidder ")
     assert verify_main([str(altered), "--site", live_server.url]) == 1
     assert "entry 2: hash mismatch (amount or another field was altered)" in capsys.readouterr().out
+    # A ledger saved without its proof of inclusion: --site fetches the proof from the platform too.
+    bare = tmp_path / "bare.json"
+    bare.write_text(
+        json.dumps({k: v for k, v in selectors.public_ledger(auction.lot.pk).items() if k != "transparency"})
+    )
+    assert verify_main([str(bare), "--public-key", str(key_file(tmp_path))]) == 1
+    assert "carries no proof that its final entry is in the log" in capsys.readouterr().out
+    assert verify_main([str(bare), "--site", live_server.url]) == 0
+    assert "In the transparency log: leaf 0 of 1" in capsys.readouterr().out
 
 
 def test_the_ledger_stays_private_until_the_close(auction, clock):

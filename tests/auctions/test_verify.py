@@ -14,6 +14,7 @@ from seei.auctions import ledger
 from seei.auctions.rules import Accepted, Bid, State, apply_bid, apply_event, format_time, parse_time
 from seei.auctions.trusted_key import fingerprint
 from seei.auctions.verify import main, verify_ledger
+from seei.transparency import heads, merkle
 
 from .test_ledger import LOT, build_chain
 from .test_rules import make_params, minutes
@@ -283,6 +284,71 @@ def platform_key(tmp_path):
     return str(path)
 
 
+def logged(doc, key=KEY, before=2, after=3):
+    """``doc`` with the proof that its final entry is leaf ``before`` of a log of other lots, under a
+    head signed by ``key``, as the platform's export carries it."""
+    leaves = [merkle.leaf_hash(b"lot %d" % i) for i in range(before)]
+    leaves += [heads.ledger_leaf(doc["entries"])]
+    leaves += [merkle.leaf_hash(b"later lot %d" % i) for i in range(after)]
+    body = heads.head_body(len(leaves), merkle.root(leaves), minutes(120), heads.FIRST_PREV)
+    doc["transparency"] = {
+        "leaf_index": before,
+        "tree_size": len(leaves),
+        "proof": [value.hex() for value in merkle.inclusion_proof(before, leaves)],
+        "head": heads.sign_head(key, body),
+    }
+    return doc
+
+
+def test_a_closed_ledger_without_its_log_proof_is_refused_by_the_command(doc, tmp_path, platform_key, capsys):
+    assert main([write(tmp_path, "ledger.json", doc), "--public-key", platform_key]) == 1
+    assert "transparency log: the ledger carries no proof that its final entry is in the log" in (
+        capsys.readouterr().out
+    )
+
+
+def test_the_log_proof_is_checked(doc):
+    report = verify_ledger(logged(copy.deepcopy(doc)), public_key=KEY.public_key(), require_log=True)
+    assert report.ok, report.errors
+    assert report.log_index == 2 and report.log_head["size"] == 6
+    assert report.summary().splitlines()[1].startswith("In the transparency log: leaf 2 of 6, under the head")
+
+    def problem(change):
+        changed = logged(copy.deepcopy(doc))
+        change(changed["transparency"])
+        return errors_of(changed)
+
+    assert problem(lambda p: p["head"].update(size=7)) == [
+        "transparency log: the tree head is not signed by the platform's key"
+    ]
+    other = ledger.generate_private_key()
+    assert problem(lambda p: p.update(head=heads.sign_head(other, p["head"] | {}))) == [
+        "transparency log: the tree head is not signed by the platform's key"
+    ]
+    assert problem(lambda p: p.update(leaf_index=3)) == [
+        "transparency log: this ledger's final entry is not leaf 3 of the log of 6 under the signed head: "
+        "the ledger was rewritten after its close, or the proof is wrong"
+    ]
+    assert problem(lambda p: p.update(proof=["zz"])) == [
+        "transparency log: the proof of inclusion is malformed"
+    ]
+    assert problem(lambda p: p.pop("tree_size")) == ["transparency log: the proof of inclusion is malformed"]
+
+
+def test_a_closed_auction_rewritten_and_re_signed_by_the_operator_is_refused(doc):
+    """Whoever holds the platform's key (the operator) swaps the winner and signs every entry again:
+    chain and signatures hold, but the final hash is no longer the one the signed log holds."""
+    published = logged(copy.deepcopy(doc))
+    rewritten, new_winner = swap_two_best(copy.deepcopy(published), KEY)
+    rewritten["transparency"] = published["transparency"]  # the log's proof, as the platform serves it
+    report = verify_ledger(rewritten, public_key=KEY.public_key(), require_log=True)
+    assert report.winner == new_winner
+    assert report.errors == [
+        "transparency log: this ledger's final entry is not leaf 2 of the log of 6 under the signed head: "
+        "the ledger was rewritten after its close, or the proof is wrong"
+    ]
+
+
 def swap_two_best(doc, key):
     """Issue 13's forgery: the two best pseudonyms swapped in every bid and in the close entry,
     re-hashed and re-signed with a fresh key written into ``public_key``."""
@@ -299,7 +365,7 @@ def swap_two_best(doc, key):
 
 
 def test_cli_ok_prints_the_fingerprint_of_the_key_it_checked_with(doc, tmp_path, platform_key, capsys):
-    assert main([write(tmp_path, "ledger.json", doc), "--public-key", platform_key]) == 0
+    assert main([write(tmp_path, "ledger.json", logged(doc)), "--public-key", platform_key]) == 0
     out = capsys.readouterr().out.splitlines()
     assert (
         out[0]
@@ -327,7 +393,7 @@ def test_a_ledger_re_signed_with_the_forgers_key_is_refused(doc, tmp_path, platf
 
 
 def test_the_trust_file_pins_the_platform_key(doc, tmp_path, platform_key, capsys):
-    path = write(tmp_path, "ledger.json", doc)
+    path = write(tmp_path, "ledger.json", logged(doc))
     trust = tmp_path / "config" / "seei" / "ledger-key.pem"  # the default place
     assert main([path, "--public-key", platform_key, "--pin"]) == 0
     assert (
@@ -385,7 +451,7 @@ def key_server():
 
 
 def test_the_key_is_fetched_from_the_platforms_address(doc, tmp_path, key_server, capsys):
-    path = write(tmp_path, "ledger.json", doc)
+    path = write(tmp_path, "ledger.json", logged(doc))
     assert main([path, "--site", key_server + "/"]) == 0
     out = capsys.readouterr().out
     assert f"{fingerprint(KEY.public_key())} (from {key_server}/.well-known/seei/ledger-key.pem)" in out
@@ -396,7 +462,9 @@ def test_the_key_is_fetched_from_the_platforms_address(doc, tmp_path, key_server
     assert main([path, "--key-url", key_server + "/nothing"]) == 2
     assert main([path, "--key-url", "file:///etc/passwd"]) == 2
     out = capsys.readouterr().out
-    assert f"FAILED: cannot fetch the platform's key from {key_server}/nothing: HTTP Error 404" in out
+    assert (
+        f"FAILED: cannot fetch the platform's key: cannot fetch {key_server}/nothing: HTTP Error 404" in out
+    )
     assert "the key address must start with https://" in out
 
 
@@ -417,7 +485,7 @@ def test_cli_unreadable_input(tmp_path, platform_key, capsys):
 
 
 def test_cli_receipts(doc, tmp_path, platform_key, capsys):
-    path = write(tmp_path, "ledger.json", doc)
+    path = write(tmp_path, "ledger.json", logged(copy.deepcopy(doc)))
     key = ["--public-key", platform_key]
     receipt = ledger.sign_receipt(KEY, doc["entries"][5], LOT)
     assert main([path, *key, "--receipt", write(tmp_path, "r.json", receipt)]) == 0
