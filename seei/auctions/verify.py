@@ -30,7 +30,7 @@ from seei.auctions.rules import (
     format_time,
     parse_time,
 )
-from seei.transparency import heads, merkle
+from seei.transparency import heads, merkle, witness
 
 ENTRY_KEYS = frozenset({"seq", "type", "at", "data", "prev_hash", "hash"})
 
@@ -334,6 +334,33 @@ def check_receipt(receipt: Any, doc: Mapping[str, Any], public_key: Ed25519Publi
     return [f"receipt: entry {seq} is missing from the ledger"]
 
 
+def _compare_with_the_head_seen_before(head: dict[str, Any], key: Ed25519PublicKey, args) -> bool:
+    """The log's head must extend (or be extended by) the largest head this verifier saw before."""
+    path = witness.seen_file(args.trust or trusted_key.default_trust_file())
+    seen = witness.load(path, key)
+    if seen is not None and (seen["size"], seen["root"]) != (head["size"], head["root"]):
+        if not args.site:
+            print(
+                f"Transparency log: not compared with the head of {seen['size']} leaves seen before (give --site)"
+            )
+            return True
+        old, new = witness.ordered(seen, head)
+        url = f"{args.site.rstrip('/')}/api/v1/transparency/consistency?first={old['size']}&second={new['size']}"
+        try:
+            proof = json.loads(trusted_key.fetch(url, limit=1_000_000)).get("proof")
+        except (trusted_key.UntrustedKey, ValueError, AttributeError) as error:
+            print(f"FAILED: transparency log: no consistency proof with the head seen before ({error})")
+            return False
+        problem = witness.inconsistency(seen, head, proof)
+        if problem:
+            print(f"FAILED: transparency log: {problem}")
+            return False
+        print(f"Transparency log: consistent with the head of {seen['size']} leaves seen before")
+    if seen is None or head["size"] > seen["size"]:
+        witness.remember(path, head)
+    return True
+
+
 def _fetch_log_proof(site: str, doc: dict[str, Any]) -> None:
     """A ledger downloaded without its proof of inclusion: ask the platform for it (checked after)."""
     lot = doc.get("lot")
@@ -403,6 +430,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = verify_ledger(doc, public_key=trusted.key, require_close=not args.allow_open, require_log=True)
     print(report.summary())
     ok = report.ok
+    if ok and report.log_head is not None:
+        ok = _compare_with_the_head_seen_before(report.log_head, trusted.key, args)
     for path, receipt in receipts:
         problems = check_receipt(receipt, doc, trusted.key)
         print(

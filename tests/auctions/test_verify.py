@@ -5,6 +5,7 @@ import hashlib
 import json
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -265,12 +266,6 @@ def test_any_ledger_written_by_the_rules_verifies(params, data):
 # --- the command line -----------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _own_trust_file(tmp_path, monkeypatch):
-    """The default trust file (~/.config/seei/ledger-key.pem) is the test's own, empty at first."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-
-
 def write(tmp_path, name, obj):
     path = tmp_path / name
     path.write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
@@ -524,3 +519,102 @@ def test_entries_whose_time_goes_backwards_are_refused():
         f"entry 20: recorded at {entries[20]['at']}, before the entry before it ({entries[19]['at']})"
         in errors
     )
+
+
+@pytest.fixture
+def log_server():
+    """A local platform serving its key and the consistency proofs of ``server.leaves`` (the log as the
+    platform holds it now: a test may extend it honestly or rebuild it)."""
+    import threading
+    import types
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlparse
+
+    from seei.auctions.trusted_key import WELL_KNOWN_PATH
+
+    state = types.SimpleNamespace(leaves=[], url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            url = urlparse(self.path)
+            if url.path == WELL_KNOWN_PATH:
+                body = ledger.public_key_pem(KEY).encode()
+            elif url.path == "/api/v1/transparency/consistency":
+                query = {k: int(v[0]) for k, v in parse_qs(url.query).items()}
+                proof = merkle.consistency_proof(query["first"], state.leaves[: query["second"]])
+                body = json.dumps({"proof": [value.hex() for value in proof]}).encode()
+            else:
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def published_under(doc, leaves, key=KEY):
+    """``doc`` (whose final entry is one of ``leaves``) with its proof under a head of ``leaves``."""
+    index = leaves.index(heads.ledger_leaf(doc["entries"]))
+    body = heads.head_body(len(leaves), merkle.root(leaves), minutes(100 + len(leaves)), heads.FIRST_PREV)
+    doc["transparency"] = {
+        "leaf_index": index,
+        "tree_size": len(leaves),
+        "proof": [value.hex() for value in merkle.inclusion_proof(index, leaves)],
+        "head": heads.sign_head(key, body),
+    }
+    return doc
+
+
+def test_a_log_rebuilt_by_its_operator_disagrees_with_the_head_seen_before(doc, tmp_path, log_server, capsys):
+    """The operator rebuilds the whole log and signs every head again: each ledger still verifies on its
+    own, but the new heads do not extend the one this verifier saw before."""
+    mine = heads.ledger_leaf(doc["entries"])
+    others = [merkle.leaf_hash(b"lot %d" % i) for i in range(6)]
+    log_server.leaves = [others[0], mine, others[1], others[2]]
+    site = ["--site", log_server.url]
+    assert (
+        main([write(tmp_path, "a.json", published_under(copy.deepcopy(doc), log_server.leaves)), *site]) == 0
+    )
+    seen = tmp_path / "config" / "seei" / "log-head.json"
+    assert json.loads(seen.read_text())["size"] == 4
+
+    log_server.leaves = [*log_server.leaves, others[3]]  # honestly extended
+    assert (
+        main([write(tmp_path, "b.json", published_under(copy.deepcopy(doc), log_server.leaves)), *site]) == 0
+    )
+    assert "consistent with the head of 4 leaves seen before" in capsys.readouterr().out
+    assert json.loads(seen.read_text())["size"] == 5
+
+    log_server.leaves = [others[4], mine, others[1], others[2], others[3], others[5]]  # rebuilt, re-signed
+    rebuilt = write(tmp_path, "c.json", published_under(copy.deepcopy(doc), log_server.leaves))
+    assert verify_ledger(
+        json.loads(Path(rebuilt).read_text()), public_key=KEY.public_key(), require_log=True
+    ).ok
+    assert main([rebuilt, *site]) == 1
+    assert (
+        "FAILED: transparency log: the log of 6 leaves does not extend the log of 5 leaves seen before"
+        in capsys.readouterr().out
+    )
+    assert json.loads(seen.read_text())["size"] == 5  # the rewritten head is not remembered
+    assert main([rebuilt, "--public-key", write_key(tmp_path)]) == 0  # offline: said, not compared
+    assert "not compared with the head of 5 leaves seen before (give --site)" in capsys.readouterr().out
+
+
+def write_key(tmp_path):
+    path = tmp_path / "platform.pem"
+    path.write_text(ledger.public_key_pem(KEY))
+    return str(path)
