@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "seei.alerts",
     "seei.applications",
     "seei.auctions",
+    "seei.transparency",
     "seei.awards",
     "seei.practice",
     "seei.opendata",

@@ -4,11 +4,14 @@ from django.urls import include, path
 
 from seei.accounts.views import set_language
 from seei.api.urls import api
+from seei.auctions.trusted_key import WELL_KNOWN_PATH
+from seei.auctions.views import public_key_pem
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path(WELL_KNOWN_PATH.lstrip("/"), public_key_pem, name="ledger_key_pem"),  # seei verify --site
 ]
 # Files are never served from MEDIA_ROOT directly: every download goes through a view that
 # checks who may have it (sealed applications, minutes, award documents).

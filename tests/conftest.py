@@ -46,6 +46,12 @@ def _fresh_portal_cache():
 
 
 @pytest.fixture(autouse=True)
+def _own_config_dir(tmp_path, monkeypatch):
+    """seei verify's trust file and remembered log head (~/.config/seei/) are each test's own."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

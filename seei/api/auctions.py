@@ -155,6 +155,9 @@ class LedgerOut(Schema):
     public_key: str
     entries: list[dict]
     signatures: dict[str, str]
+    transparency: dict | None = Field(
+        None, description="Proof that the final entry is in the transparency log, with the signed head."
+    )
 
 
 class PublicKeyOut(Schema):

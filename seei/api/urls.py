@@ -29,6 +29,7 @@ api.add_router("", practice.router)
 api.add_router("", "seei.alerts.api.router")
 api.add_router("", "seei.redflags.api.router")
 api.add_router("", "seei.ocds.api.router")
+api.add_router("", "seei.transparency.api.router")
 
 # Last, once every router is added: the errors of every operation, documented with one schema.
 errors.document(api)

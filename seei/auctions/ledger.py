@@ -209,7 +209,7 @@ def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 # --- signatures -----------------------------------------------------------------------------
 
 
-def _verify(public_key: Ed25519PublicKey, signature_b64: Any, message: bytes) -> bool:
+def verify_signature(public_key: Ed25519PublicKey, signature_b64: Any, message: bytes) -> bool:
     try:
         public_key.verify(base64.b64decode(signature_b64, validate=True), message)
     except (InvalidSignature, binascii.Error, TypeError, ValueError):
@@ -225,7 +225,7 @@ def sign_entry(private_key: Ed25519PrivateKey, entry: Mapping[str, Any]) -> str:
 def verify_entry_signature(public_key: Ed25519PublicKey, entry_hash_hex: str, signature_b64: Any) -> bool:
     if not isinstance(entry_hash_hex, str) or not entry_hash_hex.isascii():
         return False
-    return _verify(public_key, signature_b64, entry_hash_hex.encode("ascii"))
+    return verify_signature(public_key, signature_b64, entry_hash_hex.encode("ascii"))
 
 
 def sign_receipt(private_key: Ed25519PrivateKey, entry: Mapping[str, Any], lot_ref: str) -> dict[str, Any]:
@@ -254,26 +254,36 @@ def verify_receipt(public_key: Ed25519PublicKey, receipt: Mapping[str, Any]) -> 
         message = canonical_json(body)
     except TypeError:
         return False
-    return _verify(public_key, receipt["signature"], message)
+    return verify_signature(public_key, receipt["signature"], message)
 
 
 # --- export ---------------------------------------------------------------------------------
 
 
+def sign_entries(private_key: Ed25519PrivateKey, entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Each entry's signature by seq, as the server stores it beside the entry when it appends it
+    (for tools and pure tests; a published ledger carries the stored signatures, never new ones)."""
+    return {str(entry["seq"]): sign_entry(private_key, entry) for entry in entries}
+
+
 def export_ledger(
     entries: Iterable[Mapping[str, Any]],
-    private_key: Ed25519PrivateKey,
+    signatures: Mapping[Any, str],
+    public_key: Ed25519PrivateKey | Ed25519PublicKey,
     lot: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The published, anonymised ledger. ``lot`` is public metadata (defaults to the
-    genesis reference); it must never hold bidder identities."""
+    """The published, anonymised ledger with the signatures stored when each entry was appended.
+
+    Nothing is signed here: signing at export would vouch for whatever the database holds today (a
+    bid deleted and the chain recomputed would come out signed). ``lot`` is public metadata (defaults
+    to the genesis reference); it must never hold bidder identities."""
     entries = [dict(entry) for entry in entries]
     if not entries or entries[0].get("type") != "genesis":
         raise ValueError("a ledger starts with its genesis entry")
     return {
         "format": FORMAT,
         "lot": dict(lot) if lot is not None else {"ref": entries[0]["data"]["lot"]},
-        "public_key": public_key_pem(private_key),
+        "public_key": public_key_pem(public_key),
         "entries": entries,
-        "signatures": {str(entry["seq"]): sign_entry(private_key, entry) for entry in entries},
+        "signatures": {str(seq): signature for seq, signature in signatures.items()},
     }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from seei.auctions import bidding, rules, signing
 from seei.auctions.models import LedgerEntry, Room
 from seei.tenders.models import Lot
+from seei.transparency import selectors as transparency
 
 
 def room_of(lot_id: int) -> Room:
@@ -47,13 +48,20 @@ def watchable_room(membership, lot_id: int) -> tuple[Room, str]:
 
 
 def ledger_document(room: Room) -> dict:
-    """The anonymised ledger as published (format seei-ledger/1): pseudonyms, amounts, times, hashes."""
-    entries = [entry.as_entry() for entry in LedgerEntry.objects.filter(room=room).order_by("seq")]
+    """The anonymised ledger as published (format seei-ledger/1): pseudonyms, amounts, times, hashes,
+    and each entry's signature as stored when it was appended; once closed, the proof that its final
+    entry is in the transparency log."""
+    rows = list(LedgerEntry.objects.filter(room=room).order_by("seq"))
     lot: Lot = room.lot
-    return signing.export(
-        entries,
+    document = signing.export(
+        [row.as_entry() for row in rows],
+        {row.seq: row.signature for row in rows},  # as stored when each entry was appended
         {"ref": room.ref, "id": lot.pk, "notice": lot.tender.reference, "number": lot.number},
     )
+    proof = transparency.inclusion(lot.pk)  # under the latest signed head of the log
+    if proof is not None:
+        document["transparency"] = proof
+    return document
 
 
 def public_ledger(lot_id: int) -> dict:

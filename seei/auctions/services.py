@@ -31,6 +31,7 @@ from seei.ocds import hooks as ocds
 from seei.portal import cache as portal_cache
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Lot
+from seei.transparency import services as transparency
 
 MINOR_DIGITS = {"MAD": 2, "EUR": 2, "USD": 2}  # the minor unit of each currency of the platform
 PSEUDONYM_PREFIX = "Bidder"
@@ -333,6 +334,7 @@ def record_close(
     entry = ledger.Chain.close(_head(room), state, at)
     state = rules.close(params, state, at)
     _append(room, entry, state, at, status=Room.Status.CLOSED, closed_at=at)
+    transparency.append(room, at)  # the final hash, in the public append-only log (real lots only)
     winner = state.winner()
     lot = Lot.objects.select_related("tender").get(pk=room.lot_id)
     lot.status = Lot.Status.CLOSED if winner else Lot.Status.UNSUCCESSFUL

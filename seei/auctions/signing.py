@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 
-from seei.auctions import ledger
+from seei.auctions import ledger, trusted_key
 
 
 @lru_cache(maxsize=4)
@@ -31,6 +31,17 @@ def public_key_b64() -> str:
     return ledger.public_key_b64(private_key())
 
 
+def fingerprint() -> str:
+    """SHA-256 of the key's 32 raw bytes: what ``seei verify`` prints for the key it checked with."""
+    return trusted_key.fingerprint(private_key().public_key())
+
+
+def verify_command(filename: str) -> str:
+    """The command that checks a downloaded ledger against this platform's key (fetched from the
+    site's stable address), not against the key written inside the file."""
+    return f"seei verify {filename} --site {settings.SITE_URL}"
+
+
 def sign_entry(entry: Mapping[str, Any]) -> str:
     """Base64 signature over the entry's hash, stored beside the entry."""
     return ledger.sign_entry(private_key(), entry)
@@ -41,6 +52,9 @@ def sign_receipt(entry: Mapping[str, Any], lot_ref: str) -> dict[str, Any]:
     return ledger.sign_receipt(private_key(), entry, lot_ref)
 
 
-def export(entries: Iterable[Mapping[str, Any]], lot: Mapping[str, Any]) -> dict[str, Any]:
-    """The published ledger document (format ``seei-ledger/1``), as ``seei verify`` reads it."""
-    return ledger.export_ledger(entries, private_key(), lot)
+def export(
+    entries: Iterable[Mapping[str, Any]], signatures: Mapping[Any, str], lot: Mapping[str, Any]
+) -> dict:
+    """The published ledger document (format ``seei-ledger/1``), as ``seei verify`` reads it: the
+    entries with the signatures stored when they were appended (never signed again here)."""
+    return ledger.export_ledger(entries, signatures, private_key().public_key(), lot)

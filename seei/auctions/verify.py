@@ -19,7 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from seei.auctions import ledger
+from seei.auctions import ledger, trusted_key
 from seei.auctions.reasons import message
 from seei.auctions.rules import (
     LotParams,
@@ -30,6 +30,7 @@ from seei.auctions.rules import (
     format_time,
     parse_time,
 )
+from seei.transparency import heads, merkle, witness
 
 ENTRY_KEYS = frozenset({"seq", "type", "at", "data", "prev_hash", "hash"})
 
@@ -47,6 +48,8 @@ class Report:
     winning_amount: Decimal | None = None
     closed: bool = False
     practice: bool = False  # the genesis marks a practice auction: never a real procedure
+    log_head: dict[str, Any] | None = None  # the signed head the lot's inclusion was proven under
+    log_index: int | None = None
 
     def summary(self) -> str:
         if not self.ok:
@@ -59,17 +62,28 @@ class Report:
         when = format_time(self.closes_at) if self.closes_at else "?"
         closing = f"closed at {when}" if self.closed else f"not closed yet, closing time {when}"
         practice = " (PRACTICE auction, not a real procedure)" if self.practice else ""
-        return f"OK{practice}: {self.entries} entries, chain intact, signatures valid, {outcome}, {closing}"
+        logged = ""
+        if self.log_head is not None:
+            logged = (
+                f"\nIn the transparency log: leaf {self.log_index} of {self.log_head['size']}, under the head "
+                f"signed at {self.log_head['at']} (root {self.log_head['root']})"
+            )
+        return f"OK{practice}: {self.entries} entries, chain intact, signatures valid, {outcome}, {closing}{logged}"
 
 
 def verify_ledger(
     doc: Any,
     *,
-    public_key: Ed25519PublicKey | None = None,
+    public_key: Ed25519PublicKey,
     require_close: bool = True,
+    require_log: bool = False,
 ) -> Report:
-    """Check a published ledger. ``public_key`` is the platform's key as published
-    elsewhere; without it the key inside the document is trusted."""
+    """Check a published ledger against ``public_key``, the platform's key as had from outside the
+    file (``trusted_key``): the key written inside the document is never trusted on its own.
+
+    A proof of inclusion in the transparency log, when the document carries one, is checked;
+    ``require_log`` also requires one of a closed real auction (``seei verify`` and the accountant
+    do: without it, whoever holds the key could rewrite a closed auction and sign it again)."""
     report = Report(ok=False)
     errors = report.errors
     if not isinstance(doc, Mapping):
@@ -91,20 +105,25 @@ def verify_ledger(
     params = _check_genesis(entries[0], doc, report)
     if params is not None:
         _replay(params, entries, report, require_close)
+    if "transparency" in doc or (require_log and report.closed and not report.practice):
+        _check_log(doc, entries, key, report)
     report.ok = not errors
     return report
 
 
-def _signing_key(doc: Mapping[str, Any], expected: Ed25519PublicKey | None, errors: list[str]) -> Any:
+def _signing_key(doc: Mapping[str, Any], expected: Ed25519PublicKey, errors: list[str]) -> Ed25519PublicKey:
+    """The trusted key, always; the file's own key is only compared with it."""
     try:
         key = ledger.load_public_key(doc.get("public_key") or "")
     except (ValueError, TypeError):
         errors.append("the ledger's public key is missing or unreadable")
         return expected
-    if expected is not None and ledger.public_key_b64(key) != ledger.public_key_b64(expected):
-        errors.append("the ledger's public key is not the expected public key")
-        return expected  # so every signature is also checked against the real key
-    return key
+    if key.public_bytes_raw() != expected.public_bytes_raw():
+        errors.append(
+            f"the ledger names another signing key (fingerprint {trusted_key.fingerprint(key)}) than the "
+            f"platform's trusted key ({trusted_key.fingerprint(expected)}): it was not signed by the platform"
+        )
+    return expected
 
 
 def _label(entry: Any, position: int) -> str:
@@ -215,6 +234,41 @@ def _replay(params: LotParams, entries: list[Any], report: Report, require_close
     report.winning_amount = winner.amount if winner else None
 
 
+def _check_log(doc: Mapping[str, Any], entries: list[Any], key: Ed25519PublicKey, report: Report) -> None:
+    """The ledger's final entry is a leaf of the platform's transparency log under a signed head."""
+    problem = log_inclusion_problem(doc.get("transparency"), entries, key)
+    if problem:
+        report.errors.append(f"transparency log: {problem}")
+    else:
+        report.log_head, report.log_index = doc["transparency"]["head"], doc["transparency"]["leaf_index"]
+
+
+def log_inclusion_problem(proof: Any, entries: list[Any], key: Ed25519PublicKey) -> str | None:
+    """Why ``proof`` does not show the ledger's final entry in the log, or None when it does."""
+    if not isinstance(proof, Mapping):
+        return (
+            "the ledger carries no proof that its final entry is in the log (download it again from the "
+            "platform, or give --site to fetch the proof)"
+        )
+    head = proof.get("head")
+    if not heads.head_is_signed(key, head):
+        return "the tree head is not signed by the platform's key"
+    path, index = heads.hashes(proof.get("proof")), proof.get("leaf_index")
+    if path is None or not isinstance(index, int) or proof.get("tree_size") != head["size"]:
+        return "the proof of inclusion is malformed"
+    try:
+        leaf = heads.ledger_leaf(entries)
+        root = bytes.fromhex(head["root"])
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError):
+        return "the proof of inclusion is malformed"
+    if not merkle.verify_inclusion(index, head["size"], leaf, path, root):
+        return (
+            f"this ledger's final entry is not leaf {index} of the log of {head['size']} under the signed "
+            "head: the ledger was rewritten after its close, or the proof is wrong"
+        )
+    return None
+
+
 def _time_of(entry: Any) -> datetime | None:
     try:
         return parse_time(entry["at"])
@@ -280,6 +334,45 @@ def check_receipt(receipt: Any, doc: Mapping[str, Any], public_key: Ed25519Publi
     return [f"receipt: entry {seq} is missing from the ledger"]
 
 
+def _compare_with_the_head_seen_before(head: dict[str, Any], key: Ed25519PublicKey, args) -> bool:
+    """The log's head must extend (or be extended by) the largest head this verifier saw before."""
+    path = witness.seen_file(args.trust or trusted_key.default_trust_file())
+    seen = witness.load(path, key)
+    if seen is not None and (seen["size"], seen["root"]) != (head["size"], head["root"]):
+        if not args.site:
+            print(
+                f"Transparency log: not compared with the head of {seen['size']} leaves seen before (give --site)"
+            )
+            return True
+        old, new = witness.ordered(seen, head)
+        url = f"{args.site.rstrip('/')}/api/v1/transparency/consistency?first={old['size']}&second={new['size']}"
+        try:
+            proof = json.loads(trusted_key.fetch(url, limit=1_000_000)).get("proof")
+        except (trusted_key.UntrustedKey, ValueError, AttributeError) as error:
+            print(f"FAILED: transparency log: no consistency proof with the head seen before ({error})")
+            return False
+        problem = witness.inconsistency(seen, head, proof)
+        if problem:
+            print(f"FAILED: transparency log: {problem}")
+            return False
+        print(f"Transparency log: consistent with the head of {seen['size']} leaves seen before")
+    if seen is None or head["size"] > seen["size"]:
+        witness.remember(path, head)
+    return True
+
+
+def _fetch_log_proof(site: str, doc: dict[str, Any]) -> None:
+    """A ledger downloaded without its proof of inclusion: ask the platform for it (checked after)."""
+    lot = doc.get("lot")
+    if not isinstance(lot, Mapping) or not isinstance(lot.get("id"), int):
+        return
+    url = f"{site.rstrip('/')}/api/v1/transparency/lots/{lot['id']}/inclusion"
+    try:
+        doc["transparency"] = json.loads(trusted_key.fetch(url, limit=1_000_000))
+    except (trusted_key.UntrustedKey, ValueError) as error:
+        print(f"Transparency log: no proof fetched ({error})")
+
+
 def _read_json(path: str) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -287,15 +380,26 @@ def _read_json(path: str) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="seei verify",
-        description="Check a published SEEI auction ledger: hash chain, signatures, and the "
-        "ranking, closing time and winner recomputed from the rules.",
+        description="Check a published SEEI auction ledger against the platform's key: hash chain, "
+        "signatures, and the ranking, closing time and winner recomputed from the rules. The key "
+        "written inside the file is never trusted on its own.",
     )
     parser.add_argument("ledger", help="the published ledger (JSON)")
-    parser.add_argument(
-        "--public-key",
-        metavar="FILE",
-        help="the platform's public key as published (PEM or base64); default: the key in the ledger",
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--site",
+        metavar="URL",
+        help=f"the platform's address (https://...): its key is fetched from {trusted_key.WELL_KNOWN_PATH}",
     )
+    source.add_argument("--key-url", metavar="URL", help="fetch the platform's public key from this address")
+    source.add_argument("--public-key", metavar="FILE", help="the platform's public key (PEM or base64)")
+    parser.add_argument(
+        "--trust",
+        metavar="FILE",
+        type=Path,
+        help=f"the trust file holding the pinned platform key (default {trusted_key.default_trust_file()})",
+    )
+    parser.add_argument("--pin", action="store_true", help="keep the given key in the trust file")
     parser.add_argument(
         "--receipt", metavar="FILE", action="append", default=[], help="a bid receipt to check"
     )
@@ -304,30 +408,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         doc = _read_json(args.ledger)
-        expected = ledger.load_public_key(Path(args.public_key).read_bytes()) if args.public_key else None
         receipts = [(path, _read_json(path)) for path in args.receipt]
     except (OSError, ValueError) as error:
         print(f"FAILED: cannot read the input: {error}")
         return 1
+    try:
+        trusted = trusted_key.resolve(
+            public_key=args.public_key,
+            key_url=args.key_url,
+            site=args.site,
+            trust_file=args.trust,
+            pin_it=args.pin,
+        )
+    except trusted_key.UntrustedKey as error:
+        print(f"FAILED: {error}")
+        return 2
+    print(f"Platform key: SHA-256 fingerprint {trusted.fingerprint} (from {trusted.source})")
 
-    report = verify_ledger(doc, public_key=expected, require_close=not args.allow_open)
+    if args.site and isinstance(doc, dict) and "transparency" not in doc:
+        _fetch_log_proof(args.site, doc)
+    report = verify_ledger(doc, public_key=trusted.key, require_close=not args.allow_open, require_log=True)
     print(report.summary())
     ok = report.ok
-    key = expected or _key_or_none(doc)
+    if ok and report.log_head is not None:
+        ok = _compare_with_the_head_seen_before(report.log_head, trusted.key, args)
     for path, receipt in receipts:
-        problems = check_receipt(receipt, doc, key) if key else ["receipt: no public key to check it with"]
+        problems = check_receipt(receipt, doc, trusted.key)
         print(
             f"{path}: " + ("; ".join(problems) if problems else f"bid {receipt.get('seq')} is in the ledger")
         )
         ok = ok and not problems
     return 0 if ok else 1
-
-
-def _key_or_none(doc: Any) -> Ed25519PublicKey | None:
-    try:
-        return ledger.load_public_key(doc.get("public_key") or "")
-    except (AttributeError, ValueError, TypeError):
-        return None
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from seei.accounts.decorators import role_required
 from seei.accounts.models import Role
-from seei.auctions import bidding, reasons, rules, selectors, services, signing
+from seei.auctions import bidding, reasons, rules, selectors, services, signing, trusted_key
 from seei.auctions.models import LedgerEntry, Room, Suspension
 from seei.core.views import flash_refusal
 from seei.portal.selectors import auction_rules
@@ -242,25 +242,31 @@ def replay(request, lot_id):
             "curve": room_history.price_curve(bids, params.starting_price, params.opens_at, state.closes_at),
             "state": state,
             "ledger_url": f"/api/v1/lots/{lot.pk}/ledger",
+            "verify_command": signing.verify_command(f"ledger-lot-{lot.pk}.json"),
         },
     )
 
 
 def public_key(request):
     """The server's Ed25519 public key: anyone can check the receipts and the published ledgers."""
-    import hashlib
-
-    pem = signing.public_key_pem()
     return render(
         request,
         "auctions/public_key.html",
         {
-            "pem": pem,
+            "pem": signing.public_key_pem(),
             "b64": signing.public_key_b64(),
-            "fingerprint": hashlib.sha256(pem.encode()).hexdigest(),
+            "fingerprint": signing.fingerprint(),
             "api_url": "/api/v1/ledger/public-key",
+            "pem_url": trusted_key.WELL_KNOWN_PATH,
+            "verify_command": signing.verify_command("LEDGER.json"),
         },
     )
+
+
+def public_key_pem(request):
+    """The key as a bare PEM at the platform's stable address (``trusted_key.WELL_KNOWN_PATH``), where
+    ``seei verify --site`` fetches it: outside the language prefixes, so it never moves."""
+    return HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file; charset=ascii")
 
 
 @role_required(Role.ADMINISTRATOR)

@@ -15,11 +15,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from seei.auctions import reasons, rules
+from seei.auctions import reasons, rules, signing
 from seei.auctions.models import Bidder, LedgerEntry, Room, Suspension
 from seei.awards.documents import MINUTES_LABELS as DOCUMENT_LABELS
 from seei.awards.models import Award, AwardStep
 from seei.documents.minutes import COMMON_LABELS, Minutes, Words, identifier, moment
+from seei.transparency import selectors as transparency
 
 LABELS = {
     **COMMON_LABELS,
@@ -147,6 +148,21 @@ LABELS = {
     },
     "ledger_url": {"fr": "Registre", "ar": "السجل", "en": "Ledger"},
     "key_url": {"fr": "Clé publique", "ar": "المفتاح العمومي", "en": "Public key"},
+    "log": {
+        "fr": "Journal de transparence : feuille {index} de l'arbre de {size}",
+        "ar": "سجل الشفافية: الورقة {index} من شجرة من {size}",
+        "en": "Transparency log: leaf {index} of the tree of {size}",
+    },
+    "log_head": {
+        "fr": "Tête signée de l'arbre (racine, date, empreinte de la tête précédente)",
+        "ar": "رأس الشجرة الموقع (الجذر، التاريخ، بصمة الرأس السابق)",
+        "en": "Signed tree head (root, time, hash of the previous head)",
+    },
+    "key_fingerprint": {
+        "fr": "Empreinte de la clé (SHA-256)",
+        "ar": "بصمة المفتاح (SHA-256)",
+        "en": "Key fingerprint (SHA-256)",
+    },
 }
 
 
@@ -334,13 +350,22 @@ def auction_minutes_pdf(award: Award, generated_at) -> bytes:
         ],
         label_width=30,
     )
+    doc.paragraph(w("key_fingerprint"), bold=True)
+    doc.paragraph(signing.fingerprint(), size=9.5)
+    logged = transparency.inclusion(lot.pk)
+    if logged is not None:  # every closed real lot; never a practice one
+        head = logged["head"]
+        doc.paragraph(w("log").format(index=logged["leaf_index"], size=head["size"]), bold=True)
+        doc.paragraph(w("log_head"), size=9)
+        for value in (head["root"], head["at"], head["prev"]):
+            doc.paragraph(value, size=9.5)
     doc.paragraph(w("genesis_hash"), bold=True)
     doc.paragraph(room.genesis_hash, size=9.5)
     doc.paragraph(w("final_hash"), bold=True)
     doc.paragraph(room.last_hash, size=9.5)
     doc.spacer(1)
     doc.paragraph(w("how_to_verify"), size=9)
-    doc.paragraph("seei verify LEDGER.json --public-key seei-public-key.pem", size=9.5)
+    doc.paragraph(signing.verify_command("LEDGER.json"), size=9.5)
 
     doc.generated(moment(generated_at, seconds=True, zone=True))
     return doc.output()

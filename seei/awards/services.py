@@ -592,7 +592,9 @@ def verify(membership, award: Award):
     from seei.auctions.signing import private_key
     from seei.auctions.verify import verify_ledger
 
-    report = verify_ledger(ledger_document(selectors.room_of(award)), public_key=private_key().public_key())
+    report = verify_ledger(
+        ledger_document(selectors.room_of(award)), public_key=private_key().public_key(), require_log=True
+    )
     audit.record(
         "award.ledger_verified",
         award,

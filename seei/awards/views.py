@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from seei.accounts.decorators import role_required
 from seei.accounts.models import Role
 from seei.auctions import selectors as auction_selectors
+from seei.auctions import signing
 from seei.awards import selectors, services
 from seei.awards.forms import ConfirmForm, DocumentsForm, FailForm, PaymentForm, VisaForm
 from seei.awards.models import Award, AwardStep
@@ -200,6 +201,7 @@ def result(request, lot_id):
             "ranking": selectors.ranking(lot),
             "minutes": selectors.current_minutes(award) if final else None,
             "ledger_url": f"/api/v1/lots/{lot.pk}/ledger",
+            "verify_command": signing.verify_command(f"ledger-lot-{lot.pk}.json"),
         },
     )
 

@@ -424,7 +424,7 @@ def auction_results(notice: Notice, lot) -> dict | None:
                 "entries": room.seq + 1,
                 "url": site_url("api:public_ledger", lot.pk),
                 "publicKeyUrl": site_url("api:public_key"),
-                "verification": "seei verify LEDGER.json: "
+                "verification": f"seei verify LEDGER.json --site {settings.SITE_URL}: "
                 + _(
                     "Re-checks the hash chain and the signatures, and re-runs the auction rules to"
                     " recompute the ranking and the winner."

@@ -108,7 +108,9 @@ def test_a_lot_without_any_bid_is_unsuccessful(auction, clock):
     assert (
         "without any bid: the lot is unsuccessful" in Notification.objects.get(user=auction.buyer.user).body
     )
-    report = verify_ledger(selectors.ledger_document(auction.room))
+    report = verify_ledger(
+        selectors.ledger_document(auction.room), public_key=signing.private_key().public_key()
+    )
     assert report.ok and report.winner is None
 
 
@@ -165,7 +167,9 @@ def test_two_workers_racing_close_the_lot_once(auction, clock):
         ).count()
         == 1
     )
-    assert verify_ledger(selectors.ledger_document(auction.room)).ok
+    assert verify_ledger(
+        selectors.ledger_document(auction.room), public_key=signing.private_key().public_key()
+    ).ok
 
 
 def test_the_sweep_opens_and_closes_what_is_due(auction, clock):
@@ -213,7 +217,16 @@ def test_the_worker_runs_the_jobs(auction, clock):
     assert Lot.objects.get(pk=auction.lot.pk).status == "closed"
 
 
-def test_seei_verify_accepts_the_closed_ledger_and_rejects_an_altered_one(auction, clock, tmp_path, capsys):
+def key_file(tmp_path):
+    path = tmp_path / "seei.pem"
+    path.write_text(signing.public_key_pem())
+    return path
+
+
+def test_seei_verify_accepts_the_closed_ledger_and_rejects_an_altered_one(
+    auction, clock, tmp_path, capsys, live_server
+):
+    """As the replay page shows it: the key fetched from the platform's stable address."""
     open_room(auction, clock)
     bid(auction, auction.bidders[0], "590000")
     bid(auction, auction.bidders[1], "580000")
@@ -226,10 +239,24 @@ def test_seei_verify_accepts_the_closed_ledger_and_rejects_an_altered_one(auctio
     altered = tmp_path / "altered.json"
     altered.write_text(json.dumps(document), encoding="utf-8")
 
-    assert verify_main([str(honest)]) == 0
-    assert capsys.readouterr().out.startswith("OK: 4 entries, chain intact, signatures valid, winner Bidder ")
-    assert verify_main([str(altered)]) == 1
+    assert verify_main([str(honest), "--site", live_server.url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"Platform key: SHA-256 fingerprint {signing.fingerprint()} "
+        f"(from {live_server.url}/.well-known/seei/ledger-key.pem)"
+    )
+    assert out[1].startswith("OK: 4 entries, chain intact, signatures valid, winner Bidder ")
+    assert verify_main([str(altered), "--site", live_server.url]) == 1
     assert "entry 2: hash mismatch (amount or another field was altered)" in capsys.readouterr().out
+    # A ledger saved without its proof of inclusion: --site fetches the proof from the platform too.
+    bare = tmp_path / "bare.json"
+    bare.write_text(
+        json.dumps({k: v for k, v in selectors.public_ledger(auction.lot.pk).items() if k != "transparency"})
+    )
+    assert verify_main([str(bare), "--public-key", str(key_file(tmp_path))]) == 1
+    assert "carries no proof that its final entry is in the log" in capsys.readouterr().out
+    assert verify_main([str(bare), "--site", live_server.url]) == 0
+    assert "In the transparency log: leaf 0 of 1" in capsys.readouterr().out
 
 
 def test_the_ledger_stays_private_until_the_close(auction, clock):

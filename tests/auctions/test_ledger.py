@@ -136,10 +136,12 @@ def test_receipt_is_signed_and_tamper_evident():
         ledger.sign_receipt(key, entries[0], LOT)
 
 
-def test_export_signs_every_entry():
+def test_export_publishes_the_stored_signatures():
     key = ledger.generate_private_key()
     _, entries, _ = build_chain()
-    doc = ledger.export_ledger(entries, key)
+    stored = ledger.sign_entries(key, entries)
+    doc = ledger.export_ledger(entries, stored, key.public_key())
+    assert doc["signatures"] == stored
     assert doc["format"] == "seei-ledger/1"
     assert doc["lot"] == {"ref": LOT}
     assert ledger.load_public_key(doc["public_key"]).public_bytes_raw() == key.public_key().public_bytes_raw()
@@ -151,4 +153,4 @@ def test_export_signs_every_entry():
     assert not ledger.verify_entry_signature(key.public_key(), entries[1]["hash"], doc["signatures"]["2"])
     json.dumps(doc)  # plain JSON throughout
     with pytest.raises(ValueError):
-        ledger.export_ledger(entries[1:], key)
+        ledger.export_ledger(entries[1:], stored, key)

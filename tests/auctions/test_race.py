@@ -154,16 +154,20 @@ def test_thirty_bidders_racing_the_close(buyer, category, region, clock, tmp_pat
         final_close,
         len(entries),
     )
-    path = tmp_path / "ledger.json"
+    path, key_file = tmp_path / "ledger.json", tmp_path / "seei.pem"
     path.write_bytes(response.content)
-    assert verify_main([str(path)]) == 0
+    key_file.write_text(ledger.public_key_pem(key))
+    assert verify_main([str(path), "--public-key", str(key_file)]) == 0
 
     altered = json.loads(response.content)
     victim = altered["entries"][5]
     victim["data"]["amount"] = str(Decimal(victim["data"]["amount"]) - 1)
     path.write_text(json.dumps(altered), encoding="utf-8")
-    assert verify_main([str(path)]) == 1
-    assert "entry 5: hash mismatch (amount or another field was altered)" in verify_ledger(altered).errors
+    assert verify_main([str(path), "--public-key", str(key_file)]) == 1
+    assert (
+        "entry 5: hash mismatch (amount or another field was altered)"
+        in verify_ledger(altered, public_key=key).errors
+    )
 
 
 def test_concurrent_bids_through_the_api(buyer, category, region, clock):

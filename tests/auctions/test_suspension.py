@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from seei.alerts.models import Notification
-from seei.auctions import rules, selectors, services
+from seei.auctions import rules, selectors, services, signing
 from seei.auctions.models import LedgerEntry, Suspension
 from seei.auctions.verify import verify_ledger
 from seei.core.models import AuditEvent
@@ -46,7 +46,9 @@ def test_suspension_credits_the_remaining_time_and_is_in_the_ledger(auction, adm
     assert bid(auction, auction.bidders[1], "580000").accepted
     clock.advance(room.closes_at - services.db_now() + timedelta(seconds=1))
     assert services.close_room(auction.lot.pk).status == "closed"
-    report = verify_ledger(selectors.ledger_document(auction.room))
+    report = verify_ledger(
+        selectors.ledger_document(auction.room), public_key=signing.private_key().public_key()
+    )
     assert report.ok, report.errors
     assert report.closes_at == auction.room.closes_at
 

@@ -22,7 +22,7 @@ from seei.auctions.watchdog import (
 )
 
 from .test_ledger import build_chain
-from .test_verify import KEY
+from .test_verify import KEY, export
 
 GRACE, LIMIT = 5.0, 600.0
 NOW = datetime(2026, 5, 10, 10, 0, tzinfo=UTC)
@@ -172,7 +172,7 @@ def test_a_chain_with_an_outage_recorded_after_the_fact_verifies():
     body.append(ledger.Chain.close(body[-1], state, closed_at))
     close(params, state, closed_at)
 
-    report = verify_ledger(ledger.export_ledger(body, KEY), public_key=KEY.public_key())
+    report = verify_ledger(export(body), public_key=KEY.public_key())
     assert report.ok, report.errors
     assert body[-3]["data"] == {"automatic": True, "cause": "database"}
     assert report.closes_at == closed_at
@@ -190,7 +190,7 @@ def test_the_verifier_refuses_an_entry_placed_before_the_one_before_it():
     body.append(ledger.Chain.resume(body[-1], early + timedelta(seconds=30)))
     body.append(ledger.Chain.close(body[-1], state, state.closes_at))
 
-    report = verify_ledger(ledger.export_ledger(body, KEY), public_key=KEY.public_key())
+    report = verify_ledger(export(body), public_key=KEY.public_key())
     assert not report.ok
     assert report.errors == [
         f"entry {len(body) - 3}: recorded at {body[-3]['at']}, before the entry before it ({body[-4]['at']})"

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from seei.alerts.models import Notification
-from seei.auctions import bidding, selectors, services, tasks, watchdog
+from seei.auctions import bidding, selectors, services, signing, tasks, watchdog
 from seei.auctions.models import Heartbeat, LedgerEntry, Suspension
 from seei.auctions.verify import verify_ledger
 from seei.tenders.errors import TenderError
@@ -45,7 +45,9 @@ def subjects(membership) -> set[str]:
 def close_and_verify(auction, clock):
     clock.advance(auction.room.closes_at - services.db_now() + timedelta(seconds=1))
     assert services.close_room(auction.lot.pk).status == "closed"
-    report = verify_ledger(selectors.ledger_document(auction.room))
+    report = verify_ledger(
+        selectors.ledger_document(auction.room), public_key=signing.private_key().public_key()
+    )
     assert report.ok, report.errors
     assert report.closes_at == auction.room.closes_at
     return report

@@ -9,9 +9,10 @@ from datetime import timedelta
 from pypdf import PdfReader
 
 from seei.applications.models import Minutes
-from seei.auctions import reasons
+from seei.auctions import reasons, signing
 from seei.awards import services
 from seei.awards.minutes import auction_minutes_pdf
+from seei.transparency.models import TreeHead
 from tests.awards.conftest import close_auction, finalise, place, submit
 
 
@@ -49,7 +50,12 @@ def test_minutes_contain_the_ranking_and_the_final_hash(closed):
         assert amount in re.sub(r"\s", "", line), line
     assert room.last_hash in text.replace("\n", "")  # the final hash, whole
     assert room.last_hash == closed.room.entries.get(type="close").hash
-    assert "seei verify LEDGER.json" in text and f"/api/v1/lots/{closed.lot.pk}/ledger" in text
+    assert "seei verify LEDGER.json --site" in text and f"/api/v1/lots/{closed.lot.pk}/ledger" in text
+    assert signing.fingerprint() in text.replace("\n", "")  # the key that must have signed it
+    # The log's signed head, written where anyone can hold the platform to it.
+    head = TreeHead.objects.order_by("-size").first().as_head()
+    assert "Journal de transparence" in text
+    assert all(value in text.replace("\n", "") for value in (head["root"], head["at"], head["prev"]))
     assert "/auctions/public-key/" in text
     # Before the award is final, no company is named.
     assert "Les identités restent masquées jusqu'à l'attribution définitive." in text

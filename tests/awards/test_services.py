@@ -1,6 +1,7 @@
 """The award's rules: down the ranking one rank at a time, each step audited; the accountant's visa
 and payments. Every refusal says why and changes nothing."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -491,3 +492,25 @@ def test_two_accountants_paying_at_once_never_exceed_the_awarded_amount(buyer, c
         thread.join()
     assert sorted(outcomes)[1] == "paid" and "is more than what remains to be paid" in sorted(outcomes)[0]
     assert award.paid() == Decimal("300000.00") and Payment.objects.count() == 1
+
+
+def test_a_winning_bid_deleted_in_the_database_is_caught(closed, accountant, tmp_path, capsys):
+    """Issue 13's finding: the winning bid deleted, the chain and the close entry recomputed (no key
+    needed). The export used to sign it all again, so the check answered OK with another winner."""
+    from seei.auctions import signing
+    from seei.auctions.selectors import ledger_document
+    from seei.auctions.verify import main
+    from tests.auctions.forge import delete_winning_bid
+
+    award = finalise(closed)
+    winner = closed.pseudonym(closed.ranked[0])
+    assert delete_winning_bid(closed.room) == closed.pseudonym(closed.ranked[1]) != winner
+
+    report = services.verify(accountant, award)
+    assert not report.ok and any(error.endswith("signature invalid") for error in report.errors)
+    assert AuditEvent.objects.filter(action="award.ledger_verified", data__ok=False).exists()
+    path, key = tmp_path / "ledger.json", tmp_path / "seei.pem"
+    path.write_text(json.dumps(ledger_document(closed.room)))
+    key.write_text(signing.public_key_pem())
+    assert main([str(path), "--public-key", str(key)]) == 1
+    assert "signature invalid" in capsys.readouterr().out

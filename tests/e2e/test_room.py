@@ -6,6 +6,7 @@ countdown on every screen; the close, run by the task worker, designates the win
 company or person behind a bidder ever reaches the others' pages or sockets.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -180,12 +181,19 @@ def test_two_bidders_and_the_buyer_follow_the_auction_live(
         replay.get_by_test_id("ledger-link").click()
     ledger_path = tmp_path / "ledger.json"
     ledger.value.save_as(ledger_path)
+    # The command the page shows, against this server: the key fetched from the platform's address.
+    expect(replay.get_by_test_id("verify-command")).to_contain_text(
+        f"seei verify ledger-lot-{lot.pk}.json --site "
+    )
+    command = [sys.executable, "-m", "seei.cli", "verify", str(ledger_path), "--site", server.url]
     verified = subprocess.run(
-        [sys.executable, "-m", "seei.cli", "verify", str(ledger_path), "--receipt", str(receipt_path)],
+        [*command, "--receipt", str(receipt_path)],
         capture_output=True,
         text=True,
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")},  # no key pinned
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "In the transparency log: leaf" in verified.stdout
 
 
 def test_the_room_opens_on_the_bidders_screen_at_its_time(

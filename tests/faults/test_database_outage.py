@@ -104,7 +104,18 @@ def test_the_lot_suspends_itself_for_a_database_outage(request, private_postgres
     published = [
         entry | {"at": rules.format_time(entry["at"])} for entry in chain
     ]  # the six fields of the ledger format, as hashed
-    report = verify_ledger(signing.export(published, {"ref": chain[0]["data"]["lot"]}), require_close=False)
+    stored = dict(
+        sql.rows(
+            "SELECT e.seq, e.signature FROM auctions_ledgerentry e JOIN auctions_room r ON r.id = e.room_id "
+            "WHERE r.lot_id = %s",
+            [lot_id],
+        )
+    )
+    report = verify_ledger(
+        signing.export(published, stored, {"ref": chain[0]["data"]["lot"]}),
+        public_key=signing.private_key().public_key(),
+        require_close=False,
+    )
     refused = sum(1 for bidder in bidders for *_times, status in bidder.answers if status == 503)
     first_after = min(
         sent

@@ -1,11 +1,13 @@
 """The auction's Django pages: the bidder's room, the watch page, the replay, the public key,
 and the administrator's incident suspension."""
 
+import hashlib
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -166,6 +168,8 @@ def test_the_replay_opens_after_the_close_for_anyone_with_pseudonyms_only(
     assert 'data-testid="price-curve"' in page and page.count('<circle class="bid"') == 2
     assert "590,000.00" in page and "580,000.00" in page
     assert f'href="/api/v1/lots/{lot.pk}/ledger"' in page
+    # The command shown checks against the platform's key, fetched from the platform's stable address.
+    assert f"seei verify ledger-lot-{lot.pk}.json --site {settings.SITE_URL}</code>" in page
     for name in names_of(company, other_company):
         assert name not in page
 
@@ -192,6 +196,12 @@ def test_the_public_key_page_publishes_the_signing_key():
     assert response.status_code == 200
     assert signing.public_key_pem().strip() in response.content.decode()
     assert signing.public_key_b64() in response.content.decode()
+    raw = signing.private_key().public_key().public_bytes_raw()
+    assert hashlib.sha256(raw).hexdigest() in response.content.decode()  # as seei verify prints it
+    # The same key at the stable address seei verify --site fetches, outside the language prefixes.
+    pem = client_for().get("/.well-known/seei/ledger-key.pem")
+    assert pem.status_code == 200 and pem["Content-Type"].startswith("application/x-pem-file")
+    assert pem.content.decode() == signing.public_key_pem()
 
 
 # --- the incident suspension ------------------------------------------------------------------------

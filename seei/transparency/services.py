@@ -1,0 +1,67 @@
+"""Appending to the transparency log: one leaf per closed real lot, and a signed head at each append.
+
+Called inside the close's transaction (``seei.auctions.services.record_close``), so the lot is in the
+log exactly when its close is committed. Any number of workers may close lots at once: an advisory
+lock held until the transaction ends serialises appends, so each reads the head the last one wrote.
+"""
+
+from django.db import connection
+
+from seei.auctions import signing
+from seei.auctions.models import Room
+from seei.transparency import heads, merkle
+from seei.transparency.models import LogLeaf, TreeHead
+
+# pg_advisory_xact_lock's key: "SEEI" + "TL" (transparency log), any constant the site uses once.
+LOCK_KEY = 0x5EE1_0071
+
+
+def append(room: Room, at) -> TreeHead | None:
+    """Append the closed room's final entry (``room.seq``, ``room.last_hash``) and sign the new head.
+
+    Practice lots are never in the log (they are not real procedures). Idempotent: a lot already
+    in the log is left as it is. Must run inside a transaction (the close's)."""
+    if room.params.get("practice"):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+    if LogLeaf.objects.filter(lot_id=room.lot_id).exists():
+        return None
+    leaves = [bytes.fromhex(value) for value in LogLeaf.objects.values_list("leaf_hash", flat=True)]
+    leaf = merkle.leaf_hash(heads.leaf_data(room.ref, room.seq, room.last_hash))
+    LogLeaf.objects.create(
+        index=len(leaves),
+        lot_id=room.lot_id,
+        lot_ref=room.ref,
+        seq=room.seq,
+        ledger_hash=room.last_hash,
+        leaf_hash=leaf.hex(),
+        appended_at=at,
+    )
+    leaves.append(leaf)
+    previous = TreeHead.objects.order_by("-size").first()
+    body = heads.head_body(
+        len(leaves),
+        merkle.root(leaves),
+        at,
+        heads.head_hash(previous.as_head()) if previous else heads.FIRST_PREV,
+    )
+    signed = heads.sign_head(signing.private_key(), body)
+    return TreeHead.objects.create(
+        size=body["size"], root=body["root"], at=at, prev=body["prev"], signature=signed["signature"]
+    )
+
+
+def append_missing() -> int:
+    """Every closed real lot not in the log yet, appended in the order they closed (a database whose
+    auctions closed before the log existed). Returns how many."""
+    from django.db import transaction
+
+    rooms = Room.objects.filter(
+        status=Room.Status.CLOSED, lot__tender__practice=False, lot__log_leaf__isnull=True
+    ).order_by("closed_at", "pk")
+    count = 0
+    for room in rooms:
+        with transaction.atomic():
+            count += append(room, room.closed_at) is not None
+    return count
