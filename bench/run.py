@@ -54,6 +54,7 @@ class Config:
     flood_attempts: int = 5_000  # outsiders' bid attempts, in all
     flood_accounts: int = 50  # logged-in company members not admitted to the lot, each its connection
     flood_seconds: float = 30.0  # at most, whatever the count
+    flood_rate: float = 500.0  # attempts per second sent, in all (an open loop: not slowed by the answers)
     alone_seconds: float = 4.0
     alone_bids: int = 3_000
 
@@ -543,7 +544,10 @@ class Bench:
             for i, p in enumerate(outsiders)
         ]
         each = math.ceil(config.flood_attempts / len(flooders))
-        log(f"flood: the same bidder while {len(flooders)} outsiders send {each * len(flooders):,} attempts")
+        log(
+            f"flood: the same bidder while {len(flooders)} outsiders send {each * len(flooders):,} attempts"
+            f" at {config.flood_rate:,.0f}/s"
+        )
         flood, under = run_async(self._under_flood(bidder, flooders, each))
         log(f"  outsiders: {flood.summary()} answers {bids.refusals(flooders)}")
         log(f"  bidder: {under.summary()}")
@@ -565,14 +569,48 @@ class Bench:
         }
         self._check_errors(name, flood)
 
-    async def _under_flood(self, bidder, flooders, each: int):
-        """(the outsiders' result, the bidder's result while they flood): the bidder bids back to back
-        from the flood's start to its end."""
-        from bench import bids
+    async def _paced(self, flooders, each: int):
+        """Each outsider sends ``each`` attempts at its share of ``flood_rate`` (the next one when due,
+        or when the answer to the last came, if later), for at most ``flood_seconds``: the same
+        offered load whatever the server does with it."""
         from bench.load import LoadResult
 
         config = self.config
-        flood = asyncio.create_task(bids.run(flooders, duration=config.flood_seconds, max_each=each))
+        interval = len(flooders) / config.flood_rate
+        result = LoadResult()
+        started = time.perf_counter()
+        deadline = started + config.flood_seconds
+
+        async def one(number: int, flooder) -> None:
+            try:
+                for k in range(each):
+                    due = started + (k + number / len(flooders)) * interval
+                    if due >= deadline:
+                        return
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                    sent = time.perf_counter()
+                    try:
+                        accepted = await flooder.bid()
+                    except Exception as error:
+                        result.errors[type(error).__name__ + ": " + str(error)[:120]] += 1
+                        continue
+                    result.latencies.append(time.perf_counter() - sent)
+                    result.ok += accepted
+                    result.refused += not accepted
+            finally:
+                await flooder.close()
+
+        await asyncio.gather(*(one(n, f) for n, f in enumerate(flooders)))
+        result.elapsed = time.perf_counter() - started
+        return result
+
+    async def _under_flood(self, bidder, flooders, each: int):
+        """(the outsiders' result, the bidder's result while they flood): the bidder bids back to back
+        from the flood's start to its end."""
+        from bench.load import LoadResult
+
+        config = self.config
+        flood = asyncio.create_task(self._paced(flooders, each))
         under = LoadResult()
         started = time.perf_counter()
         try:
