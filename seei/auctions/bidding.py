@@ -756,7 +756,9 @@ async def place_bid(
         return outsider_refusal(lang)
     request = _Request(user_id, membership_id, amount, request_id, audit_outsiders, session_check)
     outcome = await _bids.submit((lot_id, conn), request)
-    return await _answer(outcome, lang)
+    result = await _answer(outcome, lang)
+    flood.decided(lot_id, user_id, request_id, result.accepted)
+    return result
 
 
 def outsider_refusal(lang: str | None) -> BidResult:

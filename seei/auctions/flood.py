@@ -7,9 +7,9 @@ microseconds and with no I/O for an admitted bidder, in this order:
 1. per user: at most ``SEEI_BID_LIMIT_PER_USER`` = (attempts, seconds) attempts, on every lot;
 2. who is admitted: an account that is not an admitted bidder of the lot is refused (``not_admitted``)
    from a cached set, ``Admitted``, never reaching the lock;
-3. the pace: one attempt per ``min_bid_interval`` per bidder, refused attempts included (the rules
-   count accepted bids only, since the verifier sees only the ledger); the same request id again
-   (a retry after a lost answer) is not a new attempt;
+3. the pace counts refused attempts: after a refused one (``decided``), the bidder's next attempt
+   waits ``min_bid_interval`` as after an accepted bid (which the rules count, as the verifier sees
+   the ledger); the same request id again (a retry after a lost answer) is not a new attempt;
 4. per lot: at most ``SEEI_BID_LIMIT_PER_LOT`` attempts go on to the lock.
 
 1, 3 and 4 raise ``Throttled`` (answered 429 with Retry-After). The counters belong to this process:
@@ -105,7 +105,9 @@ class Buckets:
 
 per_user = Buckets("SEEI_BID_LIMIT_PER_USER")
 per_lot = Buckets("SEEI_BID_LIMIT_PER_LOT")
-_last: dict[tuple[int, int], tuple[float, str]] = {}  # (lot, user) -> (time, request id) of the last attempt
+_refused: dict[
+    tuple[int, int], tuple[float, str]
+] = {}  # (lot, user) -> (time, request id) of its last refusal
 
 
 # --- who is admitted ----------------------------------------------------------------------------------
@@ -247,19 +249,27 @@ async def before_lock(source, lot_id: int, user_id: int, request_id: str) -> boo
     if outsider:
         return True
     known = _admitted.get(lot_id)
-    if known is not None and known.interval > 0:
-        key = (lot_id, user_id)
-        now = clock.monotonic()
-        last = _last.get(key)
-        if last is not None and last[1] != request_id and now - last[0] < known.interval:
-            raise Throttled(Reason.TOO_SOON, last[0] + known.interval - now)
-        if len(_last) >= MAX_TRACKED:
-            _last.clear()
-        _last[key] = (now, request_id)
+    refused = _refused.get((lot_id, user_id))
+    if known is not None and refused is not None and refused[1] != request_id:
+        wait = refused[0] + known.interval - clock.monotonic()
+        if wait > 0:
+            raise Throttled(Reason.TOO_SOON, wait)
     wait = per_lot.take(lot_id)
     if wait:
         raise Throttled("lot_busy", wait)
     return False
+
+
+def decided(lot_id: int, user_id: int, request_id: str, accepted: bool) -> None:
+    """The transaction's answer: a refused attempt starts the pace as an accepted bid does in the
+    rules (which count accepted bids only, as the ledger shows them); an accepted one ends it."""
+    key = (lot_id, user_id)
+    if accepted:
+        _refused.pop(key, None)
+        return
+    if len(_refused) >= MAX_TRACKED:
+        _refused.clear()
+    _refused[key] = (clock.monotonic(), request_id)
 
 
 def forget() -> None:
@@ -268,7 +278,7 @@ def forget() -> None:
     _shared_seen = (-1.0, None)
     per_user.clear()
     per_lot.clear()
-    _last.clear()
+    _refused.clear()
     _admitted.clear()
     _local_generation += 1
 
