@@ -7,9 +7,10 @@ microseconds and with no I/O for an admitted bidder, in this order:
 1. per user: at most ``SEEI_BID_LIMIT_PER_USER`` = (attempts, seconds) attempts, on every lot;
 2. who is admitted: an account that is not an admitted bidder of the lot is refused (``not_admitted``)
    from a cached set, ``Admitted``, never reaching the lock;
-3. the pace counts refused attempts: after a refused one (``decided``), the bidder's next attempt
-   waits ``min_bid_interval`` as after an accepted bid (which the rules count, as the verifier sees
-   the ledger); the same request id again (a retry after a lost answer) is not a new attempt;
+3. the pace counts refused attempts: a bidder may make REFUSED_PER_INTERVAL refused attempts per
+   ``min_bid_interval`` (``decided``), then waits, as the rules make it wait after an accepted bid
+   (they count accepted bids only, as the verifier sees the ledger); the same request id again (a
+   retry after a lost answer) is not a new attempt;
 4. per lot: at most ``SEEI_BID_LIMIT_PER_LOT`` attempts go on to the lock.
 
 1, 3 and 4 raise ``Throttled`` (answered 429 with Retry-After). The counters belong to this process:
@@ -49,6 +50,7 @@ GENERATION_KEY = "seei:bids:admitted-generation"
 REDIS_TIMEOUT = 0.5  # seconds: past it, the generation is unknown and the transaction decides
 SHARED_EVERY = 0.1  # seconds: another process's change of who is admitted is seen here within this
 MAX_AGE = 30.0  # seconds: a set read again after this, should a change have gone unannounced
+REFUSED_PER_INTERVAL = 3  # refused attempts a bidder may make per lot interval (a typo, its correction)
 MAX_TRACKED = 100_000  # users, lots or (lot, user) pairs remembered: past it, forgotten (rare)
 
 
@@ -250,26 +252,35 @@ async def before_lock(source, lot_id: int, user_id: int, request_id: str) -> boo
         return True
     known = _admitted.get(lot_id)
     refused = _refused.get((lot_id, user_id))
-    if known is not None and refused is not None and refused[1] != request_id:
-        wait = refused[0] + known.interval - clock.monotonic()
-        if wait > 0:
-            raise Throttled(Reason.TOO_SOON, wait)
+    if known is not None and known.interval > 0 and refused is not None and refused[2] != request_id:
+        tokens = _refill(refused, known.interval)
+        if tokens < 1:
+            raise Throttled(Reason.TOO_SOON, (1 - tokens) * known.interval / REFUSED_PER_INTERVAL)
     wait = per_lot.take(lot_id)
     if wait:
         raise Throttled("lot_busy", wait)
     return False
 
 
+def _refill(refused: tuple[float, float, str], interval: float) -> float:
+    tokens, at, _request_id = refused
+    return min(REFUSED_PER_INTERVAL, tokens + (clock.monotonic() - at) * REFUSED_PER_INTERVAL / interval)
+
+
 def decided(lot_id: int, user_id: int, request_id: str, accepted: bool) -> None:
-    """The transaction's answer: a refused attempt starts the pace as an accepted bid does in the
-    rules (which count accepted bids only, as the ledger shows them); an accepted one ends it."""
+    """The transaction's answer: each refused attempt takes one of the REFUSED_PER_INTERVAL a bidder
+    may make per lot interval (the rules count accepted bids only, as the ledger shows them); an
+    accepted bid starts afresh (the rules' interval then holds)."""
     key = (lot_id, user_id)
-    if accepted:
+    known = _admitted.get(lot_id)
+    if accepted or known is None or known.interval <= 0:
         _refused.pop(key, None)
         return
+    last = _refused.get(key)
+    tokens = REFUSED_PER_INTERVAL if last is None else _refill(last, known.interval)
     if len(_refused) >= MAX_TRACKED:
         _refused.clear()
-    _refused[key] = (clock.monotonic(), request_id)
+    _refused[key] = (tokens - 1, clock.monotonic(), request_id)
 
 
 def forget() -> None:
