@@ -1,6 +1,6 @@
 """``make bench``: SEEI's figures beside their baselines, measured in the same run on 127.0.0.1.
 
-    python bench/run.py [--quick] [--only hot,many,fanout,portal] [--output bench/results.json]
+    python bench/run.py [--quick] [--only hot,many,fanout,portal,flood] [--output bench/results.json]
 
 Starts what it needs (see ``bench.services``), loads its own data (``bench.data``), runs each
 scenario for a bounded time and count, prints a table and writes a list of
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 from bench import services, stats  # noqa: E402
 from bench.stats import Figure  # noqa: E402
 
-SCENARIOS = ("hot", "many", "fanout", "portal")
+SCENARIOS = ("hot", "many", "fanout", "portal", "flood")
 CPU_NOTE = (
     "SEEI: its web processes' CPU; baseline: the harness's psycopg client CPU (PostgreSQL's not counted)"
 )
@@ -51,6 +51,12 @@ class Config:
     page_workers: int = 8
     page_seconds: float = 6.0
     web_processes: int = 2
+    flood_attempts: int = 5_000  # outsiders' bid attempts, in all
+    flood_accounts: int = 50  # logged-in company members not admitted to the lot, each its connection
+    flood_seconds: float = 30.0  # at most, whatever the count
+    flood_rate: float = 500.0  # attempts per second sent, in all (an open loop: not slowed by the answers)
+    alone_seconds: float = 4.0
+    alone_bids: int = 3_000
 
 
 QUICK = Config(
@@ -516,6 +522,109 @@ class Bench:
             Figure("weight: room page, HTML", room_html, "bytes"),
             Figure("weight: room page, with CSS and JS", room_total, "bytes"),
         )
+
+    # --- 6. a flood of outsiders -----------------------------------------------------------------
+
+    def flood(self) -> None:
+        """An admitted bidder's latency alone, then while accounts that are not admitted to its lot
+        send ``flood_attempts`` bids to it as fast as they are answered (the flood guard refuses
+        them before the lot's lock: ``seei.auctions.flood``)."""
+        from bench import bids, data
+
+        config = self.config
+        (person,) = data.people(1, "flood-in")
+        outsiders = data.people(config.flood_accounts, "flood-out")
+        lot = data.auction(self.base, [person], "BENCH-FLOOD")
+        bidder = bids.Bidder(self.ports[0], lot, person.session_key, 0, 1)
+        log(f"flood: the admitted bidder alone ({config.alone_seconds:.0f} s)")
+        alone = run_async(bids.run([bidder], duration=config.alone_seconds, max_each=config.alone_bids))
+        log(f"  {alone.summary()}")
+        flooders = [
+            bids.Bidder(self.ports[i % len(self.ports)], lot, p.session_key, i + 1, len(outsiders) + 1)
+            for i, p in enumerate(outsiders)
+        ]
+        each = math.ceil(config.flood_attempts / len(flooders))
+        log(
+            f"flood: the same bidder while {len(flooders)} outsiders send {each * len(flooders):,} attempts"
+            f" at {config.flood_rate:,.0f}/s"
+        )
+        flood, under = run_async(self._under_flood(bidder, flooders, each))
+        log(f"  outsiders: {flood.summary()} answers {bids.refusals(flooders)}")
+        log(f"  bidder: {under.summary()}")
+        if flood.ok or under.refused or not under.ok:
+            raise RuntimeError(
+                f"flood: an outsider's bid was accepted or the bidder's refused: {bidder.refusals}"
+            )
+        name = f"admitted bidder under a flood of {each * len(flooders):,} outsider attempts"
+        note = "baseline: the same bidder on the same lot alone, just before"
+        self.add(
+            Figure(f"{name}: p50 latency", under.p(0.5), "ms", alone.p(0.5), note=note),
+            Figure(f"{name}: p99 latency", under.p(0.99), "ms", alone.p(0.99), note=note),
+            Figure(f"{name}: outsider attempts answered/s", flood.refused / flood.elapsed, "req/s"),
+        )
+        self.facts["flood"] = {
+            "outsider_answers": bids.refusals(flooders),
+            "outsider_seconds": round(flood.elapsed, 2),
+            "bidder_bids": {"alone": alone.ok, "under_flood": under.ok},
+        }
+        self._check_errors(name, flood)
+
+    async def _paced(self, flooders, each: int):
+        """Each outsider sends ``each`` attempts at its share of ``flood_rate`` (the next one when due,
+        or when the answer to the last came, if later), for at most ``flood_seconds``: the same
+        offered load whatever the server does with it."""
+        from bench.load import LoadResult
+
+        config = self.config
+        interval = len(flooders) / config.flood_rate
+        result = LoadResult()
+        started = time.perf_counter()
+        deadline = started + config.flood_seconds
+
+        async def one(number: int, flooder) -> None:
+            try:
+                for k in range(each):
+                    due = started + (k + number / len(flooders)) * interval
+                    if due >= deadline:
+                        return
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                    sent = time.perf_counter()
+                    try:
+                        accepted = await flooder.bid()
+                    except Exception as error:
+                        result.errors[type(error).__name__ + ": " + str(error)[:120]] += 1
+                        continue
+                    result.latencies.append(time.perf_counter() - sent)
+                    result.ok += accepted
+                    result.refused += not accepted
+            finally:
+                await flooder.close()
+
+        await asyncio.gather(*(one(n, f) for n, f in enumerate(flooders)))
+        result.elapsed = time.perf_counter() - started
+        return result
+
+    async def _under_flood(self, bidder, flooders, each: int):
+        """(the outsiders' result, the bidder's result while they flood): the bidder bids back to back
+        from the flood's start to its end."""
+        from bench.load import LoadResult
+
+        config = self.config
+        flood = asyncio.create_task(self._paced(flooders, each))
+        under = LoadResult()
+        started = time.perf_counter()
+        try:
+            while not flood.done() and under.ok < config.alone_bids * 10:
+                sent = time.perf_counter()
+                accepted = await bidder.bid()
+                under.latencies.append(time.perf_counter() - sent)
+                under.ok += accepted
+                under.refused += not accepted
+        finally:
+            under.elapsed = time.perf_counter() - started
+            await bidder.close()
+            result = await flood
+        return result, under
 
     # --- the whole run --------------------------------------------------------------------------
 

@@ -329,6 +329,10 @@ SEEI_SUSPENSION_MAX_HOURS = float(env("SEEI_SUSPENSION_MAX_HOURS", "48"))
 # (seconds) a request waits for a connection during an outage before the bidder is answered.
 SEEI_DB_POOL_SIZE = int(env("SEEI_DB_POOL_SIZE", "20"))
 SEEI_DB_POOL_TIMEOUT = float(env("SEEI_DB_POOL_TIMEOUT", "3"))
+# Bid attempts let through to a lot's lock per process (seei/auctions/flood.py): (attempts, seconds)
+# per user on all lots, and per lot; past them a 429. A person bids at most once per lot interval.
+SEEI_BID_LIMIT_PER_USER = (int(env("SEEI_BID_LIMIT_PER_USER", "20")), 10.0)
+SEEI_BID_LIMIT_PER_LOT = (int(env("SEEI_BID_LIMIT_PER_LOT", "200")), 1.0)
 # The addresses allowed to read the details of /readyz and /metrics (seei/ops): loopback by default.
 SEEI_OPS_TRUSTED = env_list("SEEI_OPS_TRUSTED", "127.0.0.1,::1")
 # The reverse proxies (addresses or networks) whose X-Forwarded-For names the client, for the

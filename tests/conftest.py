@@ -52,6 +52,14 @@ def _own_config_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_flood_guard():
+    """No bid counter or admitted set of another test (seei.auctions.flood keeps them per process)."""
+    from seei.auctions import flood
+
+    flood.forget()
+
+
+@pytest.fixture(autouse=True)
 def _media_and_mail(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

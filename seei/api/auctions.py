@@ -9,6 +9,7 @@ import json
 import re
 
 from asgiref.sync import async_to_sync
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from pydantic import field_validator
 from seei.accounts.models import Membership, Role
 from seei.api.auth import AUTH, require_role
 from seei.api.schemas import Error, Input
-from seei.auctions import bidding, ledger, selectors, services, signing
+from seei.auctions import bidding, flood, ledger, selectors, services, signing
 from seei.auctions.rules import Reason
 from seei.practice import services as practice
 
@@ -128,7 +129,7 @@ class BidIn(Schema):
     @field_validator("request_id")
     @classmethod
     def _printable(cls, value: str) -> str:
-        if not bidding.valid_request_id(value):
+        if not value.isprintable():
             raise ValueError(_("The request id must be printable characters only."))
         return value
 
@@ -223,14 +224,19 @@ async def _place(membership: Membership, lot_id: int, amount: str, request_id: s
 
 @router.post(
     "/lots/{lot_id}/bids",
-    response={201: BidOut, 400: BidRefused | Error},
+    response={201: BidOut, 400: BidRefused | Error, 409: Error, 429: Error},
     auth=AUTH,
     tags=["company"],
 )
 def place_bid(request, lot_id: int, payload: BidIn):
     """Bid for your company (a company member of an admitted bidder). 201 with the signed receipt when
-    accepted; 400 with the reason and a message in your language when refused (nothing changes)."""
+    accepted; 400 with the reason and a message in your language when refused (nothing changes); 409
+    when the request id was already used for another amount; 429 with Retry-After for too many
+    attempts, or one within the lot's interval after your last (accepted or refused)."""
     membership = require_role(request, Role.COMPANY_MEMBER)
+    if not bidding.valid_request_id(payload.request_id):  # only spaces: a 400, as the room answers it
+        message = _("The request id must not be blank: send a key of your own for this bid.")
+        raise ValidationError({"request_id": [message]})
     try:
         result = async_to_sync(_place)(membership, lot_id, payload.amount, payload.request_id, get_language())
         if result.reason == Reason.NOT_ADMITTED and practice.joinable(lot_id):
@@ -243,6 +249,12 @@ def place_bid(request, lot_id: int, payload: BidIn):
         raise Http404(_("This lot has no auction room.")) from None
     except practice.PracticeError as error:
         return _json({"detail": str(error), "reason": Reason.NOT_ADMITTED}, status=403)
+    except bidding.RequestReused as error:
+        return _json({"detail": error.message(), "reason": error.reason}, status=409)
+    except flood.Throttled as error:  # too many attempts, or one too soon: nothing was written
+        response = _json({"detail": error.message(), "reason": error.reason}, status=429)
+        response["Retry-After"] = str(error.retry_after)
+        return response
     body = result.to_dict()
     if result.accepted:
         return _json(body, status=201)

@@ -10,6 +10,7 @@ chosen by LocaleMiddleware from Accept-Language is active.
 
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
     BadRequest,
@@ -91,6 +92,13 @@ def unreadable(api: NinjaAPI, request, exc: Exception):
     return _invalid(api, request, {NON_FIELD_ERRORS: [detail]}, status=400, detail=detail)
 
 
+def too_large(api: NinjaAPI, request, exc: RequestDataTooBig):
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: the API's JSON error, saying the limit."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    detail = _("The request body is too large: at most %(size)s bytes.") % {"size": limit}
+    return _invalid(api, request, {NON_FIELD_ERRORS: [detail]}, status=400, detail=detail)
+
+
 def ninja_refused(api: NinjaAPI, request, exc: HttpError):
     """django-ninja's own refusals: a body that is not JSON (400), the session's CSRF check (403)."""
     if exc.status_code == 400:
@@ -122,7 +130,7 @@ def install(api: NinjaAPI) -> None:
         HttpError: ninja_refused,
         BadRequest: unreadable,
         MultiPartParserError: unreadable,
-        RequestDataTooBig: unreadable,
+        RequestDataTooBig: too_large,
         TooManyFieldsSent: unreadable,
         TooManyFilesSent: unreadable,
         bidding.Unavailable: unavailable,

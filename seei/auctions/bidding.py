@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from seei.auctions import events, ledger, reasons, rules, signing, watchdog
+from seei.auctions import events, flood, ledger, reasons, rules, signing, watchdog
 from seei.auctions.batches import GroupQueue
 from seei.core import database
 from seei.room import history as room_history
@@ -599,7 +599,7 @@ FOR UPDATE
 BIDS_SQL = f"""
 SELECT q.n, u.id, u.language, b.id, b.pseudonym,
        a.outcome, a.reason, a.detail, e.seq, e.type, e.at, e.data, e.prev_hash, e.hash,
-       s.session_data, u.password, u.is_active
+       s.session_data, u.password, u.is_active, a.amount_text
 FROM jsonb_to_recordset(%(bids)s) AS q(n integer, user_id bigint, membership_id bigint, session_key text,
                                          request_id text)
 LEFT JOIN LATERAL (SELECT * FROM accounts_user u WHERE u.id = q.user_id LIMIT 1) u ON true
@@ -651,6 +651,33 @@ MAX_BATCH = 64
 
 class SessionRefused(Exception):
     """The session check given to place_bid refused the login: nothing was written."""
+
+
+class RequestReused(Exception):
+    """The bidder sent this request id before with another amount: a request id names one bid, so
+    this is neither a replay nor a new bid. Nothing was written; the room and the API answer 409."""
+
+    reason = "request_id_reused"
+
+    def message(self) -> str:
+        """What to tell the person, in the active language."""
+        return _(
+            "This request id was already used for a bid of another amount. "
+            "Send the new amount with a new request id."
+        )
+
+
+def same_amount(first: str, again: Any, minor_digits: int) -> bool:
+    """Whether ``again`` (as typed) is the amount first sent as ``first`` (as the audit log keeps it):
+    the same text, or the same value written another way ("590000" and "590 000,00")."""
+    if not isinstance(again, str):
+        return False
+    if _storable(again[:AMOUNT_TEXT_MAX]) == first:
+        return True
+    try:
+        return rules.parse_amount(again, minor_digits) == rules.parse_amount(first, minor_digits)
+    except rules.AmountError:
+        return False
 
 
 @dataclass(eq=False)
@@ -717,16 +744,30 @@ async def place_bid(
     nothing; the API logs it. ``session_check`` (the room's known login, see seei.room.auth.KnownLogin)
     is called inside the transaction with the login's session row and the user's password hash,
     active flag and language: if it says no, nothing is written for this bid and SessionRefused is
-    raised. Raises RoomNotFound when the lot has no room and ValueError for a missing or overlong
-    request_id.
+    raised. Raises RoomNotFound when the lot has no room, ValueError for a missing or overlong
+    request_id, RequestReused for a request id sent before with another amount, and flood.Throttled
+    when the attempt is refused before the lock (too many, or too soon); an account that is not an
+    admitted bidder is refused before the lock too (``flood``), and nothing is written for it.
     """
     if watchdog.recovering():  # an outage this process has not recorded yet: no bid before it is
         raise Unavailable("recovering")
-    request = _Request(
-        user_id, membership_id, amount, _check_request_id(request_id), audit_outsiders, session_check
-    )
+    _check_request_id(request_id)
+    if await flood.before_lock(conn, lot_id, user_id, request_id):  # may raise flood.Throttled
+        return outsider_refusal(lang)
+    request = _Request(user_id, membership_id, amount, request_id, audit_outsiders, session_check)
     outcome = await _bids.submit((lot_id, conn), request)
-    return await _answer(outcome, lang)
+    result = await _answer(outcome, lang)
+    flood.decided(lot_id, user_id, request_id, result.accepted)
+    return result
+
+
+def outsider_refusal(lang: str | None) -> BidResult:
+    """The answer to an account that is not an admitted bidder, given before the lock (``flood``)."""
+    return BidResult(
+        accepted=False,
+        reason=str(rules.Reason.NOT_ADMITTED),
+        message=_refusal_message(rules.Reason.NOT_ADMITTED, {}, lang),
+    )
 
 
 async def _run_batch(key: tuple, requests: list[_Request]) -> list[_Outcome | Exception]:
@@ -833,6 +874,7 @@ class _Writing:
     head: dict[str, Any]  # the last entry of the chain: {"seq", "hash", ...}
     attempts: list[dict[str, Any]] = field(default_factory=list)
     decided: dict[tuple[int, str], _Outcome] = field(default_factory=dict)  # (bidder, request id) -> first
+    typed: dict[_Outcome, str] = field(default_factory=dict)  # a decided bid -> its amount, as logged
 
     def parameters(self, batch: _Batch) -> dict[str, Any]:
         checkpoint = any(entry["seq"] % CHECKPOINT_EVERY == 0 for entry in batch.entries)
@@ -870,10 +912,14 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
         return LookupError(f"no user {request.user_id}")
     outcome = _Outcome(batch, pseudonym, language)
     if row[5] is not None:
+        if not same_amount(row[17], request.amount, batch.params.minor_digits):
+            return RequestReused()
         outcome.replay = (row[5], row[6], row[7], row[8:14])
         return outcome  # answered from the audit log; nothing is written
     first = writing.decided.get((bidder_id, request.request_id))
     if first is not None:
+        if not same_amount(writing.typed[first], request.amount, batch.params.minor_digits):
+            return RequestReused()
         outcome.decision, outcome.entry, outcome.replayed = first.decision, first.entry, True
         return outcome
     if pseudonym is None:
@@ -889,11 +935,12 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
         else:
             outcome.decision = rules.apply_bid(batch.params, batch.state, pseudonym, value, batch.now)
     amount = request.amount if isinstance(request.amount, str) else repr(request.amount)
+    writing.typed[outcome] = _storable(amount[:AMOUNT_TEXT_MAX])
     attempt = {
         "n": len(writing.attempts),
         "bidder_id": bidder_id,
         "user_id": request.user_id,
-        "amount_text": _storable(amount[:AMOUNT_TEXT_MAX]),
+        "amount_text": writing.typed[outcome],
         "request_id": request.request_id,
     }
     decision = outcome.decision

@@ -5,6 +5,7 @@ When ``SEEI_TEST_CLOCK`` is on, an offset stored in the database is added, so a 
 can move time for every process (web, room, worker) without sleeping.
 """
 
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -26,6 +27,15 @@ def now() -> datetime:
     return current
 
 
+_moved = 0.0  # seconds this process moved the test clock
+
+
+def monotonic() -> float:
+    """Seconds on a clock that never goes back, for the durations kept in a process's memory (the bid
+    path's pace and rate limits): a test that moves the clock in this process moves it too."""
+    return time.monotonic() + _moved
+
+
 def offset_seconds() -> float:
     from seei.core.models import ClockOffset
 
@@ -42,6 +52,8 @@ def advance(delta: timedelta) -> datetime:
     row, _ = ClockOffset.objects.get_or_create(pk=1)
     row.seconds += delta.total_seconds()
     row.save(update_fields=["seconds"])
+    global _moved
+    _moved += max(0.0, delta.total_seconds())
     with connection.cursor() as cursor:
         cursor.execute(FOLLOW_CLOCK_SQL, [delta])
     return now()

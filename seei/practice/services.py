@@ -24,7 +24,7 @@ from django.db.models import Min, Q
 from django.utils.translation import gettext as _
 
 from seei.accounts.models import Membership, Organisation, Role, User
-from seei.auctions import bidding, rules
+from seei.auctions import bidding, flood, rules
 from seei.auctions import services as auctions
 from seei.auctions import tasks as auction_tasks
 from seei.auctions.models import Bidder, Room
@@ -300,14 +300,17 @@ def join(lot_id: int, company: Organisation) -> str:
 
 async def _place(rival: Rival, lot_id: int, amount: Decimal) -> bidding.BidResult:
     async with bidding.connection() as conn:
-        return await bidding.place_bid(
-            conn,
-            lot_id=lot_id,
-            user_id=rival.user_id,
-            amount=rules.format_decimal(amount),
-            request_id=f"rival-{rival.pk}-{rival.bids}-{secrets.token_hex(4)}",
-            lang="en",
-        )
+        try:
+            return await bidding.place_bid(
+                conn,
+                lot_id=lot_id,
+                user_id=rival.user_id,
+                amount=rules.format_decimal(amount),
+                request_id=f"rival-{rival.pk}-{rival.bids}-{secrets.token_hex(4)}",
+                lang="en",
+            )
+        except flood.Throttled as held_back:  # held back like a person: the rival looks again later
+            return bidding.BidResult(accepted=False, reason=held_back.reason, message="")
 
 
 def _place_now(rival: Rival, lot_id: int, amount: Decimal) -> bidding.BidResult:

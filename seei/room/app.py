@@ -262,7 +262,7 @@ async def bid_view(request: BidRequest) -> Response:
     turn holding no connection (``place_bid`` takes one from the pool when its turn comes). There is
     no separate permission query: the bid transaction refuses whoever is not an admitted bidder of
     the lot (and, for the room, writes nothing then)."""
-    from seei.auctions import bidding
+    from seei.auctions import bidding, flood
 
     lot_id = request.path_params["lot_id"]
     if request.headers.get(BID_HEADER) is None or not same_origin(request):
@@ -288,6 +288,10 @@ async def bid_view(request: BidRequest) -> Response:
             )
         except (bidding.SessionRefused, bidding.RoomNotFound):
             pass  # answered below, the long way: the session read and checked on its own
+        except (bidding.RequestReused, flood.Throttled) as error:
+            return _refused_early(
+                request, error, asked or language_of(request, auth.Person(known.user_id, known.language))
+            )
         else:
             return _bid_answer(
                 request, result, asked or language_of(request, auth.Person(known.user_id, known.language))
@@ -318,7 +322,22 @@ async def bid_view(request: BidRequest) -> Response:
     except bidding.RoomNotFound:
         with translation.override(language):
             return request.refuse(404, _("The room of this lot is not ready yet."), "no_room")
+    except (bidding.RequestReused, flood.Throttled) as error:
+        return _refused_early(request, error, language)
     return _bid_answer(request, result, language)
+
+
+def _refused_early(request: BidRequest, error, language: str) -> Response:
+    """An attempt refused before any decision, nothing written: a request id sent again with another
+    amount (409, a conflict, not a replay), or too many attempts, or one too soon (429, ``flood``)."""
+    from seei.auctions import flood
+
+    with translation.override(language):
+        if not isinstance(error, flood.Throttled):
+            return request.refuse(409, error.message(), error.reason)
+        response = request.refuse(429, error.message(), error.reason)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 class BidRequest:
