@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from seei.accounts import views
+from seei.accounts import password_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("switch/", views.switch_membership, name="switch"),
     path("tokens/", views.api_tokens, name="tokens"),
+    path("password/change/", password_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
