@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from seei.accounts.views import set_language
 from seei.api.urls import api
+from seei.core.audit_page import audit_log
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
@@ -24,4 +25,5 @@ urlpatterns += i18n_patterns(
     path("practice/", include("seei.practice.urls")),
     path("help/", include("seei.help.urls")),
     path("watch/", include("seei.alerts.urls")),
+    path("audit/", audit_log, name="audit_log"),
 )
