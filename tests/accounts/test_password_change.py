@@ -2,10 +2,9 @@
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from tests.accounts.helpers import STRONG_PASSWORD, link_path
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Client
 from tests.room.test_auth import person_for
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the room reads the sessions on its own connection

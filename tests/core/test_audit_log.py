@@ -4,13 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.test import Client
 
 from seei.accounts.models import Organisation
 from seei.core import audit
 from seei.core.models import AuditEvent
 from tests.accounts.helpers import STRONG_PASSWORD
-from tests.conftest import PASSWORD, make_member
+from tests.conftest import PASSWORD, Client, make_member
 
 pytestmark = pytest.mark.django_db
 
