@@ -4,7 +4,8 @@ The session cookie is looked up in ``django_session`` through the async pool and
 with Django's own session engine (``SessionStore.decode``: ``django.core.signing`` with the
 session serializer); the session is then verified as ``django.contrib.auth.get_user`` does:
 a known backend, an active user, and the session hash bound to the password (a password
-change or a logout ends the session here too).
+change or a logout ends the session here too). A session that gave the password but still owes the
+second factor (``seei.accounts.twofactor``) is nobody here; ``Person.verified`` says it was given.
 
 The hot path (a bid every few milliseconds per bidder) reads the session row and the user row in
 ONE query, and decodes a session's data only once per process: the decoded content is cached by
