@@ -72,8 +72,7 @@ def verify(request):
             if left <= 3:
                 messages.warning(
                     request,
-                    _("Recovery codes left: %(count)s. Make new ones from your profile.")
-                    % {"count": left},
+                    _("Recovery codes left: %(count)s. Make new ones from your profile.") % {"count": left},
                 )
             return redirect(_next(request))
     context = {"form": form, "next": _next(request)}
