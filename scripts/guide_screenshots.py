@@ -222,12 +222,18 @@ def url_of(base: str, language: str, target: tuple) -> str:
 def log_in(browser, base: str, email: str):
     from playwright.sync_api import expect
 
+    from seei.accounts.twofactor import services as second_factor
+
     page = browser.new_context(viewport=VIEWPORT, locale="fr-FR").new_page()
     if email:
         page.goto(f"{base}/fr/accounts/login/")
         page.locator("input[name=username]").fill(email)
         page.locator("input[name=password]").fill(PASSWORD)
         page.locator("main form button[type=submit]").click()
+        code = second_factor.demo_code(email)
+        if code is not None:  # the demo's staff accounts give the code of the demo authenticator
+            page.locator("input[name=code]").fill(code)
+            page.locator("main form button[type=submit]").click()
         expect(page.get_by_test_id("profile-link")).to_be_visible()
     return page
 

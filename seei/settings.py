@@ -101,6 +101,9 @@ INSTALLED_APPS = [
     "django.forms",
     "ninja",
     "procrastinate.contrib.django",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "seei.core",
     "seei.accounts",
     "seei.tenders",
@@ -127,7 +130,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "seei.accounts.middleware.ActiveMembershipMiddleware",
+    "seei.accounts.twofactor.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -283,6 +288,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [csp.NONE],
     }
 }
+
+OTP_TOTP_ISSUER = "SEEI"  # the name authenticator apps show beside the code
 
 # The procedure ---------------------------------------------------------------------
 SEEI_PUBLICITY_MIN_DAYS = int(env("SEEI_PUBLICITY_MIN_DAYS", "10"))

@@ -6,6 +6,7 @@ from seei.accounts.views import set_language
 from seei.api.urls import api
 from seei.auctions.trusted_key import WELL_KNOWN_PATH
 from seei.auctions.views import public_key_pem
+from seei.core.audit_page import audit_log
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
@@ -27,4 +28,5 @@ urlpatterns += i18n_patterns(
     path("practice/", include("seei.practice.urls")),
     path("help/", include("seei.help.urls")),
     path("watch/", include("seei.alerts.urls")),
+    path("audit/", audit_log, name="audit_log"),
 )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import NoReturn
 
 import pytest
+from django.test import Client as DjangoClient
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # tests around it are still synchronous.
@@ -102,6 +103,62 @@ def _no_task_left(request, django_db_blocker):
         if connection.settings_dict["NAME"] == connection.settings_dict["TEST"]["NAME"]:  # never another
             with django_db_blocker.unblock():
                 clear_tasks()
+
+
+# People log in with their second factor ------------------------------------------------------
+
+
+def authenticator(user):
+    """The person's authenticator (a confirmed TOTP device), enrolled if they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def authenticator_code(user) -> str:
+    """The code the person's authenticator app shows now (enrolled if need be)."""
+    from seei.accounts.twofactor import services
+
+    return services.next_code(authenticator(user))
+
+
+def give_second_factor(session, user) -> None:
+    """What the second-factor page does to a session once the code is right, for a person whose role
+    (or choice) requires it: the session is verified by their authenticator."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from seei.accounts.twofactor import PENDING_SESSION_KEY, services
+
+    if services.owed(user):
+        session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+        session.pop(PENDING_SESSION_KEY, None)
+        session.save()
+
+
+class Client(DjangoClient):
+    """The test client, whose logins are complete: after the password (``login``) or without it
+    (``force_login``), a person who owes a second factor gives it, as on the second-factor page.
+    The one way tests log people in; the second factor itself is tested with Django's own client."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        give_second_factor(self.session, user)
+
+    def login(self, **credentials):
+        from django.contrib.auth import SESSION_KEY
+
+        from seei.accounts.models import User
+
+        logged_in = super().login(**credentials)
+        if logged_in:
+            give_second_factor(self.session, User.objects.get(pk=self.session[SESSION_KEY]))
+        return logged_in
+
+
+@pytest.fixture
+def client():
+    return Client()
 
 
 @pytest.fixture

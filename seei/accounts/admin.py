@@ -70,3 +70,5 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 admin.site.register(ApiToken, list_display=["name", "membership", "prefix", "created_at", "last_used_at"])
+
+from seei.accounts.twofactor import admin as _second_factor_admin  # noqa: E402, F401  (its devices)

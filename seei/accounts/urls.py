@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from seei.accounts import views
+from seei.accounts import password_views, views
+from seei.accounts.twofactor import views as second_factor
 
 app_name = "accounts"
 urlpatterns = [
@@ -12,6 +13,11 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("switch/", views.switch_membership, name="switch"),
     path("tokens/", views.api_tokens, name="tokens"),
+    path("password/change/", password_views.PasswordChangeView.as_view(), name="password_change"),
+    path("two-factor/", second_factor.verify, name="second_factor"),
+    path("two-factor/setup/", second_factor.setup, name="second_factor_setup"),
+    path("two-factor/recovery-codes/", second_factor.recovery_codes, name="recovery_codes"),
+    path("two-factor/off/", second_factor.turn_off, name="second_factor_off"),
     path(
         "password/reset/",
         views.PasswordResetView.as_view(
@@ -24,9 +30,7 @@ urlpatterns = [
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            success_url=reverse_lazy("accounts:password_reset_complete")
-        ),
+        password_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

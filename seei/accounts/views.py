@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -102,10 +101,11 @@ def verify_email(request, uidb64, token):
     user = services.confirm_email(uidb64, token)
     if user is None:
         return render(request, "accounts/verify_invalid.html", status=400)
-    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    # The link proves the mailbox, not the person: it never opens a session (a link forwarded,
+    # or read from a shared mailbox, must not log anyone in). The person logs in with the password.
     with translation.override(user.language):
-        messages.success(request, _("Your email address is verified. Welcome to SEEI!"))
-    return redirect_in_language(reverse("portal:dashboard"), user.language)
+        messages.success(request, _("Your email address is verified. Log in to start using SEEI."))
+    return redirect_in_language(reverse("accounts:login"), user.language)
 
 
 class LoginView(auth_views.LoginView):

@@ -11,6 +11,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from seei.accounts.api_auth import authenticate_token
 from seei.accounts.models import Membership, Role
+from seei.accounts.twofactor import services as second_factor
 
 
 class TokenAuth(HttpBearer):
@@ -33,6 +34,8 @@ class SessionMembershipAuth(SessionAuth):
     def __call__(self, request):
         # Without a logged-in person there is nothing to protect: answer 401, not a CSRF 403.
         if not request.user.is_authenticated or getattr(request, "membership", None) is None:
+            return None
+        if second_factor.pending(request):  # a password alone does not open the API either
             return None
         return super().__call__(request)
 

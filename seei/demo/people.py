@@ -4,6 +4,7 @@ their accounts with their roles, and the companies' watch profiles (their catego
 from dataclasses import dataclass
 
 from seei.accounts.models import Membership, Organisation, Role
+from seei.accounts.twofactor import services as second_factor
 from seei.alerts.models import WatchProfile
 from seei.demo.common import org, person
 from seei.tenders.models import Category
@@ -123,6 +124,8 @@ def load() -> People:
     def account(label, email, organisation, role, first, last, **extra):
         membership = person(email, organisation, role, first, last, **extra)
         accounts.append((label, email))
+        if second_factor.required_for(membership.user):  # the published demo authenticator
+            second_factor.enrol_demo(membership.user)
         if role == Role.BUYER_AGENT:
             agents[email] = membership
         return membership

@@ -4,7 +4,8 @@ The session cookie is looked up in ``django_session`` through the async pool and
 with Django's own session engine (``SessionStore.decode``: ``django.core.signing`` with the
 session serializer); the session is then verified as ``django.contrib.auth.get_user`` does:
 a known backend, an active user, and the session hash bound to the password (a password
-change or a logout ends the session here too).
+change or a logout ends the session here too). A session that gave the password but still owes the
+second factor (``seei.accounts.twofactor``) is nobody here; ``Person.verified`` says it was given.
 
 The hot path (a bid every few milliseconds per bidder) reads the session row and the user row in
 ONE query, and decodes a session's data only once per process: the decoded content is cached by
@@ -28,6 +29,9 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.utils.crypto import constant_time_compare
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from seei.accounts.twofactor import PENDING_SESSION_KEY
 
 MAX_SESSION_KEY = 64
 MAX_CACHED_SESSIONS = 10_000
@@ -38,6 +42,7 @@ class Person:
     user_id: int
     language: str
     membership_id: int | None = None  # the membership chosen in the session (None: the user's first)
+    verified: bool = False  # the session gave a second factor (required of the buyer's people)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class _Decoded:
     user_id: int | None  # None: not a valid login (bad signature, unknown backend, no user id)
     session_hash: str | None
     membership_id: int | None = None  # the membership the person chose to act through on the site
+    verified: bool = False  # a second factor was given in this session
 
 
 _decoded: dict[str, _Decoded] = {}  # session key -> the decoded content of its current data
@@ -72,7 +78,12 @@ def _decode(session_key: str, session_data: str) -> _Decoded:
             user_id = int(session[SESSION_KEY])
         except (KeyError, TypeError, ValueError):
             user_id = None
-    decoded = _Decoded(session_data, user_id, session.get(HASH_SESSION_KEY), _membership_id(session))
+    verified = bool(session.get(DEVICE_ID_SESSION_KEY))
+    if session.get(PENDING_SESSION_KEY) and not verified:
+        user_id = None  # the password was given, the second factor not yet: not a login
+    decoded = _Decoded(
+        session_data, user_id, session.get(HASH_SESSION_KEY), _membership_id(session), verified
+    )
     if len(_decoded) >= MAX_CACHED_SESSIONS:
         _decoded.clear()  # rare; a plain bound keeps the memory of a long-lived process flat
     _decoded[session_key] = decoded
@@ -127,7 +138,12 @@ async def person_from_cookies(conn, cookies: dict[str, str]) -> Person | None:
     _id, password, is_active, language = user
     if not is_active or not session_hash_valid(decoded.user_id, password, decoded.session_hash):
         return None
-    return Person(user_id=decoded.user_id, language=language, membership_id=decoded.membership_id)
+    return Person(
+        user_id=decoded.user_id,
+        language=language,
+        membership_id=decoded.membership_id,
+        verified=decoded.verified,
+    )
 
 
 @dataclass

@@ -48,7 +48,7 @@ def test_registration_page_has_labelled_fields(client):
     assert "csrfmiddlewaretoken" in content
 
 
-def test_registration_then_verification_link_activates_and_logs_in(
+def test_registration_then_verification_link_activates_but_does_not_log_in(
     client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -72,11 +72,14 @@ def test_registration_then_verification_link_activates_and_logs_in(
 
     response = client.get(path)
     assert response.status_code == 302
-    assert response.url == "/ar/dashboard/"
+    assert response.url == "/ar/accounts/login/"  # the link verifies; the password logs in
     assert language_cookie(response) == "ar"
     user = User.objects.get(pk=membership.user_id)
     assert user.is_active and user.email_verified
-    assert client.session["_auth_user_id"] == str(user.pk)
+    assert "_auth_user_id" not in client.session
+    with translation.override("ar"):
+        verified = gettext("Your email address is verified. Log in to start using SEEI.")
+    assert verified in client.get(response.url).content.decode()
 
     again = client.get(path)
     assert again.status_code == 400

@@ -4,9 +4,9 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 
 from tests.alerts.test_watch import new_notice
+from tests.conftest import Client
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import translation
 
 from seei.alerts import delivery, events, tasks
@@ -20,7 +19,7 @@ from seei.tenders import services
 from seei.tenders.models import Interest, Tender
 from seei.tenders.selectors import public_tenders
 from tests.alerts.conftest import run_alert_jobs, speaks, watch
-from tests.conftest import item_values, lot_values
+from tests.conftest import Client, item_values, lot_values
 
 pytestmark = pytest.mark.django_db
 

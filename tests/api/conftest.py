@@ -5,7 +5,8 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+
+from tests.conftest import Client
 
 
 def token_for(membership) -> str:

@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils.crypto import get_random_string
 
 from seei.tenders import services
 from seei.tenders.models import Clarification, Lot, Tender
 from tests.api.conftest import ApiClient, lot_body, notice_body
+from tests.conftest import Client
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ bytes, in the database and on disk, hold no readable content.
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
 from seei.applications import sealing, services
@@ -17,7 +16,7 @@ from seei.applications.models import ApplicationDocument, Decision, Examination
 from seei.core.models import AuditEvent
 from tests.api.conftest import ApiClient, token_for
 from tests.applications.conftest import SECRET, application_of, past_deadline, pdf_bytes
-from tests.conftest import make_company
+from tests.conftest import Client, make_company
 
 pytestmark = pytest.mark.urls("tests.applications.urls")
 

@@ -4,7 +4,6 @@ the commission opens, decides and closes; everyone sees what they may."""
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -25,6 +24,7 @@ from tests.applications.conftest import (
     past_deadline,
     pdf_upload,
 )
+from tests.conftest import Client
 
 pytestmark = pytest.mark.urls("tests.applications.urls")
 

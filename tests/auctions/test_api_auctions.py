@@ -4,12 +4,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 
 from seei.auctions import ledger, services, signing
 from seei.auctions.models import BidAttempt, LedgerEntry, Suspension
 from seei.auctions.verify import verify_ledger
 from tests.api.conftest import ApiClient, token_for
+from tests.conftest import Client
 
 from .conftest import ledger_length, move_before_close, open_room, room_row
 

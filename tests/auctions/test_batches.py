@@ -9,12 +9,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 
 from seei.auctions import bidding, ledger, rules, services
 from seei.auctions.batches import GroupQueue
 from seei.auctions.models import BidAttempt, LedgerEntry
 from seei.auctions.verify import verify_ledger
+from tests.conftest import Client
 
 from .conftest import move_before_close, open_room
 

@@ -14,13 +14,13 @@ from decimal import Decimal
 import psycopg
 import pytest
 from django.db import connections
-from django.test import Client
 
 from seei.auctions import bidding, ledger, rules, services
 from seei.auctions.models import LedgerEntry
 from seei.auctions.verify import main as verify_main
 from seei.auctions.verify import verify_ledger
 from seei.tenders.models import Lot
+from tests.conftest import Client
 
 from .conftest import make_auction, move_before_close, open_room
 

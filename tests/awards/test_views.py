@@ -5,11 +5,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from seei.awards.models import AwardStep, Payment, Visa
 from tests.awards.conftest import all_documents, exe_upload, finalise, submit
+from tests.conftest import Client
 
 
 def client_for(membership=None) -> Client:

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, authenticator, authenticator_code
 
 
 def pdf_bytes(title: str = "Cahier des prescriptions spéciales") -> bytes:
@@ -28,11 +28,20 @@ def label(text: str) -> re.Pattern:
 
 
 def log_in(page: Page, base_url: str, membership) -> None:
-    """Log in through the login page, as a person would."""
+    """Log in through the login page, as a person would: the password, then the code of their
+    authenticator app when their role asks for a second factor."""
+    from seei.accounts.twofactor import services
+
+    owed = services.owed(membership.user)
+    if owed:
+        authenticator(membership.user)
     page.goto(f"{base_url}/en/accounts/login/")
     page.get_by_label("Email").fill(membership.user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    if owed:
+        page.get_by_label("Code").fill(authenticator_code(membership.user))
+        page.get_by_role("button", name="Verify").click()
     expect(page.get_by_test_id("profile-link")).to_contain_text(membership.organisation.name)
 
 

@@ -4,13 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
 from seei.alerts.models import Notification
 from seei.help import services
 from seei.help.models import HelpRequest
+from tests.conftest import Client
 
 MESSAGE = {
     "name": "Omar Demo",

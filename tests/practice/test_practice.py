@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import psycopg
 import pytest
-from django.test import Client
 
 from seei.auctions import ledger, signing
 from seei.auctions import services as auctions
@@ -20,7 +19,7 @@ from seei.practice import services
 from seei.practice.models import PracticeLot, Rival
 from seei.tenders.models import Lot, Tender
 from tests.api.conftest import ApiClient, token_for
-from tests.conftest import off_loop
+from tests.conftest import Client, off_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

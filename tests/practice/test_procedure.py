@@ -5,7 +5,6 @@ practice award at the end, and nothing of it public or counted."""
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 
 from seei.accounts.models import Membership, Organisation, Role
 from seei.alerts.models import Notification, WatchProfile
@@ -21,6 +20,7 @@ from seei.tenders.errors import TenderError
 from seei.tenders.models import Clarification, Lot, Tender
 from tests.alerts.conftest import run_alert_jobs
 from tests.api.conftest import ApiClient, token_for
+from tests.conftest import Client
 from tests.practice.test_practice import open_now, play
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,9 +6,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 
-from tests.conftest import make_company, make_member, off_loop
+from tests.conftest import Client, make_company, make_member, off_loop
 
 
 @pytest.fixture

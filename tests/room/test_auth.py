@@ -1,9 +1,9 @@
 """The room reads Django's session itself (async psycopg + Django's session decoding)."""
 
 import pytest
-from django.test import Client
 
 from seei.room import auth
+from tests.conftest import Client
 from tests.room.conftest import run_async, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)

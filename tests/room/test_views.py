@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import Client
 from tests.room.conftest import names_of
 
 pytestmark = pytest.mark.django_db

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from seei.accounts.twofactor import services as second_factor
 from seei.demo import DEMO_PASSWORD, load
 from seei.practice.services import ensure_public
 
@@ -36,3 +37,4 @@ class Command(BaseCommand):
         for role, email in accounts:
             self.stdout.write(f"  {role:<42} {email:<34} password: {DEMO_PASSWORD}")
         self.stdout.write(f"Watch or join the public practice auction: {settings.SITE_URL}/fr/practice/")
+        self.stdout.write(second_factor.DEMO_NOTICE)
