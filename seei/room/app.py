@@ -565,5 +565,7 @@ def create_app(*, in_process_worker: bool | None = None):
             await routed(scope, receive, send)
 
     secured = headers.secured(app)
-    secured.routes = routed.routes  # with BIDS_PATH and SOCKET_PATH: every route (the permission table's test)
+    secured.routes = (
+        routed.routes
+    )  # with BIDS_PATH and SOCKET_PATH: every route (the permission table's test)
     return secured
