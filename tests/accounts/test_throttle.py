@@ -238,6 +238,7 @@ def test_the_admin_login_is_limited_like_the_sites(client, db):
             "/admin/login/?next=/admin/",
             {"username": staff.email, "password": password},
             REMOTE_ADDR="192.0.2.10",
+            HTTP_ACCEPT_LANGUAGE="en",  # /admin/ has no language prefix
         )
 
     for _ in range(20):

@@ -2,7 +2,6 @@
 (issue 13: an ICE cannot be squatted)."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from seei.accounts import services as accounts
@@ -11,6 +10,7 @@ from seei.tenders.errors import TenderError
 from tests.applications.conftest import apply
 from tests.applications.test_api import api, application_form
 from tests.applications.test_views import application_post
+from tests.conftest import Client
 
 pytestmark = pytest.mark.urls("tests.applications.urls")
 

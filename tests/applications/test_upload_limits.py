@@ -42,9 +42,9 @@ def test_the_files_of_one_request_are_capped_in_total(sender, settings):
 
     assert response.status_code == 400
     assert response.json()["errors"]["technical"] == [
-        "plan-2.pdf: The files sent together are too large: 1 MB at most in one sending. "
-        "Send fewer files at a time."
-    ]  # recorded in tr-inputs.json: English until the lead merges the translations
+        "plan-2.pdf: Les fichiers envoyés ensemble sont trop volumineux : 1 Mo au plus par envoi. "
+        "Envoyez moins de fichiers à la fois."
+    ]
     assert not Application.objects.exists() and not ApplicationDocument.objects.exists()
     settings.SEEI_MAX_UPLOAD_REQUEST_MB = 2
     assert upload(sender, technical=parts()).status_code == 201

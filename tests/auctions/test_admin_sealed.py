@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import Client
 
 from seei.core import audit, clock
 from seei.core.models import AuditEvent
 from seei.core.sealed_admin import BREAK_GLASS_GROUP
+from tests.conftest import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def staff(db):
     from seei.accounts.models import User
 
     user = User.objects.create_superuser(email="staff@tresor.gov.ma", password="a-long-staff-passphrase-1")
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # /admin/ has no language prefix
     client.force_login(user)
     client.user = user
     return client

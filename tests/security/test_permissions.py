@@ -16,12 +16,12 @@ from http.cookies import SimpleCookie
 
 import pytest
 from django.db import connection, transaction
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from seei.room import app as room_app
+from tests.conftest import Client
 from tests.security import permissions
 from tests.security.bodies import example_body
 from tests.security.world import KINDS, STAGES, build, log_in

@@ -11,9 +11,7 @@ has the buyer's ministry in its perimeter, ``other_accountant``'s has another bu
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.test import Client
-
-from tests.conftest import item_values, lot_values, make_company, make_member
+from tests.conftest import Client, item_values, lot_values, make_company, make_member
 
 KINDS = (
     "anonymous",

@@ -5,7 +5,6 @@ import json
 
 import pytest
 from django.db import DatabaseError, transaction
-from django.test import Client
 
 from seei.auctions import signing
 from seei.auctions.selectors import ledger_document
@@ -13,6 +12,7 @@ from seei.auctions.verify import main, verify_ledger
 from seei.transparency import heads, merkle
 from seei.transparency.models import LogLeaf, TreeHead
 from tests.awards.conftest import close_auction
+from tests.conftest import Client
 
 
 def platform_key():
