@@ -149,6 +149,15 @@ SITE: dict[str, Route] = {
     "accounts:password_reset_done": page(grant(ANYONE)),
     "accounts:password_reset_confirm": page(grant(ANYONE)),
     "accounts:password_reset_complete": page(grant(ANYONE)),
+    "accounts:password_change": page(grant(SIGNED_IN)),
+    # the second factor: everyone signed in may reach its pages (a verified session is sent on, a company
+    # may turn it on); which of them apply to whom is the second factor's own tests' business
+    "accounts:second_factor": page(grant(SIGNED_IN)),
+    "accounts:second_factor_setup": page(grant(SIGNED_IN)),
+    "accounts:recovery_codes": page(grant(SIGNED_IN)),
+    "accounts:second_factor_off": post(grant(COMPANIES)),  # the staff roles must keep it
+    "audit_log": page(grant(ADMIN)),
+    "ledger_key_pem": page(grant(ANYONE)),  # seei verify --site
     # the buyer's notices
     "tenders:list": page(grant(BUYERS)),
     "tenders:create": page(grant(BUYERS)),
@@ -251,6 +260,8 @@ ADMIN_MODELS = {
     "awards.visa",
     "core.auditevent",
     "help.helprequest",
+    "otp_static.staticdevice",
+    "otp_totp.totpdevice",
     "procrastinate.procrastinatejob",
     "tenders.category",
     "tenders.clarification",
@@ -338,6 +349,11 @@ API: dict[str, Route] = {
     "GET /api/v1/ocds/releases": page(grant(ANYONE)),
     "GET /api/v1/ocds/releases/{release_id}": page(grant(ANYONE)),
     "GET /api/v1/ocds/records/{ocid}": page(grant(ANYONE)),
+    # the transparency log is public; a head, a lot or a range not (yet) in it is a 404 or 400 for anyone
+    **{
+        f"GET /api/v1/transparency/{path}": Route("GET", grant(ANYONE), answers=frozenset({400, 404}))
+        for path in ("heads/latest", "heads/{size}", "lots/{lot_id}/inclusion", "consistency", "leaves")
+    },
 }
 
 # The room (seei/room/app.py), HTTP and WebSocket; a room exists once the admission is done.

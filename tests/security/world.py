@@ -203,4 +203,4 @@ def build(category, region) -> World:
     _apply(people, tender, lot, ids["open"])
     profile = WatchProfile.objects.create(company=people["company"].organisation, name="Santé")
     ocds.sync_all()
-    return World(people=people, ids=ids, common={"profile": profile.pk})
+    return World(people=people, ids=ids, common={"profile": profile.pk, "size": 1})
