@@ -23,7 +23,9 @@ def example(schema: dict, document: dict):
     for combined in ("anyOf", "oneOf", "allOf"):
         if combined in schema:
             choices = [c for c in schema[combined] if _resolve(c, document).get("type") != "null"]
-            return example(choices[0], document)
+            # an amount is "string or number": the number is well formed, any string would not be
+            numbers = [c for c in choices if _resolve(c, document).get("type") in ("number", "integer")]
+            return example((numbers or choices)[0], document)
     if "enum" in schema:
         return schema["enum"][0]
     if "default" in schema:
