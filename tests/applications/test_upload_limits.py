@@ -15,6 +15,7 @@ from seei.core import uploads
 from tests.api.conftest import ApiClient, token_for
 from tests.applications.conftest import pdf_bytes
 from tests.applications.test_api import application_form
+from tests.conftest import off_loop
 
 pytestmark = pytest.mark.urls("tests.applications.urls")
 
@@ -137,7 +138,7 @@ def test_a_large_body_reaches_django_through_asgi_only_as_ciphertext_on_disk(mon
     async def receive():
         return messages.pop(0)
 
-    body = asyncio.run(asgi.django_application.read_body(receive))
+    body = off_loop(asyncio.run, asgi.django_application.read_body(receive))
 
     assert body.read() == content
     body.seek(100_000)
