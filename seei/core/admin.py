@@ -2,9 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from seei.core.models import AuditEvent
-from seei.core.sealed_admin import ReadOnlyAdmin, SealedAdmin, event_revealed, sealed_column
-
-__all__ = ["ReadOnlyAdmin"]
+from seei.core.sealed_admin import SealedAdmin, event_revealed, sealed_column
 
 
 @admin.register(AuditEvent)

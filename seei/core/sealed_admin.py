@@ -146,9 +146,7 @@ def event_revealed(event) -> bool:
     return _once_per_page(event.object_type, event.object_id, lambda: decide(event.object_id))
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that only the procedure writes: the back office reads them, the services change them."""
-
+class _NoWrites:
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -159,20 +157,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline:
+class ReadOnlyAdmin(_NoWrites, admin.ModelAdmin):
+    """Records that only the procedure writes: the back office reads them, the services change them."""
+
+
+class ReadOnlyInline(_NoWrites):
     """The inline form of such records; put it before ``admin.StackedInline`` or ``admin.TabularInline``."""
 
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SealedAdmin(ReadOnlyAdmin):
