@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from seei.accounts.models import ThrottleHit, User
 from seei.core import clock
+from seei.core.client_address import client_ip
 
 
 @dataclass(frozen=True)
@@ -112,27 +113,12 @@ def consume(*checks: tuple[Limit, str]) -> None:
 
 
 def client_address(request) -> str:
-    """The client's address (its /64 network for IPv6, which one subscriber usually holds whole).
-
-    Behind a proxy of ``SEEI_TRUSTED_PROXIES`` the client is the last address of
-    ``X-Forwarded-For`` that is not one of those proxies; without it, every visitor would share the
-    proxy's address, and without the setting a visitor could choose their own.
-    """
-    trusted = [ipaddress.ip_network(entry, strict=False) for entry in settings.SEEI_TRUSTED_PROXIES]
-    meta = getattr(request, "META", {})  # a form used without a request: one unknown address
-    chain = [meta.get("REMOTE_ADDR") or ""]
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-    chain[:0] = [part.strip() for part in forwarded.split(",") if part.strip()]
-    for candidate in reversed(chain):
-        try:
-            address = ipaddress.ip_address(candidate)
-        except ValueError:
-            return candidate or "unknown"
-        # A dual-stack socket shows IPv4 clients as ::ffff:a.b.c.d: as IPv6 they would all share
-        # one /64, and one guesser would lock every IPv4 visitor out.
-        address = getattr(address, "ipv4_mapped", None) or address
-        if not any(address in network for network in trusted):
-            break
+    """The client's address as the limits count it: its /64 network for IPv6, which one subscriber
+    usually holds whole (an IPv4 client on a dual-stack socket stays IPv4: as IPv6 they would all
+    share one /64, and one guesser would lock every IPv4 visitor out)."""
+    address = client_ip(request)
+    if isinstance(address, str):
+        return address or "unknown"
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)

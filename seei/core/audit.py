@@ -9,6 +9,7 @@ from django.contrib.auth import signals as auth_signals
 from django.db.models import Case, Q, Value, When
 
 from seei.core import clock
+from seei.core.client_address import client_ip
 from seei.core.models import AuditEvent
 
 # What a company did about its own application names who applied: sealed, on the administrators'
@@ -30,7 +31,8 @@ def record(action: str, obj=None, actor=None, organisation=None, **data) -> Audi
 
 
 def client_address(request) -> str:
-    return (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
+    """The client's full address (behind the trusted proxies, the one they relayed)."""
+    return str(client_ip(request)) if request is not None else ""
 
 
 # Logins ------------------------------------------------------------------------------------

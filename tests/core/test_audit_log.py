@@ -49,6 +49,15 @@ def test_logins_failed_logins_and_logouts_are_recorded(company):
     assert login.actor == company.user and login.data == {"address": "192.0.2.7"}
 
 
+def test_behind_the_proxy_the_log_names_the_client_as_the_limits_do(settings, company):
+    """The proxy's own address in every entry would tell nothing: the relayed client is recorded,
+    by the same rule the login limits count by."""
+    settings.SEEI_TRUSTED_PROXIES = ["127.0.0.1"]
+    client = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    client.post("/en/accounts/login/", {"username": company.user.email, "password": "wrong-one"})
+    assert AuditEvent.objects.get(action="account.login_failed").data["address"] == "203.0.113.9"
+
+
 def test_a_password_change_is_recorded(client, company):
     client.force_login(company.user)
     client.post(
