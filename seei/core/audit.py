@@ -6,15 +6,16 @@ page (``seei/core/audit_page.py``) only read it.
 """
 
 from django.contrib.auth import signals as auth_signals
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 
 from seei.core import clock
 from seei.core.client_address import client_ip
 from seei.core.models import AuditEvent
 
-# What a company did about its own application names who applied: sealed, on the administrators'
-# page too (the procedure reveals companies through its own pages, at its own time).
-SEALED = Q(object_type="applications.application", organisation__kind="company")
+# What a company (or a practice one) did in a procedure names who took part: such an entry may be
+# sealed until its procedure is over (``seei.core.sealed_admin.event_revealed``, the admin's rule and
+# the administrators' page's); those of its account never are.
+SEALABLE = Q(organisation__kind__in=("company", "practice")) & ~Q(object_type__startswith="accounts.")
 MAX_EMAIL = 254
 
 
@@ -79,14 +80,14 @@ def events(*, person: str = "", action: str = "", since=None, until=None):
             Q(actor__email__iexact=person)
             | Q(object_type="accounts.user", object_id__in=accounts)
             | Q(action="account.login_failed", data__email=person.lower())
-        ).exclude(SEALED)
+        ).exclude(SEALABLE)  # a search by person must not tell who took part, sealed or not yet
     if action:
         selected = selected.filter(action=action)
     if since is not None:
         selected = selected.filter(at__gte=since)
     if until is not None:
         selected = selected.filter(at__lt=until)
-    return selected.annotate(sealed=Case(When(SEALED, then=Value(True)), default=Value(False)))
+    return selected
 
 
 def actions() -> list[str]:

@@ -185,3 +185,24 @@ def test_who_applied_stays_sealed_on_the_page(client, administrator, company):
     assert "application.submitted" not in [
         e.action for e in client.get("/en/audit/", {"person": company.user.email}).context["page"].object_list
     ]
+
+
+def test_the_page_seals_by_the_admins_rule(client, administrator):
+    """One rule for the admin and this page (``event_revealed``): a practice company's application is
+    sealed here too, and an account's own events (its registration) are not."""
+    from seei.applications.models import Application
+
+    practice = Organisation.objects.create(kind="practice", name="Rival 7 SARL")
+    rival = make_member("rival7@practice.example", practice, "company_member")
+    audit.record(
+        "application.submitted", Application.objects.model(pk=4343), rival.user, practice, receipt="R-7"
+    )
+    audit.record("company.registered", practice, actor=rival.user, organisation=practice)
+    client.force_login(administrator.user)
+
+    submitted = client.get("/en/audit/", {"action": "application.submitted"})
+    assert [event.sealed for event in submitted.context["page"].object_list] == [True]
+    assert rival.user.email not in submitted.content.decode() and "R-7" not in submitted.content.decode()
+    registered = client.get("/en/audit/", {"action": "company.registered"})
+    assert [event.sealed for event in registered.context["page"].object_list] == [False]
+    assert rival.user.email in registered.content.decode()
