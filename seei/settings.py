@@ -343,7 +343,7 @@ SEEI_BID_LIMIT_PER_LOT = (int(env("SEEI_BID_LIMIT_PER_LOT", "200")), 1.0)
 # The addresses allowed to read the details of /readyz and /metrics (seei/ops): loopback by default.
 SEEI_OPS_TRUSTED = env_list("SEEI_OPS_TRUSTED", "127.0.0.1,::1")
 # The reverse proxies (addresses or networks) whose X-Forwarded-For names the client, for the
-# per-address limits of logins and emails (seei/accounts/throttle.py). Loopback by default, as the
+# per-address limits of logins and emails and the audit log (seei/core/client_address.py). Loopback by default, as the
 # room server (seei/room/server.py) reads it: without it, behind the README's proxy on this machine
 # every visitor would be one address, and 30 wrong passwords anywhere would lock out every login.
 SEEI_TRUSTED_PROXIES = env_list("SEEI_TRUSTED_PROXIES", "127.0.0.1,::1")
