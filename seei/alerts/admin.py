@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from seei.alerts.models import Alert, EmailOptOut, Notification, WatchProfile
-from seei.core.sealed_admin import SealedAdmin, sealed_column
+from seei.core.sealed_admin import SealedAdmin
 
 
 @admin.register(Notification)
@@ -12,8 +12,7 @@ class NotificationAdmin(SealedAdmin):
 
     list_display = ["subject", "sealed_user", "created_at", "read_at"]
     list_select_related = ["user"]
-    sealed = ("user",)
-    sealed_user = sealed_column("user", _("recipient"))
+    sealed = {"user": _("recipient")}
 
     def revealed(self, obj):
         from seei.accounts.models import Organisation
