@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from seei.alerts.models import Alert, EmailOptOut, Notification, WatchProfile
-from seei.core.sealed_admin import SealedAdmin
+from seei.core.sealed_admin import SealedAdmin, person_revealed
 
 
 @admin.register(Notification)
@@ -15,10 +15,7 @@ class NotificationAdmin(SealedAdmin):
     sealed = {"user": _("recipient")}
 
     def revealed(self, obj):
-        from seei.accounts.models import Organisation
-
-        companies = (Organisation.Kind.COMPANY, Organisation.Kind.PRACTICE)
-        return not obj.user.memberships.filter(organisation__kind__in=companies).exists()
+        return person_revealed(obj.user_id)
 
 
 admin.site.register(

@@ -100,6 +100,16 @@ def tender_revealed(tender_id: int | None) -> bool:
     return _once_per_page("tender", tender_id, decide)
 
 
+def person_revealed(user_id: int) -> bool:
+    """A person may be named where no procedure is known (a notification) only if no company or
+    practice company counts them among its people."""
+    from seei.accounts.models import Membership, Organisation
+
+    companies = (Organisation.Kind.COMPANY, Organisation.Kind.PRACTICE)
+    in_a_company = Membership.objects.filter(user_id=user_id, organisation__kind__in=companies).exists
+    return _once_per_page("person", user_id, lambda: not in_a_company())
+
+
 def _tender_of(model_label: str, field: str = "tender_id") -> Callable[[str], bool]:
     def revealed(object_id: str) -> bool:
         from django.apps import apps
