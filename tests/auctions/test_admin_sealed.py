@@ -87,7 +87,15 @@ def names(member) -> list[str]:
 
 
 def pages(staff, bidder, award) -> dict[str, str]:
-    urls = [*PAGES, f"/admin/auctions/bidder/{bidder.pk}/change/", f"/admin/awards/award/{award.pk}/change/"]
+    from seei.tenders.models import Clarification
+
+    question = Clarification.objects.get(tender__lots=award.lot_id)
+    urls = [
+        *PAGES,
+        f"/admin/auctions/bidder/{bidder.pk}/change/",
+        f"/admin/awards/award/{award.pk}/change/",
+        f"/admin/tenders/clarification/{question.pk}/change/",  # who asked it, too
+    ]
     shown = {}
     for url in urls:
         response = staff.get(url)
