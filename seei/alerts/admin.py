@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from seei.alerts.models import Alert, EmailOptOut, Notification, WatchProfile
-from seei.core.sealed_admin import SealedAdmin, sealed_column
+from seei.core.sealed_admin import SealedAdmin, person_revealed
 
 
 @admin.register(Notification)
@@ -12,14 +12,10 @@ class NotificationAdmin(SealedAdmin):
 
     list_display = ["subject", "sealed_user", "created_at", "read_at"]
     list_select_related = ["user"]
-    sealed = ("user",)
-    sealed_user = sealed_column("user", _("recipient"))
+    sealed = {"user": _("recipient")}
 
     def revealed(self, obj):
-        from seei.accounts.models import Organisation
-
-        companies = (Organisation.Kind.COMPANY, Organisation.Kind.PRACTICE)
-        return not obj.user.memberships.filter(organisation__kind__in=companies).exists()
+        return person_revealed(obj.user_id)
 
 
 admin.site.register(

@@ -16,7 +16,7 @@ from seei.accounts.models import Organisation
 from seei.alerts import profiles
 from seei.alerts.models import WatchProfile
 from seei.api.auth import AUTH
-from seei.api.schemas import Input
+from seei.api.schemas import Amount, Input
 from seei.core import clock
 from seei.tenders.models import Category, Currency, Region
 
@@ -35,8 +35,8 @@ class WatchProfileIn(Input):
     currency: Literal[tuple(Currency.values)] | None = Field(
         None, description="Required with an amount range."
     )
-    amount_min: Decimal | None = Field(None, description="Of the notice's estimated total, all lots.")
-    amount_max: Decimal | None = None
+    amount_min: Amount | None = Field(None, description="Of the notice's estimated total, all lots.")
+    amount_max: Amount | None = None
     frequency: Literal[tuple(WatchProfile.Frequency.values)] = WatchProfile.Frequency.IMMEDIATE.value
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from seei.core.amounts import AmountField
 from seei.tenders.models import Currency
 
 
@@ -67,18 +68,14 @@ class WatchProfile(models.Model):
         ),
     )
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, blank=True)
-    amount_min = models.DecimalField(
+    amount_min = AmountField(
         _("minimum estimated amount"),
-        max_digits=18,
-        decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
-    amount_max = models.DecimalField(
+    amount_max = AmountField(
         _("maximum estimated amount"),
-        max_digits=18,
-        decimal_places=2,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal(0))],

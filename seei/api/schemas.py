@@ -6,12 +6,12 @@ decimals, written as strings in JSON so no client turns them into floats.
 """
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db.models import Choices
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,7 +19,6 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
-from seei.auctions import rules
 from seei.core import amounts, clock
 from seei.core.translated import LANGS
 from seei.tenders import errata
@@ -107,18 +106,20 @@ Amount = Annotated[
 ]
 
 
-def _bounded(limit: int, minimum: int = 0):
-    """A lot's timing: its bounds are documented here and checked by the model (a translated 400)."""
-    return Field(json_schema_extra={"minimum": minimum, "maximum": limit})
+def _bounded(name: str):
+    """A lot's timing, documented with the bounds its model field checks (a translated 400): the model's
+    validators, themselves from the rules' limits (rules.MAX_*), are the one place they are written."""
+    validators = Lot._meta.get_field(name).validators
+    minimum = max(v.limit_value for v in validators if isinstance(v, MinValueValidator))
+    maximum = min(v.limit_value for v in validators if isinstance(v, MaxValueValidator))
+    return Field(json_schema_extra={"minimum": minimum, "maximum": maximum})
 
 
-MAX_DURATION_MINUTES = rules.MAX_DURATION // timedelta(minutes=1)
-MAX_EXTENSION_SECONDS = rules.MAX_EXTENSION // timedelta(seconds=1)
-MAX_BID_INTERVAL_SECONDS = rules.MAX_BID_INTERVAL // timedelta(seconds=1)
-Duration = Annotated[int, _bounded(MAX_DURATION_MINUTES, 1)]
-ExtensionSeconds = Annotated[int, _bounded(MAX_EXTENSION_SECONDS)]
-ExtensionCap = Annotated[int, _bounded(rules.MAX_EXTENSION_CAP)]
-BidInterval = Annotated[int, _bounded(MAX_BID_INTERVAL_SECONDS)]
+Duration = Annotated[int, _bounded("duration_minutes")]
+ExtensionSeconds = Annotated[int, _bounded("extension_seconds")]
+ExtensionWindow = Annotated[int, _bounded("extension_window_seconds")]
+ExtensionCap = Annotated[int, _bounded("extension_cap")]
+BidInterval = Annotated[int, _bounded("min_bid_interval_seconds")]
 
 
 # Translated values -----------------------------------------------------------------
@@ -379,7 +380,7 @@ class LotIn(Input):
     decrement_base: choice_of(Lot.DecrementBase) = Lot.DecrementBase.OWN
     opens_at: AwareDatetime
     duration_minutes: Duration = 30
-    extension_window_seconds: ExtensionSeconds = 180
+    extension_window_seconds: ExtensionWindow = 180
     extension_seconds: ExtensionSeconds = 180
     extension_cap: ExtensionCap | None = None
     only_lead_change_extends: bool = False
@@ -434,7 +435,7 @@ class LotChanges(Input):
     decrement_base: choice_of(Lot.DecrementBase) | None = None
     opens_at: AwareDatetime | None = None
     duration_minutes: Duration | None = None
-    extension_window_seconds: ExtensionSeconds | None = None
+    extension_window_seconds: ExtensionWindow | None = None
     extension_seconds: ExtensionSeconds | None = None
     extension_cap: ExtensionCap | None = None
     only_lead_change_extends: bool | None = None

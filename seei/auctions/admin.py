@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from seei.auctions.models import BidAttempt, Bidder, LedgerEntry, Room, Suspension
-from seei.core.sealed_admin import ReadOnlyAdmin, SealedAdmin, lot_revealed, sealed_column
+from seei.core.sealed_admin import ReadOnlyAdmin, SealedAdmin, lot_revealed
 
 
 @admin.register(Room)
@@ -21,8 +21,7 @@ class BidderAdmin(SealedAdmin):
     list_display = ["pseudonym", "room", "sealed_company"]
     search_fields = ["pseudonym", "room__ref"]
     list_select_related = ["room"]
-    sealed = ("company",)
-    sealed_company = sealed_column("company", _("company"))
+    sealed = {"company": _("company")}
 
     def revealed(self, obj):
         return lot_revealed(obj.room.lot_id)
@@ -41,8 +40,7 @@ class BidAttemptAdmin(SealedAdmin):
     list_filter = ["outcome", "reason"]
     search_fields = ["room__ref", "request_id"]
     list_select_related = ["room", "bidder"]
-    sealed = ("user",)
-    sealed_user = sealed_column("user", _("person"))
+    sealed = {"user": _("person")}
 
     def revealed(self, obj):
         return lot_revealed(obj.room.lot_id)

@@ -11,7 +11,6 @@ from seei.core.sealed_admin import (
     ReadOnlyInline,
     SealedAdmin,
     lot_revealed,
-    sealed_column,
     show_sealed,
 )
 
@@ -41,8 +40,7 @@ class AwardAdmin(SealedAdmin):
     list_filter = ["status"]
     search_fields = ["lot__tender__reference"]  # not the company: a search would name it
     inlines = [StepInline]
-    sealed = ("company",)
-    sealed_company = sealed_column("company", _("company"))
+    sealed = {"company": _("company")}
 
     def revealed(self, obj):
         return lot_revealed(obj.lot_id)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from seei.core.models import AuditEvent
-from seei.core.sealed_admin import SealedAdmin, event_revealed, sealed_column
+from seei.core.sealed_admin import SealedAdmin, event_revealed
 
 
 @admin.register(AuditEvent)
@@ -13,9 +13,7 @@ class AuditEventAdmin(SealedAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["object_id"]  # not the actor: a search by email would name who applied
     list_select_related = ["organisation", "actor"]
-    sealed = ("actor", "organisation")
-    sealed_actor = sealed_column("actor", _("actor"))
-    sealed_organisation = sealed_column("organisation", _("organisation"))
+    sealed = {"actor": _("actor"), "organisation": _("organisation")}
 
     def revealed(self, obj):
         return event_revealed(obj)

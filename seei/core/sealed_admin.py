@@ -6,13 +6,14 @@ influenced. The Django admin shows these identities only once the lot's award is
 whole notice: once none of its lots is still in play), or to a member of the break-glass group,
 whose every look at a sealed identity is written to the audit log.
 
-``SealedAdmin`` is the admin's half: a read-only ModelAdmin whose identity columns are declared in
+``SealedAdmin`` is the admin's half: a read-only ModelAdmin whose identity fields are declared in
 ``sealed`` and shown through ``revealed`` (the model admin says, per object, whether its procedure is
 over). Changes go through the services, never through the admin.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from collections.abc import Callable
 
@@ -99,6 +100,16 @@ def tender_revealed(tender_id: int | None) -> bool:
     return _once_per_page("tender", tender_id, decide)
 
 
+def person_revealed(user_id: int) -> bool:
+    """A person may be named where no procedure is known (a notification) only if no company or
+    practice company counts them among its people."""
+    from seei.accounts.models import Membership, Organisation
+
+    companies = (Organisation.Kind.COMPANY, Organisation.Kind.PRACTICE)
+    in_a_company = Membership.objects.filter(user_id=user_id, organisation__kind__in=companies).exists
+    return _once_per_page("person", user_id, lambda: not in_a_company())
+
+
 def _tender_of(model_label: str, field: str = "tender_id") -> Callable[[str], bool]:
     def revealed(object_id: str) -> bool:
         from django.apps import apps
@@ -170,9 +181,15 @@ class ReadOnlyInline(_NoWrites):
 
 class SealedAdmin(ReadOnlyAdmin):
     """A read-only admin whose ``sealed`` fields (identities) show only when ``revealed(obj)``, or
-    to the break-glass group (audited). Use ``sealed_column(name)`` in list_display and fields."""
+    to the break-glass group (audited). ``sealed`` maps each field to its label; the field is shown
+    as the column ``sealed_<field>`` (made here), for list_display and the detail page."""
 
-    sealed: tuple[str, ...] = ()
+    sealed: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, label in cls.sealed.items():
+            setattr(cls, f"sealed_{name}", _sealed_column(name, label))
 
     def revealed(self, obj) -> bool:
         """Whether the procedure of this object is over, so that its identities may be shown."""
@@ -197,18 +214,12 @@ class SealedAdmin(ReadOnlyAdmin):
         return super().lookup_allowed(lookup, value, request)
 
     def changelist_view(self, request, extra_context=None):
-        token = _request.set({"request": request, "seen": set(), "revealed": {}})
-        try:
+        with _page(request):
             return _rendered(super().changelist_view(request, extra_context))
-        finally:
-            _request.reset(token)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        token = _request.set({"request": request, "seen": set(), "revealed": {}})
-        try:
+        with _page(request):
             return _rendered(super().change_view(request, object_id, form_url, extra_context))
-        finally:
-            _request.reset(token)
 
     def show_sealed(self, obj, name: str):
         return show_sealed(obj, name, self.revealed(obj))
@@ -230,12 +241,22 @@ def show_sealed(obj, name: str, revealed: bool):
     return value
 
 
+@contextlib.contextmanager
+def _page(request):
+    """One page of the admin: who asks, the sealed values it showed, the procedures it asked about."""
+    token = _request.set({"request": request, "seen": set(), "revealed": {}})
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
 def _rendered(response):
     """Rendered while the request is known to ``show_sealed`` (a TemplateResponse renders late)."""
     return response.render() if hasattr(response, "render") else response
 
 
-def sealed_column(name: str, label) -> Callable:
+def _sealed_column(name: str, label) -> Callable:
     """The display of a sealed field, for list_display and the detail page."""
 
     def column(self, obj):

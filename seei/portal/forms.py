@@ -6,6 +6,7 @@ from seei.accounts.models import Organisation
 from seei.core.widgets import Select
 from seei.portal.selectors import STATUS_CHOICES
 from seei.tenders.models import Category, Currency, Region, Tender
+from seei.tenders.services import TEXT_LIMITS
 
 
 class BuyerChoiceField(forms.ModelChoiceField):
@@ -119,7 +120,7 @@ class ClarificationForm(forms.Form):
     label_suffix = ""
     question = forms.CharField(
         label=_("Your question"),
-        max_length=4000,
+        max_length=TEXT_LIMITS["question"],
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "The buyer publishes its answer on this page for everyone, without your company's name. "

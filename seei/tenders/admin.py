@@ -5,7 +5,7 @@ interest stays sealed until the notice's procedure is over (seei.core.sealed_adm
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from seei.core.sealed_admin import ReadOnlyAdmin, ReadOnlyInline, SealedAdmin, sealed_column, tender_revealed
+from seei.core.sealed_admin import ReadOnlyAdmin, ReadOnlyInline, SealedAdmin, tender_revealed
 from seei.tenders.models import (
     Category,
     Clarification,
@@ -57,9 +57,7 @@ class ErratumAdmin(ReadOnlyAdmin):
 class ClarificationAdmin(SealedAdmin):
     list_display = ["tender", "asked_at", "answered_at", "sealed_company"]
     list_select_related = ["tender"]
-    sealed = ("company", "asked_by")
-    sealed_company = sealed_column("company", _("company"))
-    sealed_asked_by = sealed_column("asked_by", _("asked by"))
+    sealed = {"company": _("company"), "asked_by": _("asked by")}
 
     def revealed(self, obj):
         return tender_revealed(obj.tender_id)
@@ -69,8 +67,7 @@ class ClarificationAdmin(SealedAdmin):
 class InterestAdmin(SealedAdmin):
     list_display = ["tender", "sealed_company", "kind", "at"]
     list_select_related = ["tender"]
-    sealed = ("company",)
-    sealed_company = sealed_column("company", _("company"))
+    sealed = {"company": _("company")}
 
     def revealed(self, obj):
         return tender_revealed(obj.tender_id)

@@ -87,7 +87,15 @@ def names(member) -> list[str]:
 
 
 def pages(staff, bidder, award) -> dict[str, str]:
-    urls = [*PAGES, f"/admin/auctions/bidder/{bidder.pk}/change/", f"/admin/awards/award/{award.pk}/change/"]
+    from seei.tenders.models import Clarification
+
+    question = Clarification.objects.get(tender__lots=award.lot_id)
+    urls = [
+        *PAGES,
+        f"/admin/auctions/bidder/{bidder.pk}/change/",
+        f"/admin/awards/award/{award.pk}/change/",
+        f"/admin/tenders/clarification/{question.pk}/change/",  # who asked it, too
+    ]
     shown = {}
     for url in urls:
         response = staff.get(url)
@@ -173,3 +181,24 @@ def test_a_list_cannot_be_filtered_by_a_sealed_identity_from_the_address(staff, 
     member, _bidder, _award = traces
     url = query.format(org=member.organisation.pk, user=member.user.pk)
     assert staff.get(url).status_code == 400, url
+
+
+def test_the_notifications_list_asks_once_per_person_whether_to_seal_them(staff, traces):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from seei.alerts.models import Notification
+
+    member = traces[0]
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff.get("/admin/alerts/notification/").status_code == 200
+        return len(captured)
+
+    one = queries()
+    Notification.objects.bulk_create(
+        Notification(user=member.user, subject=f"Invitation {n}", body="-", created_at=clock.now())
+        for n in range(5)
+    )
+    assert queries() == one

@@ -5,8 +5,11 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from seei.alerts.forms import WatchProfileForm
+from seei.alerts.models import WatchProfile
 from seei.awards.forms import PaymentForm
 from seei.tenders.forms import LotForm
+from tests.api.conftest import ApiClient, token_for
 from tests.conftest import lot_values
 
 
@@ -47,3 +50,15 @@ def test_a_lot_form_reads_its_amounts_with_the_parser(db, clock):
     assert not form.is_valid()
     assert form.errors["starting_price"][0].startswith("The amount is not a valid number.")
     assert form["estimated_amount"].value() == "600000.00"  # shown as stored, never "6.0E+5"
+
+
+def test_a_watch_profile_reads_its_amounts_with_the_parser_on_the_page_and_the_api(db, company):
+    with translation.override("fr"):
+        form = WatchProfileForm({"name": "Gros", "amount_min": "1e5", "frequency": "daily"})
+        assert not form.is_valid()
+        assert form.errors["amount_min"][0].startswith("Le montant n'est pas un nombre valide.")
+    assert WatchProfileForm({"name": "Gros", "amount_min": "1 250,50", "frequency": "daily"}).is_valid()
+
+    refused = ApiClient(token_for(company)).post("/watch-profiles", {"name": "Gros", "amount_max": "1e5"})
+    assert refused.status_code == 422 and "amount_max" in refused.json()["errors"]
+    assert not WatchProfile.objects.exists()

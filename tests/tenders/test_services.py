@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from seei.alerts.models import Notification
+from seei.api.schemas import LotIn
+from seei.auctions import rules
 from seei.core.translated import make
 from seei.core.uploads import validate_document
 from seei.tenders import services
@@ -232,3 +234,16 @@ def test_clarification_answer_is_published_and_notifies(published_tender, buyer,
     assert Notification.objects.filter(user=other_company.user, subject__contains="answered").exists()
     with pytest.raises(TenderError, match="already been answered"):
         services.answer_clarification(buyer, question, "Trois ans.")
+
+
+def test_the_api_documents_the_bounds_of_a_lots_timings_that_the_model_checks():
+    timings = LotIn.model_json_schema()["properties"]
+    minute, second = timedelta(minutes=1), timedelta(seconds=1)
+    assert (timings["duration_minutes"]["minimum"], timings["duration_minutes"]["maximum"]) == (
+        1,
+        rules.MAX_DURATION // minute,
+    )
+    for name in ("extension_window_seconds", "extension_seconds"):
+        assert timings[name]["maximum"] == rules.MAX_EXTENSION // second
+    assert timings["min_bid_interval_seconds"]["maximum"] == rules.MAX_BID_INTERVAL // second
+    assert timings["extension_cap"]["anyOf"][0]["maximum"] == rules.MAX_EXTENSION_CAP
