@@ -7,7 +7,7 @@ lock held until the transaction ends serialises appends, so each reads the head 
 
 from django.db import connection
 
-from seei.auctions import signing
+from seei.auctions import ledger, signing
 from seei.auctions.models import Room
 from seei.transparency import heads, merkle
 from seei.transparency.models import LogLeaf, TreeHead
@@ -46,7 +46,7 @@ def append(room: Room, at) -> TreeHead | None:
         at,
         heads.head_hash(previous.as_head()) if previous else heads.FIRST_PREV,
     )
-    signed = heads.sign_head(signing.private_key(), body)
+    signed = ledger.sign_document(signing.private_key(), body)
     return TreeHead.objects.create(
         size=body["size"], root=body["root"], at=at, prev=body["prev"], signature=signed["signature"]
     )

@@ -290,7 +290,7 @@ def logged(doc, key=KEY, before=2, after=3):
         "leaf_index": before,
         "tree_size": len(leaves),
         "proof": [value.hex() for value in merkle.inclusion_proof(before, leaves)],
-        "head": heads.sign_head(key, body),
+        "head": ledger.sign_document(key, body),
     }
     return doc
 
@@ -317,7 +317,7 @@ def test_the_log_proof_is_checked(doc):
         "transparency log: the tree head is not signed by the platform's key"
     ]
     other = ledger.generate_private_key()
-    assert problem(lambda p: p.update(head=heads.sign_head(other, p["head"] | {}))) == [
+    assert problem(lambda p: p.update(head=ledger.sign_document(other, p["head"] | {}))) == [
         "transparency log: the tree head is not signed by the platform's key"
     ]
     assert problem(lambda p: p.update(leaf_index=3)) == [
@@ -574,7 +574,7 @@ def published_under(doc, leaves, key=KEY):
         "leaf_index": index,
         "tree_size": len(leaves),
         "proof": [value.hex() for value in merkle.inclusion_proof(index, leaves)],
-        "head": heads.sign_head(key, body),
+        "head": ledger.sign_document(key, body),
     }
     return doc
 
