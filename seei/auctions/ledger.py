@@ -63,8 +63,13 @@ def canonical_json(obj: Any) -> bytes:
     )
 
 
+def json_hash(obj: Any) -> str:
+    """SHA-256 hex digest of the canonical JSON: an entry's hash, a tree head's hash."""
+    return hashlib.sha256(canonical_json(obj)).hexdigest()
+
+
 def entry_hash(entry: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_json({k: v for k, v in entry.items() if k != "hash"})).hexdigest()
+    return json_hash({k: v for k, v in entry.items() if k != "hash"})
 
 
 # --- building the chain ---------------------------------------------------------------------
@@ -217,6 +222,24 @@ def verify_signature(public_key: Ed25519PublicKey, signature_b64: Any, message: 
     return True
 
 
+def sign_document(private_key: Ed25519PrivateKey, body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with a base64 ``signature`` over its canonical JSON (a bid receipt, a tree head)."""
+    signature = private_key.sign(canonical_json(body))
+    return dict(body) | {"signature": base64.b64encode(signature).decode("ascii")}
+
+
+def verify_document(public_key: Ed25519PublicKey, document: Any) -> bool:
+    """True if ``document`` was signed by this key (``sign_document``) and not altered since."""
+    if not isinstance(document, Mapping) or "signature" not in document:
+        return False
+    body = {k: v for k, v in document.items() if k != "signature"}
+    try:
+        message = canonical_json(body)
+    except TypeError:
+        return False
+    return verify_signature(public_key, document["signature"], message)
+
+
 def sign_entry(private_key: Ed25519PrivateKey, entry: Mapping[str, Any]) -> str:
     """Base64 signature over the entry's hash (its hex string, as ASCII bytes)."""
     return base64.b64encode(private_key.sign(entry["hash"].encode("ascii"))).decode("ascii")
@@ -241,20 +264,12 @@ def sign_receipt(private_key: Ed25519PrivateKey, entry: Mapping[str, Any], lot_r
         "amount": entry["data"]["amount"],
         "at": entry["at"],
     }
-    signature = private_key.sign(canonical_json(receipt))
-    return receipt | {"signature": base64.b64encode(signature).decode("ascii")}
+    return sign_document(private_key, receipt)
 
 
 def verify_receipt(public_key: Ed25519PublicKey, receipt: Mapping[str, Any]) -> bool:
     """True if the receipt was signed by this key and not altered since."""
-    if not isinstance(receipt, Mapping) or "signature" not in receipt:
-        return False
-    body = {k: v for k, v in receipt.items() if k != "signature"}
-    try:
-        message = canonical_json(body)
-    except TypeError:
-        return False
-    return verify_signature(public_key, receipt["signature"], message)
+    return verify_document(public_key, receipt)
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -23,6 +24,7 @@ from seei.auctions import ledger
 WELL_KNOWN_PATH = "/.well-known/seei/ledger-key.pem"
 FETCH_TIMEOUT = 10  # seconds
 MAX_KEY_BYTES = 16_384
+MAX_JSON_BYTES = 1_000_000  # a proof of the transparency log
 
 
 class UntrustedKey(Exception):
@@ -49,8 +51,9 @@ def default_trust_file() -> Path:
     return Path(base) / "seei" / "ledger-key.pem"
 
 
-def site_key_url(site: str) -> str:
-    return site.rstrip("/") + WELL_KNOWN_PATH
+def site_url(site: str, path: str) -> str:
+    """An address on the platform's site: its key (``WELL_KNOWN_PATH``), its API's transparency log."""
+    return site.rstrip("/") + path
 
 
 def _parse(body: bytes) -> Ed25519PublicKey:
@@ -85,6 +88,14 @@ def fetch(url: str, limit: int = MAX_KEY_BYTES) -> bytes:
     if len(body) > limit:
         raise UntrustedKey(f"{url} answered with more than expected")
     return body
+
+
+def fetch_json(url: str, limit: int = MAX_JSON_BYTES) -> Any:
+    """The JSON at an http(s) address, or ``UntrustedKey`` saying why not."""
+    try:
+        return json.loads(fetch(url, limit))
+    except ValueError as error:
+        raise UntrustedKey(f"{url} did not answer with JSON ({error})") from None
 
 
 def fetch_key(url: str) -> TrustedKey:
@@ -131,7 +142,7 @@ def resolve(
     elif key_url:
         given = fetch_key(key_url)
     elif site:
-        given = fetch_key(site_key_url(site))
+        given = fetch_key(site_url(site, WELL_KNOWN_PATH))
     else:
         given = None
     pinned = read_key_file(trust_file) if trust_file.exists() else None

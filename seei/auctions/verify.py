@@ -32,6 +32,7 @@ from seei.auctions.rules import (
 )
 from seei.transparency import heads, merkle, witness
 
+LOG_API = "/api/v1/transparency"  # the platform's transparency log (seei.transparency.api)
 ENTRY_KEYS = frozenset({"seq", "type", "at", "data", "prev_hash", "hash"})
 
 
@@ -345,10 +346,12 @@ def _compare_with_the_head_seen_before(head: dict[str, Any], key: Ed25519PublicK
             )
             return True
         old, new = witness.ordered(seen, head)
-        url = f"{args.site.rstrip('/')}/api/v1/transparency/consistency?first={old['size']}&second={new['size']}"
+        url = trusted_key.site_url(
+            args.site, f"{LOG_API}/consistency?first={old['size']}&second={new['size']}"
+        )
         try:
-            proof = json.loads(trusted_key.fetch(url, limit=1_000_000)).get("proof")
-        except (trusted_key.UntrustedKey, ValueError, AttributeError) as error:
+            proof = trusted_key.fetch_json(url).get("proof")
+        except (trusted_key.UntrustedKey, AttributeError) as error:
             print(f"FAILED: transparency log: no consistency proof with the head seen before ({error})")
             return False
         problem = witness.inconsistency(seen, head, proof)
@@ -366,10 +369,10 @@ def _fetch_log_proof(site: str, doc: dict[str, Any]) -> None:
     lot = doc.get("lot")
     if not isinstance(lot, Mapping) or not isinstance(lot.get("id"), int):
         return
-    url = f"{site.rstrip('/')}/api/v1/transparency/lots/{lot['id']}/inclusion"
+    url = trusted_key.site_url(site, f"{LOG_API}/lots/{lot['id']}/inclusion")
     try:
-        doc["transparency"] = json.loads(trusted_key.fetch(url, limit=1_000_000))
-    except (trusted_key.UntrustedKey, ValueError) as error:
+        doc["transparency"] = trusted_key.fetch_json(url)
+    except trusted_key.UntrustedKey as error:
         print(f"Transparency log: no proof fetched ({error})")
 
 

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from seei.applications.models import Application, Decision
-from seei.auctions import rules
+from seei.auctions import rules, signing
 from seei.auctions.models import Room
 from seei.awards.models import Award, AwardStep, Payment, Visa
 from seei.core.translated import LANGS, Translated
@@ -424,7 +424,8 @@ def auction_results(notice: Notice, lot) -> dict | None:
                 "entries": room.seq + 1,
                 "url": site_url("api:public_ledger", lot.pk),
                 "publicKeyUrl": site_url("api:public_key"),
-                "verification": f"seei verify LEDGER.json --site {settings.SITE_URL}: "
+                "verification": signing.verify_command("LEDGER.json")
+                + ": "
                 + _(
                     "Re-checks the hash chain and the signatures, and re-runs the auction rules to"
                     " recompute the ranking and the winner."

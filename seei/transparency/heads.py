@@ -10,13 +10,11 @@ minutes pins every lot closed before it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from seei.auctions import ledger
 from seei.auctions.rules import format_time
@@ -43,31 +41,18 @@ def head_body(size: int, root: bytes, at: datetime, prev: str) -> dict[str, Any]
     return {"format": HEAD_FORMAT, "size": size, "root": root.hex(), "at": format_time(at), "prev": prev}
 
 
-def _body(head: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in head.items() if key != "signature"}
-
-
 def head_hash(head: Mapping[str, Any]) -> str:
     """What the next head names as ``prev``: SHA-256 of the signed body."""
-    return hashlib.sha256(ledger.canonical_json(_body(head))).hexdigest()
-
-
-def sign_head(private_key: Ed25519PrivateKey, body: Mapping[str, Any]) -> dict[str, Any]:
-    signature = private_key.sign(ledger.canonical_json(body))
-    return dict(body) | {"signature": base64.b64encode(signature).decode("ascii")}
+    return ledger.json_hash({key: value for key, value in head.items() if key != "signature"})
 
 
 def head_is_signed(public_key: Ed25519PublicKey, head: Any) -> bool:
-    """A well-formed head signed by ``public_key``."""
+    """A well-formed head signed by ``public_key`` (``ledger.sign_document`` over its body)."""
     if not isinstance(head, Mapping) or set(head) != HEAD_KEYS or head.get("format") != HEAD_FORMAT:
         return False
     if not isinstance(head["size"], int) or not isinstance(head["root"], str):
         return False
-    try:
-        message = ledger.canonical_json(_body(head))
-    except TypeError:
-        return False
-    return ledger.verify_signature(public_key, head["signature"], message)
+    return ledger.verify_document(public_key, head)
 
 
 def hashes(values: Any) -> list[bytes] | None:

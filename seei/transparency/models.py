@@ -41,15 +41,9 @@ class TreeHead(models.Model):
         return f"{self.size} {self.root[:12]}"
 
     def as_head(self) -> dict:
-        """The head as signed, with its signature."""
-        from seei.auctions.rules import format_time
-        from seei.transparency.heads import HEAD_FORMAT
+        """The head as signed (``heads.head_body``), with its signature."""
+        from seei.transparency.heads import head_body
 
-        return {
-            "format": HEAD_FORMAT,
-            "size": self.size,
-            "root": self.root,
-            "at": format_time(self.at),
-            "prev": self.prev,
-            "signature": self.signature,
+        return head_body(self.size, bytes.fromhex(self.root), self.at, self.prev) | {
+            "signature": self.signature
         }

@@ -7,7 +7,7 @@ lock held until the transaction ends serialises appends, so each reads the head 
 
 from django.db import connection
 
-from seei.auctions import signing
+from seei.auctions import ledger, signing
 from seei.auctions.models import Room
 from seei.transparency import heads, merkle
 from seei.transparency.models import LogLeaf, TreeHead
@@ -19,8 +19,9 @@ LOCK_KEY = 0x5EE1_0071
 def append(room: Room, at) -> TreeHead | None:
     """Append the closed room's final entry (``room.seq``, ``room.last_hash``) and sign the new head.
 
-    Practice lots are never in the log (they are not real procedures). Idempotent: a lot already
-    in the log is left as it is. Must run inside a transaction (the close's)."""
+    Practice lots are never in the log (they are not real procedures): kept out here, and only here,
+    by what their genesis says. Idempotent: a lot already in the log is left as it is. Must run
+    inside a transaction (the close's)."""
     if room.params.get("practice"):
         return None
     with connection.cursor() as cursor:
@@ -46,7 +47,7 @@ def append(room: Room, at) -> TreeHead | None:
         at,
         heads.head_hash(previous.as_head()) if previous else heads.FIRST_PREV,
     )
-    signed = heads.sign_head(signing.private_key(), body)
+    signed = ledger.sign_document(signing.private_key(), body)
     return TreeHead.objects.create(
         size=body["size"], root=body["root"], at=at, prev=body["prev"], signature=signed["signature"]
     )
@@ -54,12 +55,12 @@ def append(room: Room, at) -> TreeHead | None:
 
 def append_missing() -> int:
     """Every closed real lot not in the log yet, appended in the order they closed (a database whose
-    auctions closed before the log existed). Returns how many."""
+    auctions closed before the log existed; ``append`` leaves the practice ones out). Returns how many."""
     from django.db import transaction
 
-    rooms = Room.objects.filter(
-        status=Room.Status.CLOSED, lot__tender__practice=False, lot__log_leaf__isnull=True
-    ).order_by("closed_at", "pk")
+    rooms = Room.objects.filter(status=Room.Status.CLOSED, lot__log_leaf__isnull=True).order_by(
+        "closed_at", "pk"
+    )
     count = 0
     for room in rooms:
         with transaction.atomic():

@@ -290,7 +290,7 @@ def logged(doc, key=KEY, before=2, after=3):
         "leaf_index": before,
         "tree_size": len(leaves),
         "proof": [value.hex() for value in merkle.inclusion_proof(before, leaves)],
-        "head": heads.sign_head(key, body),
+        "head": ledger.sign_document(key, body),
     }
     return doc
 
@@ -317,7 +317,7 @@ def test_the_log_proof_is_checked(doc):
         "transparency log: the tree head is not signed by the platform's key"
     ]
     other = ledger.generate_private_key()
-    assert problem(lambda p: p.update(head=heads.sign_head(other, p["head"] | {}))) == [
+    assert problem(lambda p: p.update(head=ledger.sign_document(other, p["head"] | {}))) == [
         "transparency log: the tree head is not signed by the platform's key"
     ]
     assert problem(lambda p: p.update(leaf_index=3)) == [
@@ -523,7 +523,8 @@ def test_entries_whose_time_goes_backwards_are_refused():
 
 @pytest.fixture
 def log_server():
-    """A local platform serving its key and the consistency proofs of ``server.leaves`` (the log as the
+    """A local platform serving its key, lot 7's proof of inclusion (``server.published``) and the
+    consistency proofs of ``server.leaves`` (the log as the
     platform holds it now: a test may extend it honestly or rebuild it)."""
     import threading
     import types
@@ -532,13 +533,15 @@ def log_server():
 
     from seei.auctions.trusted_key import WELL_KNOWN_PATH
 
-    state = types.SimpleNamespace(leaves=[], url="")
+    state = types.SimpleNamespace(leaves=[], url="", published=None)  # lot 7's proof, when published
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             url = urlparse(self.path)
             if url.path == WELL_KNOWN_PATH:
                 body = ledger.public_key_pem(KEY).encode()
+            elif url.path == "/api/v1/transparency/lots/7/inclusion" and state.published is not None:
+                body = json.dumps(state.published["transparency"]).encode()
             elif url.path == "/api/v1/transparency/consistency":
                 query = {k: int(v[0]) for k, v in parse_qs(url.query).items()}
                 proof = merkle.consistency_proof(query["first"], state.leaves[: query["second"]])
@@ -574,7 +577,7 @@ def published_under(doc, leaves, key=KEY):
         "leaf_index": index,
         "tree_size": len(leaves),
         "proof": [value.hex() for value in merkle.inclusion_proof(index, leaves)],
-        "head": heads.sign_head(key, body),
+        "head": ledger.sign_document(key, body),
     }
     return doc
 
@@ -612,6 +615,18 @@ def test_a_log_rebuilt_by_its_operator_disagrees_with_the_head_seen_before(doc, 
     assert json.loads(seen.read_text())["size"] == 5  # the rewritten head is not remembered
     assert main([rebuilt, "--public-key", write_key(tmp_path)]) == 0  # offline: said, not compared
     assert "not compared with the head of 5 leaves seen before (give --site)" in capsys.readouterr().out
+
+
+def test_a_ledger_downloaded_without_its_proof_gets_it_from_the_site(doc, tmp_path, log_server, capsys):
+    log_server.leaves = [merkle.leaf_hash(b"lot 0"), heads.ledger_leaf(doc["entries"])]
+    doc["lot"]["id"] = 7
+    log_server.published = published_under(copy.deepcopy(doc), log_server.leaves)
+    assert main([write(tmp_path, "bare.json", doc), "--site", log_server.url]) == 0
+    assert "In the transparency log: leaf 1 of 2" in capsys.readouterr().out
+    log_server.published = None  # the site has no proof: the closed auction is refused
+    assert main([write(tmp_path, "bare.json", doc), "--site", log_server.url]) == 1
+    out = capsys.readouterr().out
+    assert "Transparency log: no proof fetched" in out and "carries no proof" in out
 
 
 def write_key(tmp_path):

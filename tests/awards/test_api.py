@@ -43,6 +43,15 @@ def test_the_candidate_submits_its_documents_as_multipart(closed):
     assert api(closed.ranked[1]).get(f"/awards/{closed.award.pk}").status_code == 403
 
 
+def test_each_acts_only_in_its_own_role(closed):
+    """The commission submits no documents and the candidate decides nothing: 403, whatever the body."""
+    form = {kind: pdf_upload(f"{kind}.pdf") for kind in closed.award.required_documents}
+    response = api(closed.commission).upload(f"/awards/{closed.award.pk}/documents", **form)
+    assert response.status_code == 403 and not AwardDocument.objects.exists()
+    response = api(closed.ranked[0]).post(f"/awards/{closed.award.pk}/fail", {"rank": 1, "reason": "x"})
+    assert response.status_code == 403 and closed.award.current_step().status == "requested"
+
+
 def test_the_commission_decides_in_ranking_order(closed, buyer):
     submit(closed)
     client = api(closed.commission)

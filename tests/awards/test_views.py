@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from seei.awards.models import AwardStep, Payment, Visa
+from seei.awards.models import AwardDocument, AwardStep, Payment, Visa
 from tests.awards.conftest import all_documents, exe_upload, finalise, submit
 from tests.conftest import Client
 
@@ -68,6 +68,15 @@ def test_the_candidate_uploads_its_documents_through_the_page(closed):
     assert response.status_code == 302
     assert closed.award.current_step().status == "submitted"
     assert "Your documents were submitted on" in text(client_for(candidate).get(url))
+
+
+def test_each_acts_only_in_its_own_role_on_the_pages(closed):
+    """As in the API: the commission submits no documents and the candidate decides nothing (403)."""
+    submit_url = reverse("awards:submit", args=[closed.award.pk])
+    assert client_for(closed.commission).post(submit_url, all_documents(closed.award)).status_code == 403
+    fail_url = reverse("awards:fail", args=[closed.award.pk])
+    assert client_for(closed.ranked[0]).post(fail_url, {"rank": 1, "reason": "x"}).status_code == 403
+    assert closed.award.current_step().status == "requested" and not AwardDocument.objects.exists()
 
 
 def test_the_commission_checks_the_documents_and_records_a_failure(closed):
