@@ -137,6 +137,9 @@ async def person_from_cookies(conn, cookies: dict[str, str]) -> Person | None:
             return None
     _id, password, is_active, language = user
     if not is_active or not session_hash_valid(decoded.user_id, password, decoded.session_hash):
+        # An ended login (password changed, account deactivated) whose row is still there: forgotten,
+        # so its cookie is never again a known login (whose attempts count against the person's limits).
+        _decoded.pop(session_key, None)
         return None
     return Person(
         user_id=decoded.user_id,
