@@ -741,10 +741,11 @@ async def place_bid(
     The user bids as the company of the membership it acts through (``membership_id``, else its first
     one: see ``_acting``), which must be an admitted bidder. With ``audit_outsiders=False`` (the room,
     which has no separate permission query) an attempt by someone who is not an admitted bidder writes
-    nothing; the API logs it. ``session_check`` (the room's known login, see seei.room.auth.KnownLogin)
-    is called inside the transaction with the login's session row and the user's password hash,
-    active flag and language: if it says no, nothing is written for this bid and SessionRefused is
-    raised. Raises RoomNotFound when the lot has no room, ValueError for a missing or overlong
+    nothing; the API logs the few that reach the transaction (an account the flood guard's cached set
+    admits, acting through another company's membership). ``session_check`` (the room's known login,
+    see seei.room.auth.KnownLogin) is called inside the transaction with the login's session row and
+    the user's password hash, active flag and language: if it says no, nothing is written for this bid
+    and SessionRefused is raised. Raises RoomNotFound when the lot has no room, ValueError for a missing or overlong
     request_id, RequestReused for a request id sent before with another amount, and flood.Throttled
     when the attempt is refused before the lock (too many, or too soon); an account that is not an
     admitted bidder is refused before the lock too (``flood``), and nothing is written for it.
