@@ -718,6 +718,7 @@ class _Outcome:
     entry: dict[str, Any] | None = None  # the ledger entry of an accepted bid
     replay: tuple = ()  # the stored outcome, reason, detail and entry of a request seen before
     replayed: bool = False  # the same request twice in one batch: the second gets the first's answer
+    amount_text: str = ""  # the amount as the audit log keeps it (a request id sent again must match)
 
 
 async def place_bid(
@@ -875,7 +876,6 @@ class _Writing:
     head: dict[str, Any]  # the last entry of the chain: {"seq", "hash", ...}
     attempts: list[dict[str, Any]] = field(default_factory=list)
     decided: dict[tuple[int, str], _Outcome] = field(default_factory=dict)  # (bidder, request id) -> first
-    typed: dict[_Outcome, str] = field(default_factory=dict)  # a decided bid -> its amount, as logged
 
     def parameters(self, batch: _Batch) -> dict[str, Any]:
         checkpoint = any(entry["seq"] % CHECKPOINT_EVERY == 0 for entry in batch.entries)
@@ -919,7 +919,7 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
         return outcome  # answered from the audit log; nothing is written
     first = writing.decided.get((bidder_id, request.request_id))
     if first is not None:
-        if not same_amount(writing.typed[first], request.amount, batch.params.minor_digits):
+        if not same_amount(first.amount_text, request.amount, batch.params.minor_digits):
             return RequestReused()
         outcome.decision, outcome.entry, outcome.replayed = first.decision, first.entry, True
         return outcome
@@ -936,12 +936,12 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
         else:
             outcome.decision = rules.apply_bid(batch.params, batch.state, pseudonym, value, batch.now)
     amount = request.amount if isinstance(request.amount, str) else repr(request.amount)
-    writing.typed[outcome] = _storable(amount[:AMOUNT_TEXT_MAX])
+    outcome.amount_text = _storable(amount[:AMOUNT_TEXT_MAX])
     attempt = {
         "n": len(writing.attempts),
         "bidder_id": bidder_id,
         "user_id": request.user_id,
-        "amount_text": writing.typed[outcome],
+        "amount_text": outcome.amount_text,
         "request_id": request.request_id,
     }
     decision = outcome.decision
