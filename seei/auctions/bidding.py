@@ -599,7 +599,7 @@ FOR UPDATE
 BIDS_SQL = f"""
 SELECT q.n, u.id, u.language, b.id, b.pseudonym,
        a.outcome, a.reason, a.detail, e.seq, e.type, e.at, e.data, e.prev_hash, e.hash,
-       s.session_data, u.password, u.is_active, a.amount_text
+       s.session_data, u.password, u.is_active, a.amount_text, {{owes}}
 FROM jsonb_to_recordset(%(bids)s) AS q(n integer, user_id bigint, membership_id bigint, session_key text,
                                          request_id text)
 LEFT JOIN LATERAL (SELECT * FROM accounts_user u WHERE u.id = q.user_id LIMIT 1) u ON true
@@ -620,6 +620,15 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (SELECT * FROM auctions_ledgerentry e WHERE e.id = a.entry_id LIMIT 1) e ON true
 ORDER BY q.n
 """
+
+
+@lru_cache(maxsize=1)
+def _bids_sql() -> str:
+    """BIDS_SQL with the room's second-factor rule (its models are read once the apps are ready)."""
+    from seei.room.auth import owes_sql
+
+    return BIDS_SQL.replace("{owes}", owes_sql("u"))
+
 
 # What a batch decided, in one statement: the signed ledger entries of its accepted bids, the room's
 # head (and every CHECKPOINT_EVERY entries its checkpoint), and one audit row per attempt.
@@ -689,7 +698,7 @@ class _Request:
     amount: Any  # as the person typed it
     request_id: str
     audit_outsiders: bool
-    session_check: Callable[[str | None, str | None, bool | None, str | None], bool] | None
+    session_check: Callable[[str | None, str | None, bool | None, str | None, bool], bool] | None
 
 
 @dataclass(eq=False)
@@ -731,7 +740,7 @@ async def place_bid(
     lang: str | None = None,
     membership_id: int | None = None,
     audit_outsiders: bool = True,
-    session_check: Callable[[str | None, str | None, bool | None, str | None], bool] | None = None,
+    session_check: Callable[[str | None, str | None, bool | None, str | None, bool], bool] | None = None,
 ) -> BidResult:
     """Place ``amount`` (as the person typed it) for the user's company on the lot.
 
@@ -745,9 +754,9 @@ async def place_bid(
     nothing; the API logs the few that reach the transaction (an account the flood guard's cached set
     admits, acting through another company's membership). ``session_check`` (the room's known login,
     see seei.room.auth.KnownLogin) is called inside the transaction with the login's session row and
-    the user's password hash, active flag and language: if it says no, nothing is written for this bid
-    and SessionRefused is raised. Raises RoomNotFound when the lot has no room, ValueError for a missing or overlong
-    request_id, RequestReused for a request id sent before with another amount, and flood.Throttled
+    the user's password hash, active flag, language and whether a second factor is owed: if it says
+    no, nothing is written for this bid and SessionRefused is raised. Raises RoomNotFound when the lot
+    has no room, ValueError for a missing or overlong request_id, RequestReused for a request id sent before with another amount, and flood.Throttled
     when the attempt is refused before the lock (too many, or too soon); an account that is not an
     admitted bidder is refused before the lock too (``flood``), and nothing is written for it.
     """
@@ -824,7 +833,7 @@ async def _decide_and_store(conn, lot_id: int, requests: list[_Request]) -> tupl
             LOCK_SQL, {**reading, "genesis_hash": known_params[0] if known_params else None}
         )
         asked = await conn.execute(
-            BIDS_SQL,
+            _bids_sql(),
             {
                 "lot_id": lot_id,
                 "bids": Jsonb(
@@ -906,7 +915,7 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
     """One bid of the batch, decided by the rules on the state the bids before it left."""
     found_user, language, bidder_id, pseudonym = row[1:5]
     if request.session_check is not None and (
-        found_user is None or not request.session_check(row[14], row[15], row[16], language)
+        found_user is None or not request.session_check(row[14], row[15], row[16], language, row[18])
     ):
         return SessionRefused()  # nothing is written for it
     if found_user is None:
