@@ -527,7 +527,7 @@ class Bench:
 
     def flood(self) -> None:
         """An admitted bidder's latency alone, then while accounts that are not admitted to its lot
-        send ``flood_attempts`` bids to it as fast as they are answered (the flood guard refuses
+        send ``flood_attempts`` bids to it at ``flood_rate`` in all (``_paced``; the flood guard refuses
         them before the lot's lock: ``seei.auctions.flood``)."""
         from bench import bids, data
 

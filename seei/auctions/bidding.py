@@ -599,7 +599,7 @@ FOR UPDATE
 BIDS_SQL = f"""
 SELECT q.n, u.id, u.language, b.id, b.pseudonym,
        a.outcome, a.reason, a.detail, e.seq, e.type, e.at, e.data, e.prev_hash, e.hash,
-       s.session_data, u.password, u.is_active, a.amount_text
+       s.session_data, u.password, u.is_active, a.amount_text, {{owes}}
 FROM jsonb_to_recordset(%(bids)s) AS q(n integer, user_id bigint, membership_id bigint, session_key text,
                                          request_id text)
 LEFT JOIN LATERAL (SELECT * FROM accounts_user u WHERE u.id = q.user_id LIMIT 1) u ON true
@@ -620,6 +620,15 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (SELECT * FROM auctions_ledgerentry e WHERE e.id = a.entry_id LIMIT 1) e ON true
 ORDER BY q.n
 """
+
+
+@lru_cache(maxsize=1)
+def _bids_sql() -> str:
+    """BIDS_SQL with the room's second-factor rule (its models are read once the apps are ready)."""
+    from seei.room.auth import owes_sql
+
+    return BIDS_SQL.replace("{owes}", owes_sql("u"))
+
 
 # What a batch decided, in one statement: the signed ledger entries of its accepted bids, the room's
 # head (and every CHECKPOINT_EVERY entries its checkpoint), and one audit row per attempt.
@@ -689,7 +698,7 @@ class _Request:
     amount: Any  # as the person typed it
     request_id: str
     audit_outsiders: bool
-    session_check: Callable[[str | None, str | None, bool | None, str | None], bool] | None
+    session_check: Callable[[str | None, str | None, bool | None, str | None, bool], bool] | None
 
 
 @dataclass(eq=False)
@@ -718,6 +727,7 @@ class _Outcome:
     entry: dict[str, Any] | None = None  # the ledger entry of an accepted bid
     replay: tuple = ()  # the stored outcome, reason, detail and entry of a request seen before
     replayed: bool = False  # the same request twice in one batch: the second gets the first's answer
+    amount_text: str = ""  # the amount as the audit log keeps it (a request id sent again must match)
 
 
 async def place_bid(
@@ -730,7 +740,7 @@ async def place_bid(
     lang: str | None = None,
     membership_id: int | None = None,
     audit_outsiders: bool = True,
-    session_check: Callable[[str | None, str | None, bool | None, str | None], bool] | None = None,
+    session_check: Callable[[str | None, str | None, bool | None, str | None, bool], bool] | None = None,
 ) -> BidResult:
     """Place ``amount`` (as the person typed it) for the user's company on the lot.
 
@@ -741,11 +751,12 @@ async def place_bid(
     The user bids as the company of the membership it acts through (``membership_id``, else its first
     one: see ``_acting``), which must be an admitted bidder. With ``audit_outsiders=False`` (the room,
     which has no separate permission query) an attempt by someone who is not an admitted bidder writes
-    nothing; the API logs it. ``session_check`` (the room's known login, see seei.room.auth.KnownLogin)
-    is called inside the transaction with the login's session row and the user's password hash,
-    active flag and language: if it says no, nothing is written for this bid and SessionRefused is
-    raised. Raises RoomNotFound when the lot has no room, ValueError for a missing or overlong
-    request_id, RequestReused for a request id sent before with another amount, and flood.Throttled
+    nothing; the API logs the few that reach the transaction (an account the flood guard's cached set
+    admits, acting through another company's membership). ``session_check`` (the room's known login,
+    see seei.room.auth.KnownLogin) is called inside the transaction with the login's session row and
+    the user's password hash, active flag, language and whether a second factor is owed: if it says
+    no, nothing is written for this bid and SessionRefused is raised. Raises RoomNotFound when the lot
+    has no room, ValueError for a missing or overlong request_id, RequestReused for a request id sent before with another amount, and flood.Throttled
     when the attempt is refused before the lock (too many, or too soon); an account that is not an
     admitted bidder is refused before the lock too (``flood``), and nothing is written for it.
     """
@@ -822,7 +833,7 @@ async def _decide_and_store(conn, lot_id: int, requests: list[_Request]) -> tupl
             LOCK_SQL, {**reading, "genesis_hash": known_params[0] if known_params else None}
         )
         asked = await conn.execute(
-            BIDS_SQL,
+            _bids_sql(),
             {
                 "lot_id": lot_id,
                 "bids": Jsonb(
@@ -874,7 +885,6 @@ class _Writing:
     head: dict[str, Any]  # the last entry of the chain: {"seq", "hash", ...}
     attempts: list[dict[str, Any]] = field(default_factory=list)
     decided: dict[tuple[int, str], _Outcome] = field(default_factory=dict)  # (bidder, request id) -> first
-    typed: dict[_Outcome, str] = field(default_factory=dict)  # a decided bid -> its amount, as logged
 
     def parameters(self, batch: _Batch) -> dict[str, Any]:
         checkpoint = any(entry["seq"] % CHECKPOINT_EVERY == 0 for entry in batch.entries)
@@ -905,7 +915,7 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
     """One bid of the batch, decided by the rules on the state the bids before it left."""
     found_user, language, bidder_id, pseudonym = row[1:5]
     if request.session_check is not None and (
-        found_user is None or not request.session_check(row[14], row[15], row[16], language)
+        found_user is None or not request.session_check(row[14], row[15], row[16], language, row[18])
     ):
         return SessionRefused()  # nothing is written for it
     if found_user is None:
@@ -918,7 +928,7 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
         return outcome  # answered from the audit log; nothing is written
     first = writing.decided.get((bidder_id, request.request_id))
     if first is not None:
-        if not same_amount(writing.typed[first], request.amount, batch.params.minor_digits):
+        if not same_amount(first.amount_text, request.amount, batch.params.minor_digits):
             return RequestReused()
         outcome.decision, outcome.entry, outcome.replayed = first.decision, first.entry, True
         return outcome
@@ -935,12 +945,12 @@ def _decide(batch: _Batch, writing: _Writing, request: _Request, row: tuple) -> 
         else:
             outcome.decision = rules.apply_bid(batch.params, batch.state, pseudonym, value, batch.now)
     amount = request.amount if isinstance(request.amount, str) else repr(request.amount)
-    writing.typed[outcome] = _storable(amount[:AMOUNT_TEXT_MAX])
+    outcome.amount_text = _storable(amount[:AMOUNT_TEXT_MAX])
     attempt = {
         "n": len(writing.attempts),
         "bidder_id": bidder_id,
         "user_id": request.user_id,
-        "amount_text": writing.typed[outcome],
+        "amount_text": outcome.amount_text,
         "request_id": request.request_id,
     }
     decision = outcome.decision

@@ -107,9 +107,8 @@ class Buckets:
 
 per_user = Buckets("SEEI_BID_LIMIT_PER_USER")
 per_lot = Buckets("SEEI_BID_LIMIT_PER_LOT")
-_refused: dict[
-    tuple[int, int], tuple[float, str]
-] = {}  # (lot, user) -> (time, request id) of its last refusal
+# (lot, user) -> (refused attempts it may still make, when counted, the request id of its last refusal)
+_refused: dict[tuple[int, int], tuple[float, float, str]] = {}
 
 
 # --- who is admitted ----------------------------------------------------------------------------------

@@ -126,28 +126,27 @@ def same_origin(connection: HTTPConnection | BidRequest) -> bool:
     return origins.same_site(connection.headers)
 
 
+def _site_language(code: str | None) -> str | None:
+    """``code`` (or its generic language) if the site speaks it: Django's own, cached, check."""
+    try:
+        return translation.get_supported_language_variant(code.lower()) if code else None
+    except LookupError:
+        return None
+
+
 def asked_language(connection: HTTPConnection | BidRequest) -> str | None:
     """The language the page asks for (header, else ?lang=), if it is one of the site's."""
-    wanted = (connection.headers.get(LANGUAGE_HEADER) or connection.query_params.get("lang") or "").lower()
-    wanted = wanted.split("-")[0]
-    return wanted if wanted in {code for code, _name in settings.LANGUAGES} else None
+    return _site_language(connection.headers.get(LANGUAGE_HEADER) or connection.query_params.get("lang"))
 
 
-def language_of(connection: HTTPConnection | BidRequest, person: auth.Person | None) -> str:
-    codes = {code for code, _name in settings.LANGUAGES}
-    wanted = asked_language(connection)
-    if wanted is not None:
-        return wanted
-    if person is not None and person.language in codes:
-        return person.language
-    return settings.LANGUAGE_CODE
-
-
-STAFF_ROLES = ("buyer", "commission")
+def language_of(connection: HTTPConnection | BidRequest, person_language: str | None) -> str:
+    """The page's language, else the person's, else the site's."""
+    return asked_language(connection) or _site_language(person_language) or settings.LANGUAGE_CODE
 
 
 async def viewer(conn, connection: HTTPConnection, lot_id: int):
-    """(person or None, bidding.Access) of a request."""
+    """(person or None, bidding.Access) of a request. A session that owes a second factor is nobody
+    (``auth.person_from_cookies``), as on the site's pages."""
     from seei.auctions import bidding
 
     person = await auth.person_from_cookies(conn, connection.cookies)
@@ -157,8 +156,6 @@ async def viewer(conn, connection: HTTPConnection, lot_id: int):
         user_id=person.user_id if person else None,
         membership_id=person.membership_id if person else None,
     )
-    if access.role in STAFF_ROLES and not person.verified:  # the buyer's people need a second factor
-        access = await bidding.access(conn, lot_id=lot_id, user_id=None)
     return person, access
 
 
@@ -191,7 +188,7 @@ async def _unavailable_handler(request: Request, error: Exception) -> Response:
 
 def _not_allowed(request: Request, person, access) -> JSONResponse:
     """Why this viewer gets nothing of the room, in its language."""
-    with translation.override(language_of(request, person)):
+    with translation.override(language_of(request, person and person.language)):
         if not access.exists:
             return refusal(404, _("The room of this lot is not ready yet."), "no_room")
         return refusal(403, _("You may not see this room."), "forbidden")
@@ -295,15 +292,15 @@ async def bid_view(request: BidRequest) -> Response:
             pass  # answered below, the long way: the session read and checked on its own
         except (bidding.RequestReused, flood.Throttled) as error:
             return _refused_early(
-                request, error, asked or language_of(request, auth.Person(known.user_id, known.language))
+                request, error, asked or _site_language(known.language) or settings.LANGUAGE_CODE
             )
         else:
             return _bid_answer(
-                request, result, asked or language_of(request, auth.Person(known.user_id, known.language))
+                request, result, asked or _site_language(known.language) or settings.LANGUAGE_CODE
             )
     async with pool.connection() as conn:
         person = await auth.person_from_cookies(conn, request.cookies)
-    language = language_of(request, person)
+    language = language_of(request, person and person.language)
     if person is None:
         with translation.override(language):
             return request.refuse(401, _("Please log in to bid."), "not_authenticated")

@@ -4,8 +4,9 @@ The session cookie is looked up in ``django_session`` through the async pool and
 with Django's own session engine (``SessionStore.decode``: ``django.core.signing`` with the
 session serializer); the session is then verified as ``django.contrib.auth.get_user`` does:
 a known backend, an active user, and the session hash bound to the password (a password
-change or a logout ends the session here too). A session that gave the password but still owes the
-second factor (``seei.accounts.twofactor``) is nobody here; ``Person.verified`` says it was given.
+change or a logout ends the session here too). A session that gave the password but owes a second
+factor (``seei.accounts.twofactor``: set pending at login, or owed since, as the site's pages decide it
+on every request) is nobody here; ``Person.verified`` says it was given.
 
 The hot path (a bid every few milliseconds per bidder) reads the session row and the user row in
 ONE query, and decodes a session's data only once per process: the decoded content is cached by
@@ -22,7 +23,7 @@ A bid needs no such query: the bid transaction itself refuses whoever is not an 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import import_module
 
 from django.apps import apps
@@ -102,11 +103,31 @@ def _membership_id(session) -> int | None:
 # The session row and the user row in one round trip. The user is the one this process last found
 # in that session (a guess: when the decoded session names someone else, the user is read again).
 _SESSION_SQL = """
-SELECT s.session_data, u.id, u.password, u.is_active, u.language
+SELECT s.session_data, u.id, u.password, u.is_active, u.language, {owes}
 FROM django_session s
 LEFT JOIN {users} u ON u.id = %(user_id)s
 WHERE s.session_key = %(session_key)s AND s.expire_date > now()
 """
+
+
+@cache
+def owes_sql(user: str) -> str:
+    """SQL: whether the user aliased ``user`` owes a second factor, as the site decides it
+    (``seei.accounts.twofactor.services.owed``: access to /admin/, a role that requires it, or an
+    authenticator enrolled). A session that gave none is then nobody, as on the site's pages."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from seei.accounts.models import Membership
+    from seei.accounts.twofactor.services import REQUIRED_ROLES
+
+    roles = ", ".join(f"'{role.value}'" for role in REQUIRED_ROLES)
+    return (
+        f"({user}.is_staff OR {user}.is_superuser"
+        f" OR EXISTS (SELECT 1 FROM {Membership._meta.db_table} om"
+        f" WHERE om.user_id = {user}.id AND om.role IN ({roles}))"
+        f" OR EXISTS (SELECT 1 FROM {TOTPDevice._meta.db_table} od"
+        f" WHERE od.user_id = {user}.id AND od.confirmed))"
+    )
 
 
 async def person_from_cookies(conn, cookies: dict[str, str]) -> Person | None:
@@ -116,7 +137,7 @@ async def person_from_cookies(conn, cookies: dict[str, str]) -> Person | None:
         return None
     known = _decoded.get(session_key)
     cursor = await conn.execute(
-        _SESSION_SQL.replace("{users}", _user_table()),
+        _SESSION_SQL.replace("{users}", _user_table()).replace("{owes}", owes_sql("u")),
         {"session_key": session_key, "user_id": known.user_id if known is not None else None},
     )
     row = await cursor.fetchone()
@@ -129,14 +150,23 @@ async def person_from_cookies(conn, cookies: dict[str, str]) -> Person | None:
     user = row[1:]
     if user[0] != decoded.user_id:
         cursor = await conn.execute(
-            f"SELECT id, password, is_active, language FROM {_user_table()} WHERE id = %s",
+            f"SELECT u.id, u.password, u.is_active, u.language, {owes_sql('u')}"
+            f" FROM {_user_table()} u WHERE u.id = %s",
             (decoded.user_id,),
         )
         user = await cursor.fetchone()
         if user is None:
             return None
-    _id, password, is_active, language = user
-    if not is_active or not session_hash_valid(decoded.user_id, password, decoded.session_hash):
+    _id, password, is_active, language, owes = user
+    if (
+        not is_active
+        or not session_hash_valid(decoded.user_id, password, decoded.session_hash)
+        or (owes and not decoded.verified)
+    ):
+        # An ended login (password changed, account deactivated, a second factor owed since) whose row
+        # is still there: forgotten, so its cookie is never again a known login (whose attempts count
+        # against the person's limits).
+        _decoded.pop(session_key, None)
         return None
     return Person(
         user_id=decoded.user_id,
@@ -165,9 +195,11 @@ class KnownLogin:
         return self.decoded.membership_id
 
     def __call__(
-        self, session_data: str | None, password: str | None, is_active: bool | None, language
+        self, session_data: str | None, password: str | None, is_active: bool | None, language, owes: bool
     ) -> bool:
         if session_data is None or session_data != self.decoded.session_data or not is_active or not password:
+            return False
+        if owes and not self.decoded.verified:
             return False
         if not session_hash_valid(self.decoded.user_id, password, self.decoded.session_hash):
             return False

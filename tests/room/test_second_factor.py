@@ -41,3 +41,30 @@ def test_a_watcher_needs_a_verified_session(client, open_room, lot, buyer, compa
     cookie = session_cookie(company)
     Membership.objects.filter(pk=company.pk).update(organisation=buyer.organisation, role="buyer_agent")
     assert client.get(url, headers={**headers(), "cookie": f"sessionid={cookie}"}).status_code == 403
+
+
+def test_an_older_session_of_a_person_who_enrolled_a_second_factor_bids_no_more(
+    client,  # noqa: F811
+    open_room,
+    lot,
+    company,
+):
+    """The site sends such a session to the second factor (it is owed now): the room refuses it too,
+    whether this process has read the session before (the bid's own transaction checks it) or not."""
+    older, known = session_cookie(company), session_cookie(company)  # the password alone: none owed yet
+    assert (
+        client.get(
+            f"/room/lots/{lot.pk}/snapshot", headers={**headers(), "cookie": f"sessionid={known}"}
+        ).status_code
+        == 200
+    )
+    authenticator(company.user)  # then the person enrols one, in another session
+    web = DjangoClient()
+    web.cookies["sessionid"] = older
+    assert "/two-factor/" in web.get(f"/en/lots/{lot.pk}/")["Location"]  # the site: the second factor first
+    for cookie in (older, known):
+        bid = {**headers(), "x-seei-room": "bid", "cookie": f"sessionid={cookie}"}
+        response = client.post(
+            f"/room/lots/{lot.pk}/bids", json={"amount": "590000", "request_id": "r"}, headers=bid
+        )
+        assert response.status_code == 401
