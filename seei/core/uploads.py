@@ -25,6 +25,8 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.core.handlers.asgi import ASGIHandler
 from django.utils.translation import gettext as _
 
+from seei.core.client_address import client_ip
+
 MB = 1024 * 1024
 # Why a file was not kept (set on the upload as ``refused``); validate_document says it to the user.
 OVER_TOTAL, BUSY = "over_total", "busy"
@@ -162,7 +164,7 @@ def _owner(request) -> str:
     membership = getattr(request, "auth", None)
     if getattr(membership, "user_id", None):
         return f"user:{membership.user_id}"
-    return f"addr:{request.META.get('REMOTE_ADDR', '')}"
+    return f"addr:{client_ip(request)}"  # the visitor behind the proxy, as the login limits count it
 
 
 class UploadSlots:

@@ -144,3 +144,10 @@ def test_a_large_body_reaches_django_through_asgi_only_as_ciphertext_on_disk(mon
     body.seek(100_000)
     assert body.readline() == content[100_000:].split(b"\n")[0]
     assert len(b"".join(written)) > 3_000_000 and b"prix-confidentiel" not in b"".join(written)
+
+
+def test_an_anonymous_uploader_behind_the_proxy_is_counted_by_its_own_address(settings, rf):
+    settings.SEEI_TRUSTED_PROXIES = ["127.0.0.1"]
+    request = rf.post("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    request.user = SimpleNamespace(is_authenticated=False)
+    assert uploads._owner(request) == "addr:203.0.113.5"
