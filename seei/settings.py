@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "seei.portal",
     "seei.help",
     "seei.api",
+    "seei.administration",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "seei.accounts.context_processors.membership",
+                "seei.administration.context_processors.announcements",
             ],
             "builtins": [
                 "django.templatetags.i18n",

@@ -29,4 +29,5 @@ urlpatterns += i18n_patterns(
     path("help/", include("seei.help.urls")),
     path("watch/", include("seei.alerts.urls")),
     path("audit/", audit_log, name="audit_log"),
+    path("administration/", include("seei.administration.urls")),
 )
