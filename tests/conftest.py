@@ -41,9 +41,11 @@ def _english():
 def _fresh_portal_cache():
     """A new generation of the public pages' cache per test: a rolled-back test's pages (in the
     shared Redis) must not serve the next one."""
+    from seei.administration import announcements
     from seei.portal import cache
 
     cache.new_generation()
+    announcements.forget()  # nor the announcements (in the default cache) of a rolled-back test
 
 
 @pytest.fixture(autouse=True)

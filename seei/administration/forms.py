@@ -104,12 +104,6 @@ class PerimeterForm(forms.Form):
     )
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason given to the company"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
-    )
-
-
 class AnnouncementForm(forms.Form):
     original_language = forms.ChoiceField(
         label=_("Original language"), choices=[(code, code) for code in LANGS], initial="fr"

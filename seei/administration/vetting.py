@@ -2,7 +2,8 @@
 
 Approval is ``accounts.services.approve_company`` (the one way a company stops being pending, audited
 there); this module checks first, records the decision and tells the company's people by email, in
-their own language. A rejected company stays pending: it may log in and read its reason, never apply.
+their own language. A rejected company stays pending (it may log in, never apply) and is told the
+reason by email; an administrator may still approve it later from the rejected list.
 
 The ICE is checked for its format (15 digits) and against the companies already checked (the database
 refuses two checked companies with one ICE: ``unique_checked_ice``). No check-digit rule is applied:
@@ -28,6 +29,7 @@ from seei.administration.models import RegistrationReview
 from seei.core import audit, clock
 
 ICE_FORMAT = re.compile(r"^[0-9]{15}$")
+MAX_REASON = 2000
 
 
 def _rejected():
@@ -114,6 +116,10 @@ def reject(membership, organisation: Organisation, reason: str) -> None:
     if not reason:
         raise ValidationError(
             {"reason": _("Say why the registration is rejected: the company will be told.")}
+        )
+    if len(reason) > MAX_REASON:
+        raise ValidationError(
+            {"reason": _("The reason is too long (at most %(max)s characters).") % {"max": MAX_REASON}}
         )
     if organisation.kind != Organisation.Kind.COMPANY or not organisation.pending:
         raise ValidationError(_("%(name)s is not waiting for a check.") % {"name": organisation.name})

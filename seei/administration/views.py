@@ -18,7 +18,6 @@ from seei.administration.forms import (
     AnnouncementForm,
     OrganisationFilterForm,
     PerimeterForm,
-    RejectForm,
 )
 from seei.administration.models import Announcement
 from seei.auctions.models import Suspension
@@ -148,7 +147,6 @@ def registrations(request):
             "page": page,
             "checks": [vetting.check(organisation) for organisation in page.object_list],
             "rejected": [vetting.check(organisation) for organisation in vetting.rejected_companies()[:20]],
-            "reject_form": RejectForm(),
         },
     )
 

@@ -75,3 +75,12 @@ def test_an_approved_company_is_not_approved_again(admin_client, company):
     )
     assert "is not waiting for a check" in response.content.decode()
     assert not RegistrationReview.objects.exists()
+
+
+def test_a_reason_too_long_is_refused(admin_client):
+    waiting = pending_company()
+    response = admin_client.post(
+        reverse("administration:reject", args=[waiting.pk]), {"reason": "x" * 2001}, follow=True
+    )
+    assert "The reason is too long" in response.content.decode()
+    assert not RegistrationReview.objects.exists() and not mail.outbox

@@ -157,6 +157,19 @@ SITE: dict[str, Route] = {
     "accounts:recovery_codes": page(grant(SIGNED_IN)),
     "accounts:second_factor_off": post(grant(COMPANIES)),  # the staff roles must keep it
     "audit_log": page(grant(ADMIN)),
+    # the administration (the role alone, never is_staff)
+    "administration:home": page(grant(ADMIN)),
+    "administration:organisations": page(grant(ADMIN)),
+    "administration:organisation_create": page(grant(ADMIN)),
+    "administration:organisation_edit": page(grant(ADMIN), pk="organisation"),
+    "administration:perimeter": page(grant(ADMIN), pk="accountant_post"),
+    "administration:registrations": page(grant(ADMIN)),
+    "administration:approve": post(grant(ADMIN), pk="organisation"),
+    "administration:reject": post(grant(ADMIN), pk="organisation"),
+    "administration:announcements": page(grant(ADMIN)),
+    "administration:announcement_create": page(grant(ADMIN)),
+    "administration:announcement_edit": page(grant(ADMIN), pk="announcement"),
+    "administration:announcement_end": post(grant(ADMIN), pk="announcement"),
     "ledger_key_pem": page(grant(ANYONE)),  # seei verify --site
     # the buyer's notices
     "tenders:list": page(grant(BUYERS)),

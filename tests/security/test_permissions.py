@@ -233,6 +233,11 @@ def world(django_db_setup, django_db_blocker, media):
                 release=release.release_id,
                 ocid=release.ocid,
                 unsubscribe=unsubscribe.token(built.people["company"].user.pk),
+                # the administration's pages: an organisation, a post, an announcement already ended
+                kind="buyer",
+                organisation=built.people["other_company"].organisation_id,
+                accountant_post=built.people["other_accountant"].organisation_id,
+                announcement=ended_announcement(built.people["administrator"].user).pk,
             )
             for kind in KINDS:
                 client = Client()
@@ -252,6 +257,20 @@ def world(django_db_setup, django_db_blocker, media):
 # --- one request, its outcome --------------------------------------------------------------------
 
 LOGIN_PAGES = ("/accounts/login/", "/admin/login/")
+
+
+def ended_announcement(author):
+    """An announcement of the administrators that no page shows any more (the world's pages stay as they are)."""
+    from datetime import timedelta
+
+    from seei.administration.models import Announcement
+    from seei.core import clock
+    from seei.core.translated import make
+
+    start = clock.now() - timedelta(days=2)
+    return Announcement.objects.create(
+        title=make("fr", fr="Maintenance"), starts_at=start, ends_at=start + timedelta(hours=1), created_by=author
+    )
 
 
 def outcome(status: int, location: str = "", refused_to: str = "") -> str:
