@@ -17,4 +17,5 @@ urlpatterns = [
     path("announcements/new/", views.announcement_create, name="announcement_create"),
     path("announcements/<int:pk>/", views.announcement_edit, name="announcement_edit"),
     path("announcements/<int:pk>/end/", views.announcement_end, name="announcement_end"),
+    path("announcements/<int:pk>/dismiss/", views.announcement_dismiss, name="announcement_dismiss"),
 ]

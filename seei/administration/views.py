@@ -7,12 +7,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from seei.accounts.decorators import role_required
 from seei.accounts.models import Organisation, Role
 from seei.administration import announcements, organisations, vetting
+from seei.administration.context_processors import DISMISSED
 from seei.administration.forms import (
     FORMS,
     AnnouncementForm,
@@ -25,6 +27,7 @@ from seei.core import clock
 from seei.core.forms import show_errors
 
 PAGE_SIZE = 50
+MAX_DISMISSED = 50  # a session remembers this many dismissed announcements at most
 administrator = role_required(Role.ADMINISTRATOR)
 
 
@@ -236,3 +239,19 @@ def announcement_end(request, pk):
     else:
         messages.info(request, _("This announcement had already ended."))
     return redirect("administration:announcements")
+
+
+@require_POST
+def announcement_dismiss(request, pk):
+    """Anyone, visitor or not, may close a non-critical announcement for the rest of their session."""
+    announcement = get_object_or_404(Announcement, pk=pk)
+    if announcement.severity != Announcement.Severity.CRITICAL:
+        dismissed = request.session.get(DISMISSED, [])
+        if announcement.pk not in dismissed:
+            request.session[DISMISSED] = (dismissed + [announcement.pk])[-MAX_DISMISSED:]
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("portal:home")
+    return redirect(target)

@@ -19,7 +19,11 @@ def administrator(platform):
 
 
 @pytest.fixture
-def admin_client(client, administrator):
+def admin_client(administrator):
+    """The administrator's own browser: the ``client`` fixture stays an anonymous visitor's."""
+    from tests.conftest import Client
+
+    client = Client()
     client.force_login(administrator.user)
     return client
 

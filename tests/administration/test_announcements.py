@@ -130,3 +130,33 @@ def test_arabic_renders(admin_client, client, clock, administrator):
         html = response.content.decode()
         assert 'lang="ar" dir="rtl"' in html
     assert "الإدارة" in admin_client.get(pages[0]).content.decode()
+
+
+def test_a_person_may_hide_an_announcement_for_their_session(admin_client, client, clock):
+    _create(admin_client, clock)
+    announcement = Announcement.objects.get()
+    home = reverse("portal:home")
+    assert "Maintenance on Saturday" in client.get(home).content.decode()
+    response = client.post(
+        reverse("administration:announcement_dismiss", args=[announcement.pk]), {"next": home}
+    )
+    assert response.status_code == 302 and response["Location"] == home
+    assert "Maintenance on Saturday" not in client.get(home).content.decode()
+    assert "Maintenance on Saturday" in admin_client.get(home).content.decode()  # only for that session
+    # a critical one stays
+    announcement.severity = "critical"
+    announcement.save()
+    assert "Maintenance on Saturday" in client.get(home).content.decode()
+
+
+def test_dismiss_never_redirects_elsewhere(client, administrator, clock):
+    from seei.core.translated import make
+
+    announcement = Announcement.objects.create(
+        title=make("fr", fr="Maintenance"), starts_at=clock.now(), created_by=administrator.user
+    )
+    response = client.post(
+        reverse("administration:announcement_dismiss", args=[announcement.pk]),
+        {"next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("portal:home")

@@ -170,6 +170,7 @@ SITE: dict[str, Route] = {
     "administration:announcement_create": page(grant(ADMIN)),
     "administration:announcement_edit": page(grant(ADMIN), pk="announcement"),
     "administration:announcement_end": post(grant(ADMIN), pk="announcement"),
+    "administration:announcement_dismiss": post(grant(ANYONE), pk="announcement"),  # for one's own session
     "ledger_key_pem": page(grant(ANYONE)),  # seei verify --site
     # the buyer's notices
     "tenders:list": page(grant(BUYERS)),
