@@ -177,6 +177,7 @@ def test_the_pages_render_in_arabic(company, colleague):
     client = logged_in(company)
     page = client.get("/ar/accounts/people/")
     assert page.status_code == 200 and 'dir="rtl"' in page.content.decode()
+    assert "دعوة شخص" in page.content.decode()  # "Invite a person"
     profile = client.get("/ar/accounts/profile/").content.decode()
     assert "/ar/accounts/people/" in profile and "/ar/accounts/password/change/" in profile
     assert client.get("/ar/accounts/organisation/").status_code == 200
