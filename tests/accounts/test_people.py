@@ -187,3 +187,25 @@ def test_the_profile_links_only_managers_to_the_people_page(company, colleague):
     assert "/en/accounts/people/" in logged_in(company).get("/en/accounts/profile/").content.decode()
     body = logged_in(colleague).get("/en/accounts/profile/").content.decode()
     assert "/en/accounts/people/" not in body and "/en/accounts/password/change/" in body
+
+
+def test_the_demos_companies_and_one_buyer_agent_manage_their_people():
+    from seei.demo import people as demo
+
+    demo.load()
+    companies = Membership.objects.filter(organisation__kind="company")
+    assert companies.exists() and all(membership.is_manager for membership in companies)
+    hospitals_agent = Membership.objects.get(user__email="acheteur@sante.gov.ma")
+    assert hospitals_agent.is_manager and people.may_manage_any(hospitals_agent)
+    assert not Membership.objects.get(user__email="acheteur@onee.ma").is_manager
+
+
+def test_registration_makes_the_first_person_the_manager(django_capture_on_commit_callbacks):
+    from seei.accounts.services import register_company
+
+    membership = register_company(
+        company={"name": "Rif SARL", "ice": "003456789000045", "city": "Tanger"},
+        person={"email": "y@rif.ma", "first_name": "Y", "last_name": "A", "language": "fr"},
+        password="Zellige-Tanger-2026!",
+    )
+    assert membership.is_manager
