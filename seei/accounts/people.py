@@ -190,3 +190,20 @@ def search(actor: Membership, organisation_id=None, text: str = ""):
             | Q(user__last_name__icontains=text)
         )
     return selected
+
+
+def set_local_management(actor: Membership, organisation: Organisation, allowed: bool) -> None:
+    """An administrator lets an organisation's managers manage its people, or stops them (audited)."""
+    if not is_administrator(actor):
+        raise ValidationError(_("Only a platform administrator may change this."))
+    before = organisation.manages_people_locally
+    organisation.members_managed_locally = allowed
+    organisation.save(update_fields=["members_managed_locally"])
+    audit.record(
+        "people.local_management_changed",
+        organisation,
+        actor=actor.user,
+        organisation=organisation,
+        before=before,
+        after=allowed,
+    )

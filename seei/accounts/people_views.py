@@ -84,6 +84,16 @@ def people_page(request):
 def _act(request, actor, action) -> None:
     """Manager granted or withdrawn, a membership removed, an invitation revoked."""
     try:
+        if action in ("allow_local", "forbid_local"):
+            organisation = Organisation.objects.filter(pk=request.POST.get("organisation") or 0).first()
+            if organisation is None or not str(request.POST.get("organisation")).isdigit():
+                messages.error(request, _("Choose an organisation first."))
+                return
+            people.set_local_management(actor, organisation, action == "allow_local")
+            messages.success(
+                request, _("The setting of %(organisation)s is saved.") % {"organisation": organisation}
+            )
+            return
         if action == "revoke":
             invitation = invitations.revoke(actor, request.POST.get("invitation"))
             messages.success(

@@ -209,3 +209,17 @@ def test_registration_makes_the_first_person_the_manager(django_capture_on_commi
         password="Zellige-Tanger-2026!",
     )
     assert membership.is_manager
+
+
+def test_the_administrator_lets_a_buyers_managers_manage_its_people(administrator, buyer, buyer_org):
+    Membership.objects.filter(pk=buyer.pk).update(is_manager=True)
+    assert logged_in(buyer).get(PAGE).status_code == 403
+    admin = logged_in(administrator)
+    admin.post(f"{PAGE}?organisation={buyer_org.pk}", {"action": "allow_local", "organisation": buyer_org.pk})
+    assert logged_in(buyer).get(PAGE).status_code == 200
+    entry = AuditEvent.objects.get(action="people.local_management_changed")
+    assert entry.data == {"before": False, "after": True} and entry.actor == administrator.user
+    # A manager cannot change the switch.
+    logged_in(buyer).post(PAGE, {"action": "forbid_local", "organisation": buyer_org.pk})
+    buyer_org.refresh_from_db()
+    assert buyer_org.members_managed_locally is True
