@@ -54,7 +54,7 @@ def grantable_roles(actor: Membership, organisation: Organisation) -> list[Role]
 def organisations_managed(actor: Membership):
     """The organisations whose people ``actor`` may see (every one for an administrator)."""
     if is_administrator(actor):
-        return Organisation.objects.all()
+        return Organisation.objects.exclude(kind=Organisation.Kind.PRACTICE)  # simulated, nobody's people
     if may_manage(actor, actor.organisation):
         return Organisation.objects.filter(pk=actor.organisation_id)
     return Organisation.objects.none()
@@ -91,6 +91,13 @@ def _last_manager(membership: Membership) -> bool:
         .values_list("pk", flat=True)
     )
     return managers == [membership.pk]
+
+
+def _last_administrator(membership: Membership) -> bool:
+    administrators = list(
+        Membership.objects.select_for_update().filter(role=Role.ADMINISTRATOR).values_list("pk", flat=True)
+    )
+    return administrators == [membership.pk]
 
 
 def set_manager(actor: Membership, membership: Membership, is_manager: bool) -> None:
@@ -130,6 +137,13 @@ def remove(actor: Membership, membership: Membership) -> None:
             if membership.is_manager and _last_manager(membership):
                 raise ValidationError(
                     _("%(person)s is the organisation's last manager: make someone else manager first.")
+                    % {"person": membership.user}
+                )
+            if membership.role == Role.ADMINISTRATOR and _last_administrator(membership):
+                raise ValidationError(
+                    _(
+                        "%(person)s is the platform's last administrator: the platform cannot lose its last one."
+                    )
                     % {"person": membership.user}
                 )
             tokens = list(membership.api_tokens.values_list("prefix", flat=True))

@@ -223,3 +223,11 @@ def test_the_administrator_lets_a_buyers_managers_manage_its_people(administrato
     logged_in(buyer).post(PAGE, {"action": "forbid_local", "organisation": buyer_org.pk})
     buyer_org.refresh_from_db()
     assert buyer_org.members_managed_locally is True
+
+
+def test_the_platform_keeps_its_last_administrator(administrator):
+    response = logged_in(administrator).post(
+        PAGE, {"action": "remove", "membership": administrator.pk}, follow=True
+    )
+    assert "last administrator" in response.content.decode()
+    assert Membership.objects.filter(pk=administrator.pk).exists()
