@@ -200,12 +200,14 @@ def off_loop(call, *args):
         return executor.submit(call, *args).result()
 
 
-def make_member(email, organisation, role, **extra):
+def make_member(email, organisation, role, manager=False, **extra):
     from seei.accounts.models import Membership, User
 
     extra.setdefault("language", "en")  # notifications reach test users in English
     user = User.objects.create_user(email, PASSWORD, email_verified=True, **extra)
-    membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    membership = Membership.objects.create(
+        user=user, organisation=organisation, role=role, is_manager=manager
+    )
     return membership
 
 
@@ -243,7 +245,10 @@ def make_company(name, ice, email, **extra):
     company = Organisation.objects.create(
         kind="company", name=name, ice=ice, rc="RC-" + ice[-5:], city="Casablanca", **extra
     )
-    return make_member(email, company, "company_member", first_name=name.split()[0], last_name="Owner")
+    # A company's first person manages its people, as at registration.
+    return make_member(
+        email, company, "company_member", first_name=name.split()[0], last_name="Owner", manager=True
+    )
 
 
 @pytest.fixture

@@ -56,6 +56,14 @@ class Organisation(models.Model):
         default=False,
         help_text=_("A self-registered company cannot apply until an administrator has checked its ICE."),
     )
+    # Set by an administrator: whether the organisation's managers (``Membership.is_manager``) may
+    # invite and remove its people. Empty: the default of its kind (``manages_people_locally``).
+    members_managed_locally = models.BooleanField(
+        _("its managers manage its people"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the default of its kind, yes for a company, no for a public buyer."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,6 +82,13 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def manages_people_locally(self) -> bool:
+        """Whether its managers may invite, promote and remove its people (an administrator always may)."""
+        if self.members_managed_locally is not None:
+            return self.members_managed_locally
+        return self.kind == self.Kind.COMPANY
 
     @property
     def is_foreign(self) -> bool:
@@ -139,6 +154,8 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # Granted and withdrawn by an administrator or another manager (``seei.accounts.people``).
+    is_manager = models.BooleanField(_("manages the organisation's people"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -197,6 +214,37 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+class MemberInvitation(models.Model):
+    """An invitation, by email, to act for an organisation in a role (``seei.accounts.invitations``).
+
+    Only the hash of the link's one-time key is stored. It is pending until accepted, revoked or expired.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="member_invitations"
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES, default="fr")
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation to join an organisation")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.email} — {self.get_role_display()} — {self.organisation}"
+
+    def is_pending(self, now) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at
 
 
 class ThrottleHit(models.Model):

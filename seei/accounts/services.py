@@ -83,8 +83,9 @@ def register_company(*, company: dict, person: dict, password: str) -> Membershi
                 is_active=False,
                 email_verified=False,
             )
+            # The company's first person manages its people (invites colleagues).
             membership = Membership.objects.create(
-                user=user, organisation=organisation, role=Role.COMPANY_MEMBER
+                user=user, organisation=organisation, role=Role.COMPANY_MEMBER, is_manager=True
             )
             audit.record("company.registered", organisation, actor=user, organisation=organisation)
             send_verification_email(user)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from seei.accounts import password_views, views
+from seei.accounts import password_views, people_views, views
 from seei.accounts.twofactor import views as second_factor
 
 app_name = "accounts"
@@ -13,6 +13,9 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("switch/", views.switch_membership, name="switch"),
     path("tokens/", views.api_tokens, name="tokens"),
+    path("people/", people_views.people_page, name="people"),
+    path("organisation/", people_views.organisation_page, name="organisation"),
+    path("invitation/<str:key>/", people_views.invitation_page, name="invitation"),
     path("password/change/", password_views.PasswordChangeView.as_view(), name="password_change"),
     path("two-factor/", second_factor.verify, name="second_factor"),
     path("two-factor/setup/", second_factor.setup, name="second_factor_setup"),

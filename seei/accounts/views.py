@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from seei.accounts import services, throttle
+from seei.accounts import organisation_details, people, services, throttle
 from seei.accounts.forms import (
     ApiTokenForm,
     CompanyRegistrationForm,
@@ -153,7 +153,13 @@ def profile(request):
             messages.success(request, _("Your profile is saved."))
         return redirect_in_language(reverse("accounts:profile"), user.language)
     memberships = request.user.memberships.select_related("organisation").order_by("pk")
-    return render(request, "accounts/profile.html", {"form": form, "memberships": memberships})
+    context = {
+        "form": form,
+        "memberships": memberships,
+        "manages_people": people.may_manage_any(request.membership),
+        "edits_organisation": organisation_details.may_edit(request.membership),
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required

@@ -139,9 +139,12 @@ def load() -> People:
         "SEEI",
         staff=True,
     )
-    account(
+    hospitals_agent = account(
         "Buyer agent (hospitals)", "acheteur@sante.gov.ma", hospitals, Role.BUYER_AGENT, "Amina", "El Idrissi"
     )
+    # The hospitals' directorate manages its own agents and commission members, through Amina.
+    Organisation.objects.filter(pk=hospitals.pk).update(members_managed_locally=True)
+    Membership.objects.filter(pk=hospitals_agent.pk).update(is_manager=True)
     account("Buyer agent (energy)", "acheteur@onee.ma", energy, Role.BUYER_AGENT, "Karim", "Benjelloun")
     account(
         "Buyer agent (Casablanca)",
@@ -167,7 +170,10 @@ def load() -> People:
     account("Accountant", "comptable@tgr.gov.ma", post, Role.ACCOUNTANT, "Hicham", "Berrada")
     for organisation, row in zip(company_orgs, COMPANIES, strict=True):
         email, first = row[6:8]
-        account(f"Company ({organisation.name})", email, organisation, Role.COMPANY_MEMBER, first, "Demo")
+        member = account(
+            f"Company ({organisation.name})", email, organisation, Role.COMPANY_MEMBER, first, "Demo"
+        )
+        Membership.objects.filter(pk=member.pk).update(is_manager=True)  # each company manages its people
 
     for organisation, row in zip(company_orgs, COMPANIES, strict=True):
         profile, _ = WatchProfile.objects.get_or_create(company=organisation, name="Mes catégories")

@@ -145,6 +145,10 @@ SITE: dict[str, Route] = {
     "accounts:profile": page(grant(SIGNED_IN)),
     "accounts:switch": post(grant(SIGNED_IN)),
     "accounts:tokens": page(grant(SIGNED_IN)),
+    # a company's first person manages its people; a buyer's only if an administrator lets it
+    "accounts:people": page(grant(COMPANIES | ADMIN)),
+    "accounts:organisation": page(grant(COMPANIES)),  # its managers' page
+    "accounts:invitation": Route("GET", grant(ANYONE), {"key": "token"}, answers=frozenset({400})),
     "accounts:password_reset": page(grant(ANYONE)),
     "accounts:password_reset_done": page(grant(ANYONE)),
     "accounts:password_reset_confirm": page(grant(ANYONE)),
