@@ -408,3 +408,57 @@ def test_the_workspace_renders_in_arabic(client, role, request, published_tender
     html = page(client, membership, "/ar/dashboard/").content.decode()
     assert 'lang="ar" dir="rtl"' in html
     assert "ما ينتظرك الآن" in html
+
+
+def test_the_commission_workspace_costs_the_same_queries_with_more_seats(
+    client, buyer, published_tender, category, region, clock
+):
+    member = make_member("membre@sante.gov.ma", buyer.organisation, "commission_member")
+    CommissionMember.objects.create(tender=published_tender, membership=member, is_president=True)
+    clock.advance(timedelta(days=12))
+    few = count_queries(client, member)
+    for number in range(2, 6):
+        tender = another_notice(buyer, category, region, clock, f"AO-SEAT-{number}")
+        CommissionMember.objects.create(tender=tender, membership=member)
+    clock.advance(timedelta(days=11))
+    assert len(page(client, member).context["todos"]) == 5
+    assert count_queries(client, member) == few <= 15
+
+
+def test_the_accountant_workspace_costs_the_same_queries_with_more_awards(
+    client, closed, buyer, buyer_org, company, category, region, clock
+):
+    from seei.awards.models import Award
+
+    accountant = ministry_accountant(buyer_org)
+    finalise(closed)
+    few = count_queries(client, accountant)
+    for number in range(2, 5):
+        lot = another_notice(buyer, category, region, clock, f"AO-VISA-{number}").lots.get()
+        Lot.objects.filter(pk=lot.pk).update(status=Lot.Status.AWARDED)
+        Award.objects.create(
+            lot=lot,
+            status=Award.Status.FINAL,
+            currency="MAD",
+            company=company.organisation,
+            amount=Decimal("500000.00"),
+            created_at=clock.now(),
+            final_at=clock.now(),
+        )
+    assert len(page(client, accountant).context["todos"]) == 4
+    assert count_queries(client, accountant) == few <= 15
+
+
+def test_the_administrator_workspace_costs_the_same_queries_with_more_registrations(client, administrator):
+    from tests.conftest import make_company
+
+    make_company("Oasis Santé SARL", "003456789000034", "contact@oasis.ma")
+    Organisation.objects.filter(kind="company").update(pending=True)
+    few = count_queries(client, administrator)
+    for number in range(3):
+        make_company(
+            f"Entreprise {number} SARL", f"00456789000{number:04d}", f"contact{number}@entreprise.ma"
+        )
+    Organisation.objects.filter(kind="company").update(pending=True)
+    assert len(page(client, administrator).context["pending"]) == 4
+    assert count_queries(client, administrator) == few <= 12
