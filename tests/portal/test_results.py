@@ -94,7 +94,7 @@ def test_anyone_sees_awarded_and_unsuccessful_lots_with_their_savings_newest_fir
     assert awarded.company == company.organisation.name
     assert failed.saving is None and failed.amount is None
     html = response.content.decode()
-    assert "10.00 %" in html and reverse("awards:result", args=[outcomes.lots.get().pk]) in html
+    assert "10.00&nbsp;%" in html and reverse("awards:result", args=[outcomes.lots.get().pk]) in html
 
 
 def test_the_saving_is_the_statistics_one(client, outcomes):
