@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seei.accounts.models import Organisation
 from seei.core.widgets import Select
+from seei.portal.results import STATUS_CHOICES as RESULT_STATUSES
 from seei.portal.selectors import STATUS_CHOICES
 from seei.tenders.models import Category, Currency, Region, Tender
 from seei.tenders.services import TEXT_LIMITS
@@ -127,3 +128,40 @@ class ClarificationForm(forms.Form):
             "It may reword your question to remove anything that identifies you."
         ),
     )
+
+
+def _day(label):
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class ResultsForm(forms.Form):
+    """The public results' filters, read from the query string; the search's own fields reused."""
+
+    q = NoticeSearchForm.base_fields["q"]
+    buyer = NoticeSearchForm.base_fields["buyer"]
+    category = NoticeSearchForm.base_fields["category"]
+    region = NoticeSearchForm.base_fields["region"]
+    status = forms.ChoiceField(
+        label=_("Outcome"),
+        required=False,
+        choices=[("", _("Awarded or unsuccessful")), *RESULT_STATUSES],
+        widget=Select,
+    )
+    start = _day(_("Auction from"))
+    end = _day(_("Auction until"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    use_options = NoticeSearchForm.use_options
+    criteria = NoticeSearchForm.criteria
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("This date must not be before the “auction from” date."))
+        return cleaned

@@ -17,9 +17,9 @@ from seei.auctions.selectors import live_public_rooms
 from seei.core import clock
 from seei.core.forms import show_errors
 from seei.core.views import flash_refusal
-from seei.portal import cache, selectors
+from seei.portal import cache, results, selectors, workspaces
 from seei.portal.cards import notice_cards
-from seei.portal.forms import ClarificationForm, NoticeSearchForm, filter_options
+from seei.portal.forms import ClarificationForm, NoticeSearchForm, ResultsForm, filter_options
 from seei.practice import services as practice
 from seei.tenders import services
 from seei.tenders.errors import TenderError
@@ -65,6 +65,25 @@ def tender_list(request):
         parts = (get_language(), sorted(request.GET.lists()))
         html = cache.remember("search-page", parts, now, content)
     return render(request, "portal/tender_list.html", {"content": html})
+
+
+def results_list(request):
+    """Awarded and unsuccessful lots with their savings, for anyone; the content is cached as the search's."""
+    now = clock.now()
+    form = ResultsForm(request.GET or None)
+    criteria = form.criteria() if form.is_bound else {}
+
+    def content():
+        page = results.results_page(criteria, request.GET.get("page"))
+        form.use_options(cache.remember("search-options", (get_language(),), now, filter_options))
+        context = {"form": form, "page_obj": page, "filtered": bool(criteria), "request": request}
+        return render_to_string("portal/results_content.html", context)
+
+    if form.errors:
+        html = content()
+    else:
+        html = cache.remember("results-page", (get_language(), sorted(request.GET.lists())), now, content)
+    return render(request, "portal/results.html", {"content": html})
 
 
 def _public_notice(pk, now) -> dict:
@@ -163,24 +182,9 @@ def ask(request, pk):
 
 @login_required
 def dashboard(request):
-    membership = request.membership
-    role = membership.role if membership else None
-    if role == Role.BUYER_AGENT:
-        return redirect("tenders:list")
-    if role == Role.COMPANY_MEMBER:
-        now = clock.now()
-        return render(
-            request,
-            "portal/company_dashboard.html",
-            {
-                "questions": selectors.company_questions(membership.organisation)[:50],
-                "notices": notice_cards(selectors.notices_for_company(membership.organisation), now),
-                "has_subscriptions": membership.organisation.watch_profiles.exists(),
-            },
-        )
-    # Commission members and accountants get their own pages in later issues.
-    if role == Role.ACCOUNTANT:
-        return redirect("awards:accountant")
-    if role == Role.COMMISSION_MEMBER:
-        return redirect("applications:commission_list")
-    return redirect("portal:home")
+    """The first page after login: the person's workspace in its current role."""
+    found = workspaces.workspace(request.membership, clock.now())
+    if found is None:
+        return redirect("portal:home")
+    template, context = found
+    return render(request, template, context)

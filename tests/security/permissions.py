@@ -134,6 +134,7 @@ SITE: dict[str, Route] = {
     "portal:tender": page(grant(ANYONE, PUBLISHED), **T),
     "portal:document": page(grant(ANYONE, PUBLISHED), **T, document_pk="tender_document"),
     "portal:ask": post(grant(COMPANIES, PUBLISHED), **T),
+    "portal:results": page(grant(ANYONE)),
     "portal:dashboard": page(grant(SIGNED_IN)),
     "portal:notifications": page(grant(SIGNED_IN)),
     # accounts

@@ -1,0 +1,18 @@
+"""What needs a person now: short actionable items, each with its link and, if any, its due date."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Todo:
+    label: str  # what to do, already translated
+    url: str
+    subject: str = ""  # what it is about: a notice's reference, a lot...
+    due: datetime | None = None  # the deadline or the moment it happens
+    practice: bool = False  # shown with a "practice" label, never mistaken for real work
+
+
+def ordered(todos: list[Todo]) -> list[Todo]:
+    """The earliest due first; items without a date last, in their given order."""
+    return sorted(todos, key=lambda item: (item.due is None, item.due.timestamp() if item.due else 0))
