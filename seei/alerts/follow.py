@@ -86,4 +86,3 @@ def follow(membership, tender_id: int) -> Tender:
 def stop_following(membership, tender_id: int) -> Tender:
     """The company stops following the notice, even one it downloaded, asked about or applied to."""
     return _choose(membership, tender_id, False)
-

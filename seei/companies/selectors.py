@@ -177,9 +177,7 @@ def admission(membership, pk) -> Admission:
         return result
     result.minutes = Minutes.objects.filter(tender=tender, kind=Minutes.Kind.ADMISSION).first()
     own = {d.lot_id: d for d in application.decisions.all()}
-    invitations = {
-        i.lot_id: i for i in Invitation.objects.filter(company=application.company, lot__in=lots)
-    }
+    invitations = {i.lot_id: i for i in Invitation.objects.filter(company=application.company, lot__in=lots)}
     # The lots' decisions, as numbers: the minutes count them; whose they are stays out of this page.
     everyone = Decision.objects.filter(lot__in=lots, application__status=Application.Status.SUBMITTED)
     by_lot: dict[int, list[Decision]] = {}

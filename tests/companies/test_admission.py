@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from seei.applications import services
-from tests.applications.conftest import apply, application_of, past_deadline
+from tests.applications.conftest import application_of, apply, past_deadline
 from tests.conftest import Client, make_company, make_member
 
 pytestmark = pytest.mark.django_db
@@ -58,9 +58,10 @@ def test_the_reason_is_sealed_until_the_session_closes_then_shown(examined, comp
     before = admission_page(client, application).content.decode()
     assert 'data-testid="admission-sealed"' in before
     assert REASON not in before and 'data-state="excluded"' not in before
-    assert reverse("companies:admission", args=[application.pk]) not in client.get(
-        reverse("companies:documents")
-    ).content.decode()
+    assert (
+        reverse("companies:admission", args=[application.pk])
+        not in client.get(reverse("companies:documents")).content.decode()
+    )
 
     services.close_examination(president, examined)
 

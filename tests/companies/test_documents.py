@@ -125,5 +125,4 @@ def test_the_documents_page_in_arabic(closed):
 
     assert 'lang="ar" dir="rtl"' in html
     assert "إيصالات" in html  # "receipts"
-    assert "<bdi dir=\"ltr\">" in html  # references stay left-to-right inside the Arabic text
-
+    assert '<bdi dir="ltr">' in html  # references stay left-to-right inside the Arabic text

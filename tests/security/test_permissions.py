@@ -347,6 +347,7 @@ PROCEDURE_OBJECTS = {
     "receipt",
     "tender_document",
     "award_document",
+    "bid_entry",
 }
 
 

@@ -6,34 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_pending_company'),
-        ('alerts', '0003_watch_profiles'),
-        ('tenders', '0006_bounded_timings_and_dates'),
+        ("accounts", "0004_pending_company"),
+        ("alerts", "0003_watch_profiles"),
+        ("tenders", "0006_bounded_timings_and_dates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='alert',
-            name='kind',
-            field=models.CharField(choices=[('notice', 'New notice'), ('erratum', 'Erratum'), ('answer', 'Published answer'), ('cancelled', 'Notice cancelled')], max_length=10),
+            model_name="alert",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("notice", "New notice"),
+                    ("erratum", "Erratum"),
+                    ("answer", "Published answer"),
+                    ("cancelled", "Notice cancelled"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='Follow',
+            name="Follow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('following', models.BooleanField(default=True)),
-                ('changed_at', models.DateTimeField()),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
-                ('tender', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenders.tender')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("following", models.BooleanField(default=True)),
+                ("changed_at", models.DateTimeField()),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "tender",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="tenders.tender"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'followed notice',
-                'indexes': [models.Index(fields=['tender', 'following'], name='follow_by_notice')],
-                'constraints': [models.UniqueConstraint(fields=('company', 'tender'), name='one_follow_per_notice')],
+                "verbose_name": "followed notice",
+                "indexes": [models.Index(fields=["tender", "following"], name="follow_by_notice")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("company", "tender"), name="one_follow_per_notice")
+                ],
             },
         ),
     ]
