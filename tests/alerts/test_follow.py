@@ -74,8 +74,13 @@ def test_a_company_follows_and_stops_following_from_the_notice_page(published_te
 
 
 def test_the_cached_notice_page_shows_each_visitor_its_own_button(
-    published_tender, company, other_company, buyer
+    published_tender, company, other_company, buyer, monkeypatch
 ):
+    from seei.portal import views
+
+    rendered = []
+    public_notice = views._public_notice
+    monkeypatch.setattr(views, "_public_notice", lambda *args: rendered.append(args) or public_notice(*args))
     follow.follow(company, published_tender.pk)
     follower, other, agent, anonymous = (
         logged_in(company),
@@ -93,6 +98,7 @@ def test_the_cached_notice_page_shows_each_visitor_its_own_button(
         "follower": notice_page(follower, published_tender),
     }
 
+    assert len(rendered) == 1  # the notice's public parts came from the cache after the first visit
     assert 'data-following="yes"' in first and 'data-following="yes"' in pages["follower"]
     assert 'data-following="no"' in pages["other"] and 'data-following="yes"' not in pages["other"]
     for visitor in ("agent", "anonymous"):
