@@ -143,8 +143,10 @@ def test_a_follower_gets_the_answers_too(published_tender, buyer, company, other
 def test_stopping_wins_over_the_interest_of_a_download(published_tender, buyer, company, clock):
     services.record_interest(published_tender, company.organisation, Interest.Kind.DOWNLOAD)
     assert follow.is_following(company.organisation_id, published_tender.pk)
+    assert list(follow.followed_notices(company.organisation)) == [published_tender]
     follow.stop_following(company, published_tender.pk)
     assert not follow.is_following(company.organisation_id, published_tender.pk)
+    assert list(follow.followed_notices(company.organisation)) == []
 
     erratum(buyer, published_tender, clock)
     run_alert_jobs()
