@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "seei.redflags",
     "seei.ocds",
     "seei.portal",
+    "seei.companies",
     "seei.help",
     "seei.api",
     "seei.administration",

@@ -28,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("practice/", include("seei.practice.urls")),
     path("help/", include("seei.help.urls")),
     path("watch/", include("seei.alerts.urls")),
+    path("company/", include("seei.companies.urls")),
     path("audit/", audit_log, name="audit_log"),
     path("administration/", include("seei.administration.urls")),
 )

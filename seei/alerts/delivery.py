@@ -29,12 +29,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy, ngettext
 
 from seei.accounts.models import Membership, Role
-from seei.alerts import unsubscribe
+from seei.alerts import follow, unsubscribe
 from seei.alerts.matching import profiles_matching
 from seei.alerts.models import Alert, Notification, WatchProfile
 from seei.alerts.services import LocalTime, can_receive_mail, in_language
 from seei.core import clock
-from seei.tenders.models import Clarification, Erratum, Interest, Tender
+from seei.tenders.models import Clarification, Erratum, Tender
 from seei.tenders.selectors import public_tenders
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,9 @@ def _notice_rows(tender_id: int, now: datetime) -> list[Alert]:
 
 
 def _followers(tender_id: int) -> list[int]:
-    """The companies that follow the notice: downloaded its file, asked a question or applied."""
-    return list(Interest.objects.filter(tender_id=tender_id).values_list("company_id", flat=True).distinct())
+    """The companies that follow the notice: downloaded its file, asked a question, applied or chose
+    to follow it, less those that chose to stop (``seei.alerts.follow``)."""
+    return follow.followers(tender_id)
 
 
 def _follower_rows(kind: Alert.Kind, event, now: datetime, **extra) -> list[Alert]:
@@ -107,7 +108,28 @@ def _answer_rows(clarification_id: int, now: datetime) -> list[Alert]:
     return _follower_rows(Alert.Kind.ANSWER, clarification, now)
 
 
-ROWS = {Alert.Kind.NOTICE: _notice_rows, Alert.Kind.ERRATUM: _erratum_rows, Alert.Kind.ANSWER: _answer_rows}
+def _cancellation_rows(tender_id: int, now: datetime) -> list[Alert]:
+    tender = Tender.objects.real().filter(pk=tender_id, status=Tender.Status.CANCELLED).first()
+    if tender is None:
+        return []
+    return [
+        Alert(
+            company_id=company_id,
+            key=f"{Alert.Kind.CANCELLATION}:{tender.pk}",
+            kind=Alert.Kind.CANCELLATION,
+            tender=tender,
+            created_at=now,
+        )
+        for company_id in _followers(tender.pk)
+    ]
+
+
+ROWS = {
+    Alert.Kind.NOTICE: _notice_rows,
+    Alert.Kind.ERRATUM: _erratum_rows,
+    Alert.Kind.ANSWER: _answer_rows,
+    Alert.Kind.CANCELLATION: _cancellation_rows,
+}
 
 
 def record(kind: str, object_id: int) -> int:
@@ -123,6 +145,7 @@ SUBJECTS = {
     Alert.Kind.NOTICE: gettext_lazy("New notice in your field: {reference}"),
     Alert.Kind.ERRATUM: gettext_lazy("Erratum {number} to notice {reference}"),
     Alert.Kind.ANSWER: gettext_lazy("A question on {reference} was answered"),
+    Alert.Kind.CANCELLATION: gettext_lazy("Notice {reference} was cancelled"),
 }
 BODIES = {
     Alert.Kind.NOTICE: gettext_lazy("{buyer} published “{title}”. Applications close on {deadline}."),
@@ -130,6 +153,7 @@ BODIES = {
         "The notice “{title}” was amended: {reason}\nApplication deadline: {deadline}."
     ),
     Alert.Kind.ANSWER: gettext_lazy("An answer was published on the notice “{title}”."),
+    Alert.Kind.CANCELLATION: gettext_lazy("{buyer} cancelled the notice “{title}”."),
 }
 DIGEST_LINE = gettext_lazy("{reference} — {title} ({buyer}). Applications close on {deadline}.")
 DIGEST_INTRO = gettext_lazy("New notices matching your watch profiles:")

@@ -25,3 +25,8 @@ def erratum_published(erratum) -> None:
 
 def answer_published(clarification) -> None:
     _queue(Alert.Kind.ANSWER, clarification.pk)
+
+
+def notice_cancelled(tender) -> None:
+    """To call when a published notice is cancelled: its followers are told."""
+    _queue(Alert.Kind.CANCELLATION, tender.pk)

@@ -119,6 +119,7 @@ class Alert(models.Model):
         NOTICE = "notice", _("New notice")
         ERRATUM = "erratum", _("Erratum")
         ANSWER = "answer", _("Published answer")
+        CANCELLATION = "cancelled", _("Notice cancelled")
 
     company = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=40)
@@ -142,6 +143,28 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.company_id}"
+
+
+class Follow(models.Model):
+    """A company's own choice about a notice: follow it without applying (``following``), or stop
+    following one it follows through its interest (a download, a question, its application; see
+    ``seei.alerts.follow``). The latest choice stands: one row per company and notice."""
+
+    company = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="+")
+    following = models.BooleanField(default=True)
+    changed_at = models.DateTimeField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("followed notice")
+        constraints = [models.UniqueConstraint(fields=["company", "tender"], name="one_follow_per_notice")]
+        indexes = [models.Index(fields=["tender", "following"], name="follow_by_notice")]
+
+    def __str__(self):
+        return f"{self.company_id} {'follows' if self.following else 'left'} {self.tender_id}"
 
 
 class EmailOptOut(models.Model):

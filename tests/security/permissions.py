@@ -256,6 +256,12 @@ SITE: dict[str, Route] = {
     "alerts:resume_emails": post(grant(COMPANIES)),
     "alerts:unsubscribe": page(grant(ANYONE), token="unsubscribe"),
     "alerts:feed": page(grant(ANYONE)),
+    # the company's workspace: followed notices, receipts and documents, its admission
+    "companies:followed": page(grant(COMPANIES)),
+    "companies:follow": post(grant(COMPANIES, PUBLISHED), **T),  # a published real notice only
+    "companies:documents": page(grant(COMPANIES)),
+    "companies:bid_receipt": page(grant(COMPANY), pk="bid_entry"),
+    "companies:admission": page(grant(COMPANY), pk="application"),  # sealed until the close: says so
 }
 
 # Django's admin: every route of every registered model is the platform's staff's alone; the others

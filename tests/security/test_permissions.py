@@ -366,6 +366,7 @@ PROCEDURE_OBJECTS = {
     "receipt",
     "tender_document",
     "award_document",
+    "bid_entry",
 }
 
 

@@ -142,7 +142,7 @@ def build(category, region) -> World:
     """The world, at the moment of the test clock it leaves set (everything committed by the caller)."""
     from seei.alerts.models import WatchProfile
     from seei.auctions import services as auctions
-    from seei.auctions.models import Room
+    from seei.auctions.models import LedgerEntry, Room
     from seei.awards import services as awards
     from seei.awards.models import Award
     from seei.core import clock
@@ -184,6 +184,7 @@ def build(category, region) -> World:
         assert auctions.close_room(lot.pk).status == "closed"
         award = awards.start_award(lot)
         ids[stage]["award"] = award.pk
+        ids[stage]["bid_entry"] = LedgerEntry.objects.get(room__lot=lot, data__amount="590000.00").pk
     award = Award.objects.get(pk=ids["awarded"]["award"])
     step = awards.submit_documents(people["company"], award, all_documents(award))
     awards.confirm(people["commission"], award, 1)
