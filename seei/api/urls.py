@@ -6,7 +6,7 @@ OpenAPI document: /api/v1/openapi.json, interactive docs: /api/v1/docs.
 
 from ninja import NinjaAPI
 
-from seei.api import applications, auctions, awards, errors, practice, statistics, tenders
+from seei.api import applications, auctions, awards, errors, practice, statistics, tenders, tokens
 
 api = NinjaAPI(
     title="SEEI API",
@@ -26,6 +26,7 @@ api.add_router("", auctions.router)
 api.add_router("", awards.router)
 api.add_router("", statistics.router)
 api.add_router("", practice.router)
+api.add_router("", tokens.router)
 api.add_router("", "seei.alerts.api.router")
 api.add_router("", "seei.redflags.api.router")
 api.add_router("", "seei.ocds.api.router")
