@@ -14,6 +14,7 @@ URL = "/api/v1/tokens"
 
 
 def post(body, client=None, **headers):
+    headers = {"Accept-Language": "en", **headers}
     return (client or Client()).post(URL, body, content_type="application/json", headers=headers)
 
 
@@ -150,4 +151,4 @@ def test_the_messages_follow_the_language(company):
         {"name": "x", "email": company.user.email, "password": "wrong"}, **{"Accept-Language": "fr"}
     )
     assert refused.status_code == 401
-    assert refused.json()["detail"] != "The email or the password is not right."
+    assert refused.json()["detail"] == "L’adresse électronique ou le mot de passe est incorrect."
