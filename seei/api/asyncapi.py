@@ -81,7 +81,8 @@ def document(site_url: str | None = None) -> dict:
                 "A personal API token acts for its membership exactly as that person's session would; "
                 f"a revoked token is refused within {tokens.CACHE_SECONDS:g} s, and an open socket is closed "
                 f"at its next check (every {settings.SEEI_ROOM_RECHECK_SECONDS:g} s). Never put a token in "
-                "the address: addresses land in access logs and browser history.\n\nClose codes: "
+                "the address: addresses land in access logs and browser history. The operations are the "
+                "room's: `send` is what it sends, `receive` what it accepts.\n\nClose codes: "
                 + "; ".join(f"{code}: {text}" for code, text in CLOSE_CODES.items())
             ),
         },
@@ -126,7 +127,7 @@ def document(site_url: str | None = None) -> dict:
             }
         },
         "operations": {
-            "receiveRoomFrames": {
+            "roomFrames": {
                 "action": "send",
                 "channel": {"$ref": "#/channels/lot"},
                 "summary": "The room sends the lot's snapshots, the server time and pongs.",

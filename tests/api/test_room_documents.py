@@ -193,7 +193,7 @@ def test_real_frames_match_exactly_one_message_the_room_sends(
             while json.loads(pong).get("type") != "pong":
                 pong = ws.receive_bytes()
     frames = [snapshot, pong, fanout.FEED_DOWN, fanout.time_frame(clock.now()), fanout.PONG.data]
-    sent = asyncapi["operations"]["receiveRoomFrames"]
+    sent = asyncapi["operations"]["roomFrames"]
     assert sent["action"] == "send"
     schemas = {}
     for ref in sent["messages"]:
