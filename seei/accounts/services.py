@@ -183,19 +183,27 @@ def confirm_email(uidb64: str, token: str) -> User | None:
     return user
 
 
-def create_api_token(membership: Membership, name: str) -> tuple[ApiToken, str]:
-    """A new personal token for the membership; the key is returned once and never stored."""
+def create_api_token(membership: Membership, name: str, **audit_data) -> tuple[ApiToken, str]:
+    """A new personal token for the membership; the key is returned once and never stored.
+    ``audit_data`` goes into the audit record (how it was asked: the API, from which address)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
     throttle.token_creation(membership.user)
     key = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(membership=membership, name=name, key_hash=hash_key(key), prefix=key[:8])
-    audit.record("api_token.created", token, actor=membership.user, organisation=membership.organisation)
+    audit.record(
+        "api_token.created",
+        token,
+        actor=membership.user,
+        organisation=membership.organisation,
+        prefix=token.prefix,
+        **audit_data,
+    )
     return token, key
 
 
-def revoke_api_token(membership: Membership, token_id) -> None:
+def revoke_api_token(membership: Membership, token_id, **audit_data) -> None:
     token = (
         ApiToken.objects.filter(pk=token_id, membership=membership).first()
         if str(token_id).isdigit()
@@ -209,5 +217,6 @@ def revoke_api_token(membership: Membership, token_id) -> None:
         actor=membership.user,
         organisation=membership.organisation,
         prefix=token.prefix,
+        **audit_data,
     )
     token.delete()

@@ -6,7 +6,18 @@ OpenAPI document: /api/v1/openapi.json, interactive docs: /api/v1/docs.
 
 from ninja import NinjaAPI
 
-from seei.api import applications, auctions, awards, errors, practice, statistics, tenders
+from seei.api import (
+    applications,
+    asyncapi,
+    auctions,
+    awards,
+    errors,
+    practice,
+    room_docs,
+    statistics,
+    tenders,
+    tokens,
+)
 
 api = NinjaAPI(
     title="SEEI API",
@@ -26,6 +37,8 @@ api.add_router("", auctions.router)
 api.add_router("", awards.router)
 api.add_router("", statistics.router)
 api.add_router("", practice.router)
+api.add_router("", tokens.router)
+api.add_router("", asyncapi.router)
 api.add_router("", "seei.alerts.api.router")
 api.add_router("", "seei.redflags.api.router")
 api.add_router("", "seei.ocds.api.router")
@@ -33,3 +46,4 @@ api.add_router("", "seei.transparency.api.router")
 
 # Last, once every router is added: the errors of every operation, documented with one schema.
 errors.document(api)
+room_docs.install(api)  # the room's routes (served by seei.room.app) in the same document

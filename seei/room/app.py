@@ -10,8 +10,12 @@
     GET  /room/time                    the server time of record, to measure the clock offset
 
 Everything goes through psycopg's async pool (``seei.auctions.bidding.pool()``) and the
-Django session cookie (``seei.room.auth``). Nobody can talk in the room: the socket ignores
-whatever a client sends, except a ping.
+Django session cookie (``seei.room.auth``) or a personal API token (``seei.room.tokens``: the
+``Authorization: Bearer`` header, or the ``seei.bearer.<key>`` subprotocol of a socket). Nobody can
+talk in the room: the socket ignores whatever a client sends, except a ping.
+
+Described for integrators in the API's OpenAPI document (``seei.api.room_docs``: the HTTP routes)
+and in its AsyncAPI document (``seei.api.asyncapi``: the socket and its frames).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from seei.ops import endpoints as ops
 from seei.ops import metrics
-from seei.room import auth, headers, history, origins
+from seei.room import auth, headers, history, origins, tokens
 from seei.room.fanout import FEED_DOWN, PONG, Frame, Subscriber, hub, iso, local_socket
 
 if TYPE_CHECKING:
@@ -53,7 +57,8 @@ LANGUAGE_HEADER = "x-seei-language"
 MAX_BODY = 4096
 MAX_AMOUNT_TEXT = 1000  # longer than any amount: the rules refuse a huge one with its own message
 CLOSE_FORBIDDEN = 4403
-CLOSE_SESSION_ENDED = 4401  # the login behind a socket ended (logout, password change, expiry)
+CLOSE_SESSION_ENDED = 4401  # the login behind a socket ended (logout, password change, expiry),
+# or its API token is unknown or revoked (tokens.CLOSE_BAD_TOKEN)
 CLOSE_TRY_AGAIN = 1013  # the database is unreachable for now
 CLOSE_SERVER_ERROR = 1011  # the page reconnects
 BIDS_PATH = re.compile(r"/room/lots/(\d+)/bids")
@@ -126,6 +131,40 @@ def same_origin(connection: HTTPConnection | BidRequest) -> bool:
     return origins.same_site(connection.headers)
 
 
+def trusted(connection: HTTPConnection | BidRequest, token: str | None) -> bool:
+    """``same_origin`` for a request carried by the cookie. A request that offers a token carries no
+    ambient credential (another site cannot know the key, and its cookie is then ignored), so an
+    integrator's server, which sends no ``Origin``, needs only to name a host the site serves."""
+    if token is not None:
+        return origins.host_allowed(connection.headers)
+    return same_origin(connection)
+
+
+class BadToken(Exception):
+    """The request offers an API token that is unknown, revoked, or whose person is inactive."""
+
+
+def offered_token(connection: HTTPConnection | BidRequest) -> str | None:
+    socket = isinstance(connection, HTTPConnection) and connection.scope["type"] == "websocket"
+    return tokens.offered(connection.headers, socket=socket)
+
+
+async def caller(conn, connection: HTTPConnection | BidRequest) -> auth.Person | None:
+    """Who asks: the token's person (acting as its membership) when a token is offered, else the
+    session cookie's. Raises BadToken for a token that opens nothing (never taken for a visitor)."""
+    key = offered_token(connection)
+    if key is None:
+        return await auth.person_from_cookies(conn, connection.cookies)
+    person = await tokens.person_of(conn, key)
+    if person is None:
+        raise BadToken()
+    return person
+
+
+def bad_token_message() -> str:
+    return _("This API token is not valid: it is unknown or was revoked.")
+
+
 def _site_language(code: str | None) -> str | None:
     """``code`` (or its generic language) if the site speaks it: Django's own, cached, check."""
     try:
@@ -146,10 +185,10 @@ def language_of(connection: HTTPConnection | BidRequest, person_language: str | 
 
 async def viewer(conn, connection: HTTPConnection, lot_id: int):
     """(person or None, bidding.Access) of a request. A session that owes a second factor is nobody
-    (``auth.person_from_cookies``), as on the site's pages."""
+    (``auth.person_from_cookies``), as on the site's pages; a bad token raises BadToken."""
     from seei.auctions import bidding
 
-    person = await auth.person_from_cookies(conn, connection.cookies)
+    person = await caller(conn, connection)
     access = await bidding.access(
         conn,
         lot_id=lot_id,
@@ -192,6 +231,14 @@ def _not_allowed(request: Request, person, access) -> JSONResponse:
         if not access.exists:
             return refusal(404, _("The room of this lot is not ready yet."), "no_room")
         return refusal(403, _("You may not see this room."), "forbidden")
+
+
+async def _bad_token_handler(request: Request, error: Exception) -> Response:
+    """The routed views (snapshot, history) asked with a token that opens nothing: 401."""
+    with translation.override(language_of(request, None)):
+        response = refusal(401, bad_token_message(), "bad_token")
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def _unknown_host(request: Request) -> JSONResponse:
@@ -267,11 +314,14 @@ async def bid_view(request: BidRequest) -> Response:
     from seei.auctions import bidding, flood
 
     lot_id = request.path_params["lot_id"]
-    if request.headers.get(BID_HEADER) is None or not same_origin(request):
+    token = offered_token(request)
+    if request.headers.get(BID_HEADER) is None or not trusted(request, token):
         with translation.override(language_of(request, None)):
             return request.refuse(403, _("This request did not come from the room's page."), "cross_site")
     bid = _read_bid(await request.body(), request.headers.get("content-type", ""))
     pool = _pool()
+    if token is not None:
+        return await _bid_with_token(request, pool, token, bid)
     known = auth.known_login(request.cookies) if bid is not None else None
     if known is not None:
         # A login this process decoded before: it is re-validated inside the bid's own transaction.
@@ -304,6 +354,29 @@ async def bid_view(request: BidRequest) -> Response:
     if person is None:
         with translation.override(language):
             return request.refuse(401, _("Please log in to bid."), "not_authenticated")
+    return await _place(request, pool, person, bid, language)
+
+
+async def _bid_with_token(request: BidRequest, pool, token: str, bid) -> Response:
+    """A bid of an integrator: the token's person acting as its membership, looked up once per
+    ``tokens.CACHE_SECONDS`` per process (no round trip of its own on the hot path otherwise)."""
+    person = tokens.cached(token)
+    if person is None:
+        async with pool.connection() as conn:
+            person = await tokens.person_of(conn, token)
+    if person is None:
+        with translation.override(language_of(request, None)):
+            response = request.refuse(401, bad_token_message(), "bad_token")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    return await _place(request, pool, person, bid, language_of(request, person.language))
+
+
+async def _place(request: BidRequest, pool, person: auth.Person, bid, language: str) -> Response:
+    """The bid of a known person (its login or token checked), in one short transaction."""
+    from seei.auctions import bidding, flood
+
+    lot_id = request.path_params["lot_id"]
     if bid is None:
         with translation.override(language):
             return request.refuse(
@@ -422,21 +495,29 @@ async def lot_socket(websocket: WebSocket) -> None:
     """A viewer's socket, served outside Starlette's router like the bids (``create_app``): thousands
     stay open, and each would keep the router's and middlewares' frames alive for its whole life."""
     lot_id = websocket.path_params["lot_id"]
-    if not same_origin(websocket):
+    if not trusted(websocket, offered_token(websocket)):
         await websocket.close(CLOSE_FORBIDDEN)  # before accept: the handshake gets a 403
         return
+    # Never the bearer subprotocol: the key is not echoed back (a browser needs one offered echoed).
+    subprotocol = tokens.answered_subprotocol(websocket.headers)
     try:
         async with _pool().connection() as conn:
             person, access = await viewer(conn, websocket, lot_id)
+    except BadToken:
+        await websocket.accept(subprotocol)  # then closed with a code the client sees
+        await websocket.close(tokens.CLOSE_BAD_TOKEN, "bad token")
+        return
     except Exception as error:
         from seei.auctions import bidding
 
         if bidding.unavailable(error) is None:
             raise
-        await websocket.accept()  # then closed with a code the page sees (a refused handshake has none)
+        await websocket.accept(
+            subprotocol
+        )  # then closed with a code the page sees (a refused handshake has none)
         await websocket.close(CLOSE_TRY_AGAIN)  # the page reconnects (with backoff)
         return
-    await websocket.accept()
+    await websocket.accept(subprotocol)
     if not access.allowed:
         await websocket.close(CLOSE_FORBIDDEN)  # the page stops reconnecting on this code
         return
@@ -476,6 +557,8 @@ async def recheck_access(websocket: WebSocket, lot_id: int, person: auth.Person 
         try:
             async with _pool().connection() as conn:
                 now, access = await viewer(conn, websocket, lot_id)
+        except BadToken:  # revoked since (or its person deactivated)
+            code, reason = CLOSE_SESSION_ENDED, "token revoked"
         except Exception as error:
             if bidding.unavailable(error) is not None:
                 continue  # an outage is no reason to drop a viewer: checked again next time
@@ -542,7 +625,7 @@ def create_app(*, in_process_worker: bool | None = None):
             Route("/room/lots/{lot_id:int}/history", history_view),
             *ops.ROUTES,  # /healthz, /readyz, /metrics
         ],
-        exception_handlers={psycopg.Error: _unavailable_handler},
+        exception_handlers={psycopg.Error: _unavailable_handler, BadToken: _bad_token_handler},
         lifespan=lifespan,
     )
 

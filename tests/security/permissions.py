@@ -128,6 +128,7 @@ SITE: dict[str, Route] = {
     "api:ocds_extension": page(grant(ANYONE)),
     "api:ocds_extension_schema": page(grant(ANYONE)),
     "api:ocds_extension_readme": page(grant(ANYONE)),
+    "api:asyncapi_json": page(grant(ANYONE)),  # the room's socket, described (AsyncAPI)
     # portal
     "portal:home": page(grant(ANYONE)),
     "portal:tenders": page(grant(ANYONE)),
@@ -371,6 +372,10 @@ API: dict[str, Route] = {
     "DELETE /api/v1/watch-profiles/{profile_id}": Route("DELETE", grant(COMPANY)),
     "GET /api/v1/notifications": page(grant(SIGNED_IN)),
     "GET /api/v1/red-flags": page(grant(ANYONE)),
+    # personal tokens: created after a login (the session here; a token alone cannot make one)
+    "POST /api/v1/tokens": post(grant(SIGNED_IN)),
+    "GET /api/v1/tokens": page(grant(SIGNED_IN)),
+    "DELETE /api/v1/tokens/{token_id}": Route("DELETE", grant(COMPANY), {"token_id": "api_token"}),
     "GET /api/v1/ocds/releases": page(grant(ANYONE)),
     "GET /api/v1/ocds/releases/{release_id}": page(grant(ANYONE)),
     "GET /api/v1/ocds/records/{ocid}": page(grant(ANYONE)),

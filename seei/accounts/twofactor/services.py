@@ -122,30 +122,30 @@ class Refused(Exception):
 def verify(request, code: str):
     """Check a code from the authenticator (6 digits) or a recovery code (used up at once); on success
     the session is verified. Wrong codes slow further tries down (django-otp's throttling)."""
-    user = request.user
+    device = check_code(request.user, code, address=audit.client_address(request))
+    _verified(request, device)
+    return device
+
+
+def check_code(user, code: str, *, address=None, **data):
+    """The device a code matches (``verify`` without a session: the API's token creation asks for the
+    code with the password), audited either way; Refused when it matches none."""
     digits = _digits(code)
     if digits.isdigit() and len(digits) == 6:
         method, devices = "authenticator", TOTPDevice.objects.filter(user=user, confirmed=True)
         token = digits
     else:
         method, devices = "recovery_code", StaticDevice.objects.filter(user=user, confirmed=True)
-        token = "".join(code.split()).lower()
+        token = "".join((code or "").split()).lower()
     throttled = any(not device.verify_is_allowed()[0] for device in devices_for_user(user))
     for device in devices:
         matched = verify_token(user, device.persistent_id, token)
         if matched is not None:
-            _verified(request, matched)
             audit.record(
-                "account.second_factor_verified",
-                user,
-                actor=user,
-                method=method,
-                address=audit.client_address(request),
+                "account.second_factor_verified", user, actor=user, method=method, address=address, **data
             )
             return matched
-    audit.record(
-        "account.second_factor_failed", user, actor=user, method=method, address=audit.client_address(request)
-    )
+    audit.record("account.second_factor_failed", user, actor=user, method=method, address=address, **data)
     raise Refused(throttled)
 
 
