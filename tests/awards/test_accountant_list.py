@@ -161,10 +161,9 @@ def test_the_csv_exports_the_filtered_list(books, accountant):
 def the_csv_speaks_the_language_of_the_request(client):
     from django.utils import translation
 
-    with translation.override("fr"):
-        url = reverse("awards:accountant_csv")
-    rows = read_csv(client.get(url, {"state": "partly_paid"}))
-    assert rows[0][0] == "Avis" and "Devise" in rows[0] and rows[1][rows[0].index("Devise")] == "MAD"
+    with translation.override("fr"):  # the request switches the thread to French: back to English after
+        rows = read_csv(client.get(reverse("awards:accountant_csv"), {"state": "partly_paid"}))
+    assert rows[0][0] == "Avis" and "Monnaie" in rows[0] and rows[1][rows[0].index("Monnaie")] == "MAD"
 
 
 def other_perimeters_and_roles_get_nothing(books):
