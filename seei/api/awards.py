@@ -80,9 +80,15 @@ class VisaOut(Schema):
 class PaymentOut(Schema):
     id: int
     paid_on: date
-    amount: Decimal
+    amount: Decimal = Field(description="Negative for a reversing entry.")
     reference: str
+    reverses: int | None = Field(None, description="The payment this reversing entry cancels.")
+    reason: str = Field("", description="Why the payment was reversed (reversing entries only).")
     recorded_at: datetime
+
+    @staticmethod
+    def resolve_reverses(obj) -> int | None:
+        return obj.reverses_id
 
 
 class AuctionMinutesOut(Schema):
@@ -152,6 +158,13 @@ class FailIn(Input):
 class VisaIn(Input):
     decision: choice_of(Visa.Decision)
     reason: str = ""
+    commitment_amount: str | None = Field(
+        None, description="The committed amount (required to grant; at most the awarded amount)."
+    )
+    budget_line: str = Field(
+        "", description="The budget line the commitment is charged to (required to grant)."
+    )
+    committed_on: date | None = Field(None, description="The commitment date (required to grant).")
 
 
 class PaymentIn(Input):
@@ -360,7 +373,15 @@ def verification(request, award_id: int):
 def give_visa(request, award_id: int, payload: VisaIn):
     """Grant or refuse the visa on the commitment (a reason is required to refuse)."""
     award = selectors.accountant_award(request.auth, award_id)  # of the post's perimeter, once final
-    visa = services.give_visa(request.auth, award, payload.decision, payload.reason)
+    visa = services.give_visa(
+        request.auth,
+        award,
+        payload.decision,
+        payload.reason,
+        commitment_amount=payload.commitment_amount,
+        budget_line=payload.budget_line,
+        committed_on=payload.committed_on,
+    )
     return Status(201, _visa(visa))
 
 
@@ -380,7 +401,7 @@ def payments(request, award_id: int):
         "awarded": award.amount,
         "paid": award.paid(),
         "remaining": award.remaining(),
-        "payments": list(award.payments.all()),
+        "payments": list(award.payments.all()),  # with the reversing entries: paid is their sum
     }
 
 

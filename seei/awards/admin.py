@@ -5,7 +5,7 @@ not final stay sealed (seei.core.sealed_admin)."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from seei.awards.models import Award, AwardStep, Payment, Visa
+from seei.awards.models import Award, AwardStep, Commitment, Payment, Visa
 from seei.core.sealed_admin import (
     ReadOnlyAdmin,
     ReadOnlyInline,
@@ -51,6 +51,11 @@ class VisaAdmin(ReadOnlyAdmin):
     list_display = ["award", "decision", "accountant_post", "decided_at"]
 
 
+@admin.register(Commitment)
+class CommitmentAdmin(ReadOnlyAdmin):
+    list_display = ["award", "amount", "budget_line", "committed_on", "accountant_post"]
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["award", "paid_on", "amount", "reference", "accountant_post"]
+    list_display = ["award", "paid_on", "amount", "reference", "reverses", "accountant_post"]

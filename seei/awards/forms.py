@@ -45,7 +45,16 @@ class FailForm(forms.Form):
     )
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class VisaForm(forms.Form):
+    """The decision; a granted visa carries its commitment (checked by the service)."""
+
     decision = forms.ChoiceField(label=_("Decision"), choices=Visa.Decision.choices, widget=forms.RadioSelect)
     reason = forms.CharField(
         label=_("Reason"),
@@ -53,13 +62,53 @@ class VisaForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when the visa is refused."),
     )
+    commitment_amount = AmountFormField(
+        label=_("Committed amount"),
+        required=False,
+        help_text=_("Required when the visa is granted; at most the awarded amount."),
+    )
+    budget_line = forms.CharField(
+        label=_("Budget line"),
+        required=False,
+        max_length=120,
+        help_text=_("The budget imputation the commitment is charged to."),
+    )
+    committed_on = forms.DateField(label=_("Commitment date"), required=False, widget=DateInput)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+class ReversalForm(forms.Form):
+    payment = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why this payment is reversed"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The payment stays in the account book, cancelled by a reversing entry."),
+    )
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+
+class AccountantFilterForm(forms.Form):
+    """The filters of the accountant's list (and of its CSV export and statistics)."""
+
+    state = forms.ChoiceField(label=_("Status"), required=False)
+    buyer = forms.ModelChoiceField(
+        label=_("Buyer"), required=False, queryset=None, empty_label=_("All buyers")
+    )
+    start = forms.DateField(label=_("Final from"), required=False, widget=DateInput)
+    end = forms.DateField(label=_("Final until"), required=False, widget=DateInput)
+    q = forms.CharField(
+        label=_("Reference"), required=False, max_length=80, help_text=_("Notice or payment.")
+    )
+
+    def __init__(self, *args, buyers, states, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = buyers
+        self.fields["state"].choices = [("", _("All")), *states]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The start of the period is after its end."))
+        return data
 
 
 class PaymentForm(forms.Form):

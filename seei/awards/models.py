@@ -10,7 +10,6 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
@@ -56,10 +55,25 @@ class Award(models.Model):
         return self.steps.exclude(status=AwardStep.Status.FAILED).order_by("rank").first()
 
     def paid(self) -> Decimal:
+        """Net of the reversing entries (their amounts are negative)."""
         return self.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
 
+    def committed(self) -> Decimal:
+        """The amount committed with the visa (the awarded amount for a visa granted before the
+        commitment was recorded; nothing without a granted visa)."""
+        commitment = Commitment.objects.filter(award=self).first()
+        if commitment is not None:
+            return commitment.amount
+        visa = self.visa()
+        if visa is not None and visa.decision == Visa.Decision.GRANTED:
+            return self.amount or Decimal("0.00")
+        return Decimal("0.00")
+
     def remaining(self) -> Decimal:
-        return (self.amount or Decimal("0.00")) - self.paid()
+        """What remains to be paid of the commitment (of the awarded amount before any visa)."""
+        visa = self.visa()
+        ceiling = self.committed() if visa is not None and visa.decision == Visa.Decision.GRANTED else None
+        return (self.amount or Decimal("0.00") if ceiling is None else ceiling) - self.paid()
 
     def visa(self):
         """The accountant's latest decision, or None."""
@@ -184,11 +198,44 @@ class Visa(models.Model):
         return f"{self.award} — {self.get_decision_display()}"
 
 
+class Commitment(models.Model):
+    """The commitment (engagement) the accountant records with the granted visa: how much of the
+    award is committed, on which budget line, on which date. One per award, never more than awarded;
+    the payments never exceed it."""
+
+    award = models.OneToOneField(Award, on_delete=models.PROTECT, related_name="commitment")
+    visa = models.OneToOneField(Visa, on_delete=models.PROTECT, related_name="commitment")
+    amount = AmountField(_("committed amount"))
+    budget_line = models.CharField(_("budget line"), max_length=120)
+    committed_on = models.DateField(_("commitment date"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accountant_post = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("commitment")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="commitment_positive"),
+            models.CheckConstraint(condition=~Q(budget_line=""), name="commitment_has_budget_line"),
+        ]
+
+    def __str__(self):
+        return f"{self.award} — {self.amount} ({self.budget_line})"
+
+
 class Payment(models.Model):
+    """A payment, or the reversing entry that cancels one (negative, with its reason). Rows are never
+    changed nor deleted (a trigger refuses it, see migration 0002): a mistake is corrected by a
+    reversal, then the right payment."""
+
     award = models.ForeignKey(Award, on_delete=models.PROTECT, related_name="payments")
     paid_on = models.DateField(_("payment date"))
-    amount = AmountField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    amount = AmountField(_("amount"))
     reference = models.CharField(_("reference"), max_length=80)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    reason = models.TextField(_("reason of the reversal"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     accountant_post = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
@@ -196,7 +243,22 @@ class Payment(models.Model):
     class Meta:
         ordering = ["award", "paid_on", "id"]
         verbose_name = _("payment")
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+        constraints = [
+            # A payment is positive; a reversal is negative and says why.
+            models.CheckConstraint(
+                condition=(Q(reverses__isnull=True, amount__gt=0) & Q(reason=""))
+                | (Q(reverses__isnull=False, amount__lt=0) & ~Q(reason="")),
+                name="payment_positive_or_reversal",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.award} — {self.amount} ({self.reference})"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+    @property
+    def reversed(self) -> bool:
+        return hasattr(self, "reversal")

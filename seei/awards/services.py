@@ -33,7 +33,7 @@ from seei.auctions import reasons, rules
 from seei.auctions.models import Bidder, Room
 from seei.awards import documents, selectors
 from seei.awards.minutes import auction_minutes_pdf
-from seei.awards.models import Award, AwardDocument, AwardStep, Payment, Visa
+from seei.awards.models import Award, AwardDocument, AwardStep, Commitment, Payment, Visa
 from seei.core import amounts, audit, clock
 from seei.core.uploads import sha256_of, validate_document
 from seei.ocds import hooks as ocds
@@ -607,9 +607,54 @@ def verify(membership, award: Award):
     return report
 
 
-def give_visa(membership, award: Award, decision: str, reason: str = "") -> Visa:
-    """Grant or refuse the visa on the commitment of a final award (a refusal says why)."""
+def _commitment_errors(award: Award, amount, budget_line: str, committed_on) -> tuple[dict, Decimal | None]:
+    """The commitment a granted visa needs: an amount within the award, a budget line, a date not
+    in the future. Returns (errors by field, the amount read)."""
+    errors: dict[str, list] = {}
+    value = None
+    if amount in (None, ""):
+        errors["commitment_amount"] = [_("Give the committed amount.")]
+    else:
+        try:
+            value = amounts.parse(amount)
+        except ValidationError as error:
+            errors["commitment_amount"] = error.messages
+        else:
+            if value <= 0:
+                errors["commitment_amount"] = [_("The committed amount must be more than zero.")]
+            elif value > award.amount:
+                errors["commitment_amount"] = [
+                    _("The committed amount (%(amount)s) cannot exceed the awarded amount (%(awarded)s).")
+                    % {
+                        "amount": reasons.format_amount(value, award.currency, get_language()),
+                        "awarded": reasons.format_amount(award.amount, award.currency, get_language()),
+                    }
+                ]
+    if not budget_line:
+        errors["budget_line"] = [_("Give the budget line the commitment is charged to.")]
+    elif len(budget_line) > 120:
+        errors["budget_line"] = [_("The budget line is 120 characters at most.")]
+    if not isinstance(committed_on, date):
+        errors["committed_on"] = [_("Give the commitment date.")]
+    elif committed_on > localtime(clock.now()).date():
+        errors["committed_on"] = [_("A commitment cannot be dated in the future.")]
+    return errors, value
+
+
+def give_visa(
+    membership,
+    award: Award,
+    decision: str,
+    reason: str = "",
+    *,
+    commitment_amount=None,
+    budget_line: str = "",
+    committed_on: date | None = None,
+) -> Visa:
+    """Grant or refuse the visa on the commitment of a final award (a refusal says why). A visa is
+    granted with its commitment (amount, budget line, date), never more than the awarded amount."""
     reason = (reason or "").strip()
+    budget_line = (budget_line or "").strip()
     with transaction.atomic():
         award = _lock(award)
         _require_accountant_of(membership, award, _("give the visa of this award"))
@@ -624,19 +669,49 @@ def give_visa(membership, award: Award, decision: str, reason: str = "") -> Visa
             raise TenderError(
                 _("The visa was already granted on %(when)s.") % {"when": when(current.decided_at)}
             )
+        granted = decision == Visa.Decision.GRANTED
+        if granted:
+            errors, committed = _commitment_errors(award, commitment_amount, budget_line, committed_on)
+            if errors:
+                raise TenderError(errors)
+        now = clock.now()
         visa = Visa.objects.create(
             award=award,
             decision=decision,
             reason=reason,
             decided_by=membership.user,
             accountant_post=membership.organisation,
-            decided_at=clock.now(),
+            decided_at=now,
         )
+        commitment_data = {}
+        if granted:
+            commitment = Commitment.objects.create(
+                award=award,
+                visa=visa,
+                amount=committed,
+                budget_line=budget_line,
+                committed_on=committed_on,
+                recorded_by=membership.user,
+                accountant_post=membership.organisation,
+                recorded_at=now,
+            )
+            commitment_data = {
+                "commitment": {
+                    "amount": rules.format_decimal(commitment.amount),
+                    "budget_line": budget_line,
+                    "committed_on": committed_on.isoformat(),
+                }
+            }
         audit.record(
-            "award.visa", award, membership.user, membership.organisation, decision=decision, reason=reason
+            "award.visa",
+            award,
+            membership.user,
+            membership.organisation,
+            decision=decision,
+            reason=reason,
+            **commitment_data,
         )
         ocds.step_happened(award.lot.tender_id)
-        granted = decision == Visa.Decision.GRANTED
         notify(
             _buyer_users(award.lot.tender),
             gettext_lazy("Visa granted: lot {number} of {reference}")
@@ -665,7 +740,7 @@ def _amount(value) -> Decimal:
 
 
 def record_payment(membership, award: Award, paid_on: date, amount, reference: str) -> Payment:
-    """A payment against a final award with its visa; the total never exceeds the awarded amount
+    """A payment against a final award with its visa; the total never exceeds the committed amount
     (checked under the award's row lock, so two accountants at once cannot overpay)."""
     amount = _amount(amount)
     reference = (reference or "").strip()
@@ -684,19 +759,22 @@ def record_payment(membership, award: Award, paid_on: date, amount, reference: s
         visa = award.visa()
         if award.status != Award.Status.FINAL or visa is None or visa.decision != Visa.Decision.GRANTED:
             raise TenderError(_("Payments are recorded once the visa on the commitment is granted."))
-        remaining = award.remaining()
+        if amount <= 0:
+            raise TenderError({"amount": [_("A payment is more than zero: a correction is a reversal.")]})
+        committed = award.committed()
+        remaining = committed - award.paid()
         if amount > remaining:
             raise TenderError(
                 {
                     "amount": [
                         _(
                             "This payment of %(amount)s is more than what remains to be paid (%(remaining)s of "
-                            "the awarded %(awarded)s)."
+                            "the committed %(committed)s)."
                         )
                         % {
                             "amount": reasons.format_amount(amount, award.currency, get_language()),
                             "remaining": reasons.format_amount(remaining, award.currency, get_language()),
-                            "awarded": reasons.format_amount(award.amount, award.currency, get_language()),
+                            "committed": reasons.format_amount(committed, award.currency, get_language()),
                         }
                     ]
                 }
@@ -735,3 +813,64 @@ def record_payment(membership, award: Award, paid_on: date, amount, reference: s
             **_common(award),
         )
     return payment
+
+
+def reverse_payment(membership, award: Award, payment_id, reason: str) -> Payment:
+    """Cancel a payment by a reversing entry: a new row of the opposite amount that names the payment
+    and says why (payments are never changed nor deleted). The right payment is then recorded anew."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TenderError({"reason": [_("Say why the payment is reversed: it stays in the account book.")]})
+    with transaction.atomic():
+        award = _lock(award)
+        _require_accountant_of(membership, award, _("reverse a payment of this award"))
+        payment = Payment.objects.filter(pk=payment_id, award=award).first()
+        if payment is None:
+            raise TenderError(_("This payment is not one of this award."))
+        if payment.is_reversal:
+            raise TenderError(_("A reversal cannot be reversed: record the payment again instead."))
+        if Payment.objects.filter(reverses=payment).exists():
+            raise TenderError(
+                _("Payment %(reference)s is already reversed.") % {"reference": payment.reference}
+            )
+        now = clock.now()
+        reversal = Payment.objects.create(
+            award=award,
+            paid_on=localtime(now).date(),
+            amount=-payment.amount,
+            reference=payment.reference,
+            reverses=payment,
+            reason=reason,
+            recorded_by=membership.user,
+            accountant_post=membership.organisation,
+            recorded_at=now,
+        )
+        remaining = award.committed() - award.paid()
+        audit.record(
+            "award.payment_reversed",
+            award,
+            membership.user,
+            membership.organisation,
+            payment=payment.pk,
+            amount=rules.format_decimal(reversal.amount),
+            reference=payment.reference,
+            reason=reason,
+            remaining=rules.format_decimal(remaining),
+        )
+        ocds.step_happened(award.lot.tender_id)
+        notify(
+            _buyer_users(award.lot.tender),
+            gettext_lazy("Payment reversed: lot {number} of {reference}"),
+            gettext_lazy(
+                "The accountant ({post}) reversed the payment {payment} of {amount} on lot {number} of "
+                "{reference}: {reason}. {remaining} remains to be paid."
+            ),
+            url=_url(award),
+            post=membership.organisation.name,
+            payment=payment.reference,
+            amount=LocalAmount(payment.amount, award.currency),
+            remaining=LocalAmount(remaining, award.currency),
+            reason=reason,
+            **_common(award),
+        )
+    return reversal

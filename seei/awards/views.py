@@ -1,26 +1,22 @@
-"""Pages of the award: the buyer's, the commission's and the candidate's award page, the public
-result of a lot, and the accountant's workspace.
+"""Pages of the award: the buyer's, the commission's and the candidate's award page and the public
+result of a lot (the accountant's workspace is in ``accountant_views``).
 
 Thin: ``selectors`` decide who sees what (identities only once final, the accountant's
 perimeter), ``services`` apply the rules; a refusal is shown with its reason and changes nothing.
 """
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from seei.accounts.decorators import role_required
 from seei.accounts.models import Role
-from seei.auctions import selectors as auction_selectors
 from seei.auctions import signing
 from seei.awards import selectors, services
-from seei.awards.forms import ConfirmForm, DocumentsForm, FailForm, PaymentForm, VisaForm
+from seei.awards.forms import ConfirmForm, DocumentsForm, FailForm
 from seei.awards.models import Award, AwardStep
 from seei.core import clock
 from seei.core.forms import show_errors
@@ -206,92 +202,4 @@ def result(request, lot_id):
     )
 
 
-# The accountant's workspace -------------------------------------------------------------------------------
-
-
-@accountant_only
-def accountant(request):
-    awards = list(selectors.accountant_awards(request.membership))
-    return render(request, "awards/accountant_list.html", {"awards": awards})
-
-
-def _accountant_context(request, award: Award, **extra) -> dict:
-    return {
-        "award": award,
-        "lot": award.lot,
-        "tender": award.lot.tender,
-        "visa": award.visa(),
-        "visas": list(award.visas.select_related("decided_by")),
-        "payments": list(award.payments.select_related("recorded_by")),
-        "minutes": selectors.current_minutes(award),
-        "ranking": selectors.ranking(award),
-        "steps": list(selectors.steps_of(award)),
-        "visa_form": extra.pop("visa_form", None) or VisaForm(),
-        "payment_form": extra.pop("payment_form", None)
-        or PaymentForm(initial={"paid_on": localtime(clock.now()).date()}),
-        **extra,
-    }
-
-
-@accountant_only
-def accountant_award(request, pk):
-    award = selectors.accountant_award(request.membership, pk)
-    return render(request, "awards/accountant_award.html", _accountant_context(request, award))
-
-
-@accountant_only
-def ledger(request, pk):
-    award = selectors.accountant_award(request.membership, pk)
-    room = selectors.room_of(award)
-    document = auction_selectors.ledger_document(room)
-    body = json.dumps(document, ensure_ascii=False, indent=1).encode()
-    return private_file(f"ledger-lot-{award.lot_id}.json", "application/json", body)
-
-
-@require_POST
-@accountant_only
-def verify(request, pk):
-    award = selectors.accountant_award(request.membership, pk)
-    report = services.verify(request.membership, award)
-    return render(request, "awards/accountant_award.html", _accountant_context(request, award, report=report))
-
-
-def _accountant_action(request, pk, key: str, form_class, act):
-    """A visa or a payment posted by the accountant: the service acts on the checked form and says
-    what happened; a refusal shows the page again (400) with the reason on the form."""
-    award = selectors.accountant_award(request.membership, pk)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            done = act(award, form.cleaned_data)
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("awards:accountant_award", pk=award.pk)
-    return render(
-        request,
-        "awards/accountant_award.html",
-        _accountant_context(request, award, **{key: form}),
-        status=400,
-    )
-
-
-@require_POST
-@accountant_only
-def visa(request, pk):
-    def act(award, data):
-        services.give_visa(request.membership, award, data["decision"], data["reason"])
-        return _("Your decision on the visa is recorded; the buyer was told.")
-
-    return _accountant_action(request, pk, "visa_form", VisaForm, act)
-
-
-@require_POST
-@accountant_only
-def payment(request, pk):
-    def act(award, data):
-        services.record_payment(request.membership, award, data["paid_on"], data["amount"], data["reference"])
-        return _("The payment is recorded.")
-
-    return _accountant_action(request, pk, "payment_form", PaymentForm, act)
+# The accountant's workspace is in seei.awards.accountant_views.

@@ -254,7 +254,21 @@ def finalise(closed_lot, rank=1):
     return services.confirm(closed_lot.commission, closed_lot.award, rank)
 
 
-def grant_visa(closed_lot, accountant):
+def commitment(award, amount=None, budget_line="1.2.3.40 — Matériel médical"):
+    """The commitment a granted visa records: by default the whole award, dated today."""
+    from django.utils.timezone import localtime
+
+    from seei.core import clock
+
+    return {
+        "commitment_amount": award.amount if amount is None else amount,
+        "budget_line": budget_line,
+        "committed_on": localtime(clock.now()).date(),
+    }
+
+
+def grant_visa(closed_lot, accountant, **overrides):
     from seei.awards import services
 
-    return services.give_visa(accountant, closed_lot.award, "granted")
+    award = closed_lot.award
+    return services.give_visa(accountant, award, "granted", **{**commitment(award), **overrides})

@@ -94,7 +94,8 @@ def test_the_accountant_verifies_grants_and_pays_within_the_awarded_amount(close
     assert [a["id"] for a in client.get("/awards").json()] == [award.pk]
     verdict = client.get(f"/awards/{award.pk}/verification").json()
     assert verdict["ok"] and verdict["winner"] == closed.pseudonym(closed.ranked[0])
-    response = client.post(f"/awards/{award.pk}/visa", {"decision": "granted"})
+    body = {"decision": "granted", "commitment_amount": "585000.00", "budget_line": "1.2.3.40"}
+    response = client.post(f"/awards/{award.pk}/visa", {**body, "committed_on": "2026-01-15"})
     assert response.status_code == 201 and response.json()["accountant_post"] == accountant.organisation.name
     for amount in ("300000.00", "200000.00"):
         body = {"paid_on": "2026-01-15", "amount": amount, "reference": f"OP-{amount}"}

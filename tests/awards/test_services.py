@@ -19,6 +19,7 @@ from seei.tenders.models import Lot
 from tests.awards.conftest import (
     all_documents,
     close_auction,
+    commitment,
     exe_upload,
     finalise,
     grant_visa,
@@ -357,7 +358,7 @@ def test_a_refused_visa_needs_a_reason_and_the_buyer_is_told(closed, accountant,
     assert Notification.objects.filter(
         user=buyer.user, subject__startswith="Visa refused", body__contains="Crédits"
     ).exists()
-    visa = services.give_visa(accountant, award, "granted")
+    visa = services.give_visa(accountant, award, "granted", **commitment(award))
     assert award.visa() == visa and visa.accountant_post == accountant.organisation
     with pytest.raises(TenderError) as error:
         services.give_visa(accountant, award, "granted")
@@ -392,7 +393,7 @@ def test_partial_payments_then_a_payment_over_the_remaining_amount_is_refused(
         services.record_payment(accountant, award, today, "235000.00", "OP-2026-0003")
     assert messages_of(error) == (
         "This payment of 235,000.00\u00a0MAD is more than what remains to be paid "
-        "(234,999.50\u00a0MAD of the awarded 585,000.00\u00a0MAD)."
+        "(234,999.50\u00a0MAD of the committed 585,000.00\u00a0MAD)."
     )
     assert (
         Payment.objects.count(),
@@ -471,7 +472,7 @@ def test_two_accountants_paying_at_once_never_exceed_the_awarded_amount(buyer, c
     award = finalise(closed_lot)
     first = make_accountant("Trésorerie A", "a@tresor.gov.ma", [buyer.organisation.parent])
     second = make_accountant("Trésorerie B", "b@tresor.gov.ma", [buyer.organisation])
-    services.give_visa(first, award, "granted")
+    services.give_visa(first, award, "granted", **commitment(award))
     barrier, outcomes = threading.Barrier(2), []
 
     def pay(accountant, reference):

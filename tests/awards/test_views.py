@@ -151,8 +151,14 @@ def test_the_accountant_of_the_perimeter_sees_verifies_grants_and_records_paymen
     response = client.post(reverse("awards:visa", args=[award.pk]), {"decision": "refused", "reason": ""})
     assert response.status_code == 400 and "Say why the visa is refused" in text(response)
     assert not Visa.objects.exists()
-    assert client.post(reverse("awards:visa", args=[award.pk]), {"decision": "granted"}).status_code == 302
     today = clock.now().date().isoformat()
+    granted = {
+        "decision": "granted",
+        "commitment_amount": "585000",
+        "budget_line": "1.2.3.40",
+        "committed_on": today,
+    }
+    assert client.post(reverse("awards:visa", args=[award.pk]), granted).status_code == 302
     pay = reverse("awards:payment", args=[award.pk])
     assert client.post(pay, {"paid_on": today, "amount": "300000", "reference": "OP-1"}).status_code == 302
     response = client.post(pay, {"paid_on": today, "amount": "285000.01", "reference": "OP-2"})

@@ -136,6 +136,7 @@ def test_award_passes_to_the_second_and_the_accountant_pays_it(
     expect(books.get_by_test_id("verdict")).to_contain_text("The ledger is intact.")
     expect(books.get_by_test_id("verdict")).to_contain_text(f"Recomputed winner: {closed.pseudonym(first)}")
     books.get_by_label("Visa granted").check()
+    books.get_by_label(label("Budget line")).fill("1.2.3.40 — Matériel médical")  # amount and date prefilled
     books.get_by_role("button", name="Record the decision").click()
     expect(books.get_by_role("status")).to_contain_text("Your decision on the visa is recorded")
     for amount, reference in (("300000", "OP-2026-0101"), ("150000.50", "OP-2026-0102")):
