@@ -25,3 +25,7 @@ def erratum_published(erratum) -> None:
 
 def answer_published(clarification) -> None:
     _queue(Alert.Kind.ANSWER, clarification.pk)
+
+
+def notice_cancelled(tender) -> None:
+    _queue(Alert.Kind.CANCELLATION, tender.pk)

@@ -119,6 +119,7 @@ class Alert(models.Model):
         NOTICE = "notice", _("New notice")
         ERRATUM = "erratum", _("Erratum")
         ANSWER = "answer", _("Published answer")
+        CANCELLATION = "cancelled", _("Notice cancelled")
 
     company = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=40)
