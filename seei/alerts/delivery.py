@@ -109,15 +109,17 @@ def _answer_rows(clarification_id: int, now: datetime) -> list[Alert]:
 
 def _cancellation_rows(tender_id: int, now: datetime) -> list[Alert]:
     tender = Tender.objects.real().filter(pk=tender_id, status=Tender.Status.CANCELLED).first()
+    if tender is None:
+        return []
     return [
         Alert(
             company_id=company_id,
-            key=f"cancelled:{tender_id}",
+            key=f"{Alert.Kind.CANCELLATION}:{tender.pk}",
             kind=Alert.Kind.CANCELLATION,
             tender=tender,
             created_at=now,
         )
-        for company_id in (_followers(tender_id) if tender else [])
+        for company_id in _followers(tender.pk)
     ]
 
 
@@ -142,7 +144,7 @@ SUBJECTS = {
     Alert.Kind.NOTICE: gettext_lazy("New notice in your field: {reference}"),
     Alert.Kind.ERRATUM: gettext_lazy("Erratum {number} to notice {reference}"),
     Alert.Kind.ANSWER: gettext_lazy("A question on {reference} was answered"),
-    Alert.Kind.CANCELLATION: gettext_lazy("Notice {reference} is cancelled"),
+    Alert.Kind.CANCELLATION: gettext_lazy("Notice {reference} was cancelled"),
 }
 BODIES = {
     Alert.Kind.NOTICE: gettext_lazy("{buyer} published “{title}”. Applications close on {deadline}."),
@@ -150,7 +152,7 @@ BODIES = {
         "The notice “{title}” was amended: {reason}\nApplication deadline: {deadline}."
     ),
     Alert.Kind.ANSWER: gettext_lazy("An answer was published on the notice “{title}”."),
-    Alert.Kind.CANCELLATION: gettext_lazy("The buyer cancelled the notice “{title}”: {reason}"),
+    Alert.Kind.CANCELLATION: gettext_lazy("{buyer} cancelled the notice “{title}”."),
 }
 DIGEST_LINE = gettext_lazy("{reference} — {title} ({buyer}). Applications close on {deadline}.")
 DIGEST_INTRO = gettext_lazy("New notices matching your watch profiles:")
@@ -173,8 +175,6 @@ def _params(alert: Alert) -> dict:
     if alert.kind == Alert.Kind.ERRATUM:
         params |= {"number": alert.erratum.number, "reason": alert.erratum.reason}
         params["deadline"] = LocalTime(alert.erratum.deadline_after)
-    elif alert.kind == Alert.Kind.CANCELLATION:
-        params |= {"reason": tender.cancellation_reason, "deadline": LocalTime(tender.application_deadline)}
     else:
         params["deadline"] = LocalTime(tender.application_deadline)
     return params

@@ -28,4 +28,5 @@ def answer_published(clarification) -> None:
 
 
 def notice_cancelled(tender) -> None:
+    """To call when a published notice is cancelled: its followers are told."""
     _queue(Alert.Kind.CANCELLATION, tender.pk)

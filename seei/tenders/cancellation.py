@@ -33,8 +33,8 @@ def refusal(tender: Tender) -> str | None:
         room_started = Room.objects.filter(lot=lot).exclude(status=Room.Status.SCHEDULED).exists()
         if lot.status in STARTED or room_started or hasattr(lot, "award"):
             return _(
-                "The auction of lot %(number)s has opened: bids exist, so the notice can no longer be "
-                "cancelled. Ask an administrator to stop the lot."
+                "The auction of lot %(number)s has already opened: a notice cannot be cancelled once bids "
+                "may have been made. The lot goes on to its award or is declared unsuccessful."
             ) % {"number": lot.number}
     return None
 

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from seei.awards import documents as award_kinds
 from seei.tenders.errors import TenderError
 
+FIELDS = ("application_documents", "award_documents")  # on Tender
+
 
 def application_choices():
     from seei.applications.models import ApplicationDocument  # the applications app imports tenders

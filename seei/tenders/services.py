@@ -197,6 +197,8 @@ def update_draft(membership, tender: Tender, values: dict) -> Tender:
     if "reference" in values:
         _check_reference(values["reference"], tender)
     requirements.check(values)
+    # From the database: a form has already put its values on ``tender``.
+    required_before = Tender.objects.filter(pk=tender.pk).values(*requirements.FIELDS).first()
     for field in TENDER_FIELDS:
         if field in values:
             setattr(tender, field, values[field])
@@ -207,6 +209,11 @@ def update_draft(membership, tender: Tender, values: dict) -> Tender:
     _stamp_original(tender)
     _full_clean(tender, ["buyer", "created_by", "search"])
     tender.save()
+    required_after = {f: list(getattr(tender, f) or []) for f in requirements.FIELDS}
+    if required_after != required_before:
+        audit.record(
+            "tender.required_documents", tender, membership.user, membership.organisation, **required_after
+        )
     return tender
 
 
