@@ -34,6 +34,9 @@ def delete(request, pk):
             request, _("The draft notice %(reference)s was deleted.") % {"reference": tender.reference}
         )
         return redirect("tenders:list")
+    if tender.status != Tender.Status.DRAFT:
+        messages.error(request, _("Only a draft can be deleted; a published notice can be cancelled."))
+        return redirect("tenders:manage", tender.pk)
     return render(request, "tenders/delete_confirm.html", {"tender": tender})
 
 
@@ -55,7 +58,9 @@ def document_remove(request, pk, document_pk):
 @buyer_only
 def preview(request, pk):
     """The draft's public page as the portal will render it, never cached, for its buyer only."""
-    selectors.buyer_tender(request.membership, pk)
+    own = selectors.buyer_tender(request.membership, pk)
+    if own.status != Tender.Status.DRAFT or own.practice:
+        return redirect("tenders:manage", own.pk)  # a published notice has its real public page
     tender = (
         Tender.objects.select_related("buyer", "category", "region")
         .prefetch_related(

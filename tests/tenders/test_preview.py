@@ -30,3 +30,9 @@ def test_nobody_else_previews_a_draft(client, draft_tender, other_buyer, company
     for membership in (other_buyer, company):
         client.force_login(membership.user)
         assert client.get(url).status_code == 403
+
+
+def test_a_published_notice_is_not_previewed(as_buyer, published_tender):
+    response = as_buyer.get(reverse("tenders:preview", args=[published_tender.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tenders:manage", args=[published_tender.pk])
