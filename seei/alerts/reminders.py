@@ -57,7 +57,7 @@ class Outcome:
     """What ``send_due`` found for a lot."""
 
     lot_id: int
-    status: str  # sent | already | not_due | opened | practice | no_room
+    status: str  # sent | already | not_due | opened | practice | no_room | cancelled
     kind: str | None = None  # the reminder due now
     companies: int = 0  # companies reminded by this call
     upcoming: dict[str, datetime] = field(default_factory=dict)  # reminders still to come
@@ -72,6 +72,8 @@ def send_due(lot_id: int) -> Outcome:
         return Outcome(lot_id, "no_room")
     if room.lot.tender.practice:
         return Outcome(lot_id, "practice")
+    if room.lot.status == "cancelled":  # its notice was cancelled: the room will not open
+        return Outcome(lot_id, "cancelled")
     now = clock.now()
     opened = room.status != Room.Status.SCHEDULED
     later = upcoming(room.opens_at, now, opened)
@@ -96,12 +98,16 @@ def send_missed() -> int:
     from seei.auctions.models import Room
 
     now = clock.now()
-    rooms = Room.objects.filter(
-        status=Room.Status.SCHEDULED,
-        opens_at__gt=now,
-        opens_at__lte=now + WINDOW,
-        lot__tender__practice=False,
-    ).values_list("lot_id", flat=True)
+    rooms = (
+        Room.objects.filter(
+            status=Room.Status.SCHEDULED,
+            opens_at__gt=now,
+            opens_at__lte=now + WINDOW,
+            lot__tender__practice=False,
+        )
+        .exclude(lot__status="cancelled")
+        .values_list("lot_id", flat=True)
+    )
     return sum(send_due(lot_id).companies for lot_id in list(rooms))
 
 

@@ -38,7 +38,7 @@ from seei.auctions.services import prepare_room
 from seei.core import audit, clock
 from seei.core.uploads import validate_document
 from seei.ocds import hooks as ocds
-from seei.tenders import schedule
+from seei.tenders import requirements, schedule
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Interest, Lot, Tender
 from seei.tenders.services import record_interest
@@ -149,10 +149,11 @@ def _prepared(documents, errors) -> list[sealing.Prepared]:
     return prepared
 
 
-def _require_both_kinds(kinds: set, errors):
-    if Kind.ADMINISTRATIVE not in kinds:
+def _require_both_kinds(kinds: set, errors, tender):
+    required = requirements.application_documents(tender)  # the kinds the notice asks for
+    if Kind.ADMINISTRATIVE not in kinds and Kind.ADMINISTRATIVE in required:
         errors.setdefault(Kind.ADMINISTRATIVE, []).append(_("Attach at least one administrative document."))
-    if Kind.TECHNICAL not in kinds:
+    if Kind.TECHNICAL not in kinds and Kind.TECHNICAL in required:
         errors.setdefault(Kind.TECHNICAL, []).append(_("Attach at least one technical document."))
 
 
@@ -228,7 +229,7 @@ def apply(membership, tender, *, lots, documents, declaration: bool) -> Receipt:
     chosen = _chosen_lots(tender, lots, errors)
     prepared = _prepared(documents, errors)
     if not any(field in errors for field in (*Kind.values, "documents")):  # a refused file says enough
-        _require_both_kinds({item.kind for item in prepared}, errors)
+        _require_both_kinds({item.kind for item in prepared}, errors, tender)
     if errors:
         raise TenderError(errors)
     with transaction.atomic():
@@ -291,7 +292,7 @@ def change(membership, tender, *, lots=None, documents=(), remove=(), declaratio
                 )
             remove_ids.add(pk)
         kept = [d for pk, d in current.items() if pk not in remove_ids]
-        _require_both_kinds({d.kind for d in kept} | {item.kind for item in prepared}, errors)
+        _require_both_kinds({d.kind for d in kept} | {item.kind for item in prepared}, errors, tender)
         old_lots = sorted(application.lots.all(), key=lambda lot: lot.number)
         same_lots = chosen is None or [lot.pk for lot in chosen] == [lot.pk for lot in old_lots]
         if not errors and same_lots and not prepared and not remove_ids:

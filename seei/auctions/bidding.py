@@ -1107,7 +1107,7 @@ SELECT l.public_watch, r.id, r.status,
            SELECT 1 FROM applications_commissionmember c WHERE c.tender_id = t.id AND c.membership_id = m.id)
 FROM tenders_lot l
 JOIN tenders_tender t ON t.id = l.tender_id
-LEFT JOIN auctions_room r ON r.lot_id = l.id
+LEFT JOIN auctions_room r ON r.lot_id = l.id AND l.status <> 'cancelled'
 LEFT JOIN accounts_user u ON u.id = %(user_id)s AND u.is_active
 LEFT JOIN LATERAL ("""
     + ACTING_MEMBERSHIP

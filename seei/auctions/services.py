@@ -277,6 +277,8 @@ def open_room(lot_id: int) -> Outcome:
         room = _lock(lot_id)
         if room is None:
             return Outcome(lot_id, "no_room")
+        if Lot.objects.filter(pk=lot_id, status=Lot.Status.CANCELLED).exists():
+            return Outcome(lot_id, "cancelled")  # its notice was cancelled before the room opened
         if room.status != Room.Status.SCHEDULED:
             return Outcome(lot_id, "already")
         now = db_now()
@@ -304,6 +306,8 @@ def close_room(lot_id: int) -> Outcome:
         room = _lock(lot_id)
         if room is None:
             return Outcome(lot_id, "no_room")
+        if Lot.objects.filter(pk=lot_id, status=Lot.Status.CANCELLED).exists():
+            return Outcome(lot_id, "cancelled")  # its notice was cancelled before the room opened
         if room.status == Room.Status.CLOSED:
             return Outcome(lot_id, "already")
         params, state = rules_of(room)
@@ -356,11 +360,10 @@ def sweep() -> dict[str, int]:
     An outage not recorded yet is recorded first (once, for every lot it closes)."""
     watchdog.settle()
     now = db_now()
-    due_open = Room.objects.filter(status=Room.Status.SCHEDULED, opens_at__lte=now).values_list(
-        "lot_id", flat=True
-    )
+    due = Room.objects.exclude(lot__status=Lot.Status.CANCELLED)  # a cancelled notice's rooms stay shut
+    due_open = due.filter(status=Room.Status.SCHEDULED, opens_at__lte=now).values_list("lot_id", flat=True)
     opened = sum(open_room(lot_id).done for lot_id in list(due_open))
-    due_close = Room.objects.filter(
+    due_close = due.filter(
         status__in=[Room.Status.SCHEDULED, Room.Status.OPEN], closes_at__lte=now
     ).values_list("lot_id", flat=True)
     closed = sum(close_room(lot_id).done for lot_id in list(due_close))

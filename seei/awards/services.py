@@ -37,7 +37,7 @@ from seei.awards.models import Award, AwardDocument, AwardStep, Commitment, Paym
 from seei.core import amounts, audit, clock
 from seei.core.uploads import sha256_of, validate_document
 from seei.ocds import hooks as ocds
-from seei.tenders import schedule
+from seei.tenders import requirements, schedule
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Lot
 
@@ -198,7 +198,7 @@ def start_award(lot) -> Award | None:
         award = Award.objects.create(
             lot=lot,
             currency=room.params.get("currency") or lot.tender.currency,
-            required_documents=documents.required(),
+            required_documents=requirements.award_documents(lot.tender),  # the notice's choice
             created_at=now,
         )
         audit.record("award.started", award, lot=lot.pk, ranked=len(ranking), final_hash=room.last_hash)

@@ -176,6 +176,9 @@ def notices_for_company(company, limit: int = 10):
 
 def public_status(tender: Tender, now: datetime) -> list[str]:
     """What the public should read as the notice's state (uses the prefetched lots)."""
+    # The lists load only what their cards show (no status: they list published notices only).
+    if "status" not in tender.get_deferred_fields() and tender.status == Tender.Status.CANCELLED:
+        return [str(Tender.Status.CANCELLED.label)]
     if now < tender.application_deadline:
         return [str(Lot.Status.OPEN.label)]
     labels = []

@@ -101,6 +101,7 @@ def _public_notice(pk, now) -> dict:
     return {
         "title": f"{tender.reference} — {tender.title}",
         "deadline": tender.application_deadline,
+        "cancelled": tender.status == tender.Status.CANCELLED,
         "summary": render_to_string("portal/notice_summary.html", context),
         "details": render_to_string("portal/notice_details.html", context),
         "clarifications": render_to_string("portal/notice_clarifications.html", context),
@@ -111,7 +112,7 @@ def _detail_context(request, pk, clarification_form=None) -> dict:
     now = clock.now()
     notice = cache.remember("notice", (get_language(), pk), now, lambda: _public_notice(pk, now))
     company_member = _is_company_member(request)
-    deadline_open = now < notice["deadline"]
+    deadline_open = now < notice["deadline"] and not notice.get("cancelled")
     return {
         "pk": pk,
         "notice": notice,

@@ -134,6 +134,20 @@ class Tender(models.Model):
     # A practice procedure runs through the same machinery as a real one, and this mark keeps it out
     # of everything public or counted: notices, search, statistics, open data (see ``real()``).
     practice = models.BooleanField(_("practice"), default=False, editable=False)
+    # A published notice the buyer cancelled before any auction ran (seei.tenders.cancellation).
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancellation_reason = models.TextField(_("reason for the cancellation"), blank=True)
+    # Where a draft came from (seei.tenders.copying): a notice copied as a template, or the
+    # unsuccessful lot it relaunches.
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies", editable=False
+    )
+    relaunch_of = models.ForeignKey(
+        "Lot", null=True, blank=True, on_delete=models.SET_NULL, related_name="relaunches", editable=False
+    )
+    # The documents this notice asks for, chosen in the draft (seei.tenders.requirements); empty: all.
+    application_documents = models.JSONField(_("application documents required"), default=list, blank=True)
+    award_documents = models.JSONField(_("award documents required"), default=list, blank=True)
 
     objects = TenderQuerySet.as_manager()
 
@@ -167,6 +181,7 @@ class Lot(models.Model):
         RUNNING = "running", _("Auction running")
         CLOSED = "closed", _("Auction closed")
         AWARDED = "awarded", _("Awarded")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class DecrementKind(models.TextChoices):
         AMOUNT = "amount", _("Amount")

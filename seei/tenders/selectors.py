@@ -19,9 +19,14 @@ def public_tenders():
 
 
 def public_tender(pk) -> Tender:
+    """A notice at its public address: published, or cancelled (it then says so, with the reason)."""
     documents = TenderDocument.objects.select_related("erratum", "withdrawn_by")  # as the notice shows them
+    visible = [Tender.Status.PUBLISHED, Tender.Status.CANCELLED]
     tender = (
-        public_tenders()
+        Tender.objects.real()
+        .filter(status__in=visible)
+        .select_related("buyer", "category", "region")
+        .prefetch_related(Prefetch("lots", queryset=Lot.objects.order_by("number")))
         .prefetch_related("lots__items", Prefetch("documents", queryset=documents), "errata")
         .filter(pk=pk)
         .first()

@@ -21,7 +21,7 @@ from seei.core import amounts, audit, clock
 from seei.core.forms import LANG_LABELS
 from seei.core.uploads import sha256_of, validate_document
 from seei.ocds import hooks as ocds
-from seei.tenders import schedule, search
+from seei.tenders import requirements, schedule, search
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Clarification, Erratum, Interest, Item, Lot, Tender, TenderDocument
 
@@ -37,6 +37,8 @@ TENDER_FIELDS = [
     "currency",
     "international",
     "application_deadline",
+    "application_documents",
+    "award_documents",
 ]
 LOT_FIELDS = [
     "title",
@@ -180,6 +182,7 @@ def create_tender(membership, values: dict) -> Tender:
         **{k: values[k] for k in TENDER_FIELDS if k in values},
     )
     _check_original_text(tender.original_language, values, ("title", "object"))
+    requirements.check(values)
     _stamp_original(tender)
     _full_clean(tender, ["buyer", "created_by", "search"])
     tender.save()
@@ -193,6 +196,9 @@ def update_draft(membership, tender: Tender, values: dict) -> Tender:
     _require_draft(tender)
     if "reference" in values:
         _check_reference(values["reference"], tender)
+    requirements.check(values)
+    # From the database: a form has already put its values on ``tender``.
+    required_before = Tender.objects.filter(pk=tender.pk).values(*requirements.FIELDS).first()
     for field in TENDER_FIELDS:
         if field in values:
             setattr(tender, field, values[field])
@@ -203,6 +209,11 @@ def update_draft(membership, tender: Tender, values: dict) -> Tender:
     _stamp_original(tender)
     _full_clean(tender, ["buyer", "created_by", "search"])
     tender.save()
+    required_after = {f: list(getattr(tender, f) or []) for f in requirements.FIELDS}
+    if required_after != required_before:
+        audit.record(
+            "tender.required_documents", tender, membership.user, membership.organisation, **required_after
+        )
     return tender
 
 

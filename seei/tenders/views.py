@@ -11,7 +11,16 @@ from seei.accounts.models import Role
 from seei.core.forms import show_errors
 from seei.core.views import flash_refusal
 from seei.tenders import selectors, services
-from seei.tenders.forms import AnswerForm, DocumentForm, ErratumForm, ItemFormSet, LotForm, TenderForm
+from seei.tenders.forms import (
+    AnswerForm,
+    DocumentForm,
+    ErratumForm,
+    ItemErratumForm,
+    ItemFormSet,
+    LotErratumForm,
+    LotForm,
+    TenderForm,
+)
 from seei.tenders.models import Clarification, Lot
 
 buyer_only = role_required(Role.BUYER_AGENT)
@@ -160,32 +169,106 @@ def publish(request, pk):
     return redirect("tenders:manage", tender.pk)
 
 
+def _erratum_forms(request, tender):
+    """One form per lot and per item of the notice, prefilled with its current values."""
+
+    def data(prefix):  # a form left out of the request (an older page, a script) changes nothing
+        post = request.POST if request.method == "POST" else {}
+        return post if any(key.startswith(f"{prefix}-") for key in post) else None
+
+    lots = []
+    for lot in tender.lots.prefetch_related("items"):
+        lot_form = LotErratumForm(
+            data(f"lot{lot.pk}"),
+            instance=lot,
+            prefix=f"lot{lot.pk}",
+            original_language=tender.original_language,
+        )
+        item_forms = [
+            (
+                item,
+                ItemErratumForm(
+                    data(f"item{item.pk}"),
+                    instance=item,
+                    prefix=f"item{item.pk}",
+                    original_language=tender.original_language,
+                ),
+            )
+            for item in lot.items.all()
+        ]
+        lots.append((lot, lot_form, item_forms))
+    return lots
+
+
+def _show_nested_errors(error, form, lots):
+    """The service names a lot's or an item's field "lots.<id>.<field>", "items.<id>.<field>"."""
+    forms_by_prefix = {}
+    for lot, lot_form, item_forms in lots:
+        forms_by_prefix[f"lots.{lot.pk}."] = lot_form
+        for item, item_form in item_forms:
+            forms_by_prefix[f"items.{item.pk}."] = item_form
+    if hasattr(error, "error_dict"):
+        rest = {}
+        for name, errors in error.error_dict.items():
+            target = next((p for p in forms_by_prefix if name.startswith(p)), None)
+            field = name[len(target) :] if target else None
+            if target and field in forms_by_prefix[target].fields:
+                forms_by_prefix[target].add_error(field, errors)
+            else:
+                rest[name] = errors
+        if rest:
+            show_errors(form, ValidationError(rest))
+    else:
+        show_errors(form, error)
+
+
 @buyer_only
 def erratum(request, pk):
     tender = selectors.buyer_tender(request.membership, pk)
     form = ErratumForm(request.POST or None, request.FILES or None, instance=tender)
-    if request.method == "POST" and form.is_valid():
+    lots = _erratum_forms(request, tender)
+    bound = [
+        f
+        for _lot, lot_form, item_forms in lots
+        for f in [lot_form, *(f for _i, f in item_forms)]
+        if f.is_bound
+    ]
+    nested_valid = all([f.is_valid() for f in bound])  # a list: every form shows its errors
+    if request.method == "POST" and form.is_valid() and nested_valid:
         data = form.cleaned_data
         values = {field: data[field] for field in ErratumForm.Meta.fields}
         documents = [(data["document_title"], data["document"])] if data.get("document") else []
+        lot_values = {
+            lot: {f: lot_form.cleaned_data[f] for f in services.LOT_FIELDS}
+            for lot, lot_form, _items in lots
+            if lot_form.is_bound
+        }
+        item_values = {
+            item: {f: item_form.cleaned_data[f] for f in services.ITEM_FIELDS}
+            for _lot, _form, item_forms in lots
+            for item, item_form in item_forms
+            if item_form.is_bound
+        }
         try:
             services.publish_erratum(
                 request.membership,
                 tender,
                 data["reason"],
                 tender_values=values,
+                lot_values=lot_values,
+                item_values=item_values,
                 new_documents=documents,
                 withdrawn_documents=list(data.get("withdraw") or []),
             )
         except ValidationError as error:
             tender.refresh_from_db()
-            show_errors(form, error)
+            _show_nested_errors(error, form, lots)
         else:
             messages.success(
                 request, _("The erratum is published and the interested companies are notified.")
             )
             return redirect("tenders:manage", tender.pk)
-    return render(request, "tenders/erratum_form.html", {"form": form, "tender": tender})
+    return render(request, "tenders/erratum_form.html", {"form": form, "tender": tender, "lots": lots})
 
 
 @buyer_only

@@ -191,6 +191,13 @@ SITE: dict[str, Route] = {
     "tenders:erratum": page(grant(BUYER), **T),
     "tenders:clarifications": page(grant(BUYER), **T),
     "tenders:answer": post(grant(BUYER), pk="clarification"),
+    "tenders:delete": page(grant(BUYER), **T),
+    "tenders:document_remove": post(grant(BUYER), **T, document_pk="tender_document"),
+    "tenders:preview": page(grant(BUYER), **T),
+    "tenders:cancel": page(grant(BUYER), **T),
+    "tenders:exchange_rates": page(grant(BUYER), **T),
+    "tenders:copy": page(grant(BUYER), **T),
+    "tenders:relaunch": page(grant(BUYER), **T, lot_pk="lot"),
     # applications and admission
     "applications:mine": page(grant(COMPANIES)),
     "applications:apply": page(grant(COMPANIES, PUBLISHED), **T),
