@@ -638,8 +638,10 @@ def _tally(application, lot, now) -> Decision | None:
         .values_list("pk", flat=True)
         .first()
     )
-    votes = Vote.objects.filter(application=application, lot=lot).select_related(
-        "member__tender", "member__membership__user"
+    votes = (
+        Vote.objects.filter(application=application, lot=lot)
+        .select_related("member__tender", "member__membership__user")
+        .order_by("voted_at", "id")
     )
     result, carrying = quorum.outcome(votes, president_id)
     if result is None:
