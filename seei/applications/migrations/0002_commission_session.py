@@ -6,85 +6,193 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0001_initial'),
-        ('tenders', '0006_bounded_timings_and_dates'),
+        ("applications", "0001_initial"),
+        ("tenders", "0006_bounded_timings_and_dates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='minutes',
-            options={'ordering': ['-generated_at', '-id']},
+            name="minutes",
+            options={"ordering": ["-generated_at", "-id"]},
         ),
         migrations.AlterField(
-            model_name='applicationdocument',
-            name='kind',
-            field=models.CharField(choices=[('administrative', 'Administrative document'), ('technical', 'Technical document'), ('requested', 'Document requested by the commission')], max_length=14, verbose_name='kind'),
+            model_name="applicationdocument",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("administrative", "Administrative document"),
+                    ("technical", "Technical document"),
+                    ("requested", "Document requested by the commission"),
+                ],
+                max_length=14,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='receipt',
-            name='action',
-            field=models.CharField(choices=[('submitted', 'Application submitted'), ('changed', 'Application changed'), ('withdrawn', 'Application withdrawn'), ('completed', 'Requested document supplied')], max_length=10),
+            model_name="receipt",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Application submitted"),
+                    ("changed", "Application changed"),
+                    ("withdrawn", "Application withdrawn"),
+                    ("completed", "Requested document supplied"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.CreateModel(
-            name='DocumentRequest',
+            name="DocumentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField(verbose_name='document requested')),
-                ('deadline', models.DateTimeField(verbose_name='deadline')),
-                ('requested_at', models.DateTimeField()),
-                ('supplied_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='document_requests', to='applications.application')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="document requested")),
+                ("deadline", models.DateTimeField(verbose_name="deadline")),
+                ("requested_at", models.DateTimeField()),
+                ("supplied_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="document_requests",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['requested_at', 'id'],
+                "ordering": ["requested_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='applicationdocument',
-            name='request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='applications.documentrequest'),
+            model_name="applicationdocument",
+            name="request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="documents",
+                to="applications.documentrequest",
+            ),
         ),
         migrations.CreateModel(
-            name='InterestDeclaration',
+            name="InterestDeclaration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('conflict', models.BooleanField(verbose_name='conflict of interest')),
-                ('statement', models.TextField(blank=True, verbose_name='statement')),
-                ('declared_at', models.DateTimeField()),
-                ('member', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='declaration', to='applications.commissionmember')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("conflict", models.BooleanField(verbose_name="conflict of interest")),
+                ("statement", models.TextField(blank=True, verbose_name="statement")),
+                ("declared_at", models.DateTimeField()),
+                (
+                    "member",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="declaration",
+                        to="applications.commissionmember",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MinutesApproval',
+            name="MinutesApproval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reservation', models.TextField(blank=True, verbose_name='reservation')),
-                ('approved_at', models.DateTimeField()),
-                ('examination', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to='applications.examination')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to='applications.commissionmember')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reservation", models.TextField(blank=True, verbose_name="reservation")),
+                ("approved_at", models.DateTimeField()),
+                (
+                    "examination",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approvals",
+                        to="applications.examination",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approvals",
+                        to="applications.commissionmember",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['approved_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('examination', 'member'), name='one_approval_per_member')],
+                "ordering": ["approved_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("examination", "member"), name="one_approval_per_member")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Vote',
+            name="Vote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('outcome', models.CharField(choices=[('admitted', 'Admitted'), ('excluded', 'Excluded')], max_length=8, verbose_name='vote')),
-                ('reason', models.TextField(blank=True, verbose_name='reason')),
-                ('voted_at', models.DateTimeField()),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='applications.application')),
-                ('lot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenders.lot')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='votes', to='applications.commissionmember')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("admitted", "Admitted"), ("excluded", "Excluded")],
+                        max_length=8,
+                        verbose_name="vote",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="reason")),
+                ("voted_at", models.DateTimeField()),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="votes",
+                        to="applications.application",
+                    ),
+                ),
+                (
+                    "lot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="tenders.lot"
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="votes",
+                        to="applications.commissionmember",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('application', 'lot', 'member'), name='one_vote_per_member')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("application", "lot", "member"), name="one_vote_per_member"
+                    )
+                ],
             },
         ),
     ]
