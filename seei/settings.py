@@ -297,6 +297,8 @@ OTP_TOTP_ISSUER = "SEEI"  # the name authenticator apps show beside the code
 # The procedure ---------------------------------------------------------------------
 SEEI_PUBLICITY_MIN_DAYS = int(env("SEEI_PUBLICITY_MIN_DAYS", "10"))
 SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE = int(env("SEEI_ROOM_MIN_DAYS_AFTER_DEADLINE", "2"))
+# The commission's quorum: more than this share of its members (declarations before opening, votes).
+SEEI_COMMISSION_QUORUM_SHARE = float(env("SEEI_COMMISSION_QUORUM_SHARE", "0.5"))
 # An open room socket reads its login and its right to the room again this often (seconds).
 SEEI_ROOM_RECHECK_SECONDS = float(env("SEEI_ROOM_RECHECK_SECONDS", "30"))
 SEEI_ERRATUM_MIN_REMAINING_DAYS = int(env("SEEI_ERRATUM_MIN_REMAINING_DAYS", "10"))

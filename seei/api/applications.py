@@ -16,7 +16,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from seei.accounts.models import Role
 from seei.api.auth import AUTH, require_role
 from seei.api.schemas import Input, choice_of
-from seei.applications import selectors, services
+from seei.applications import selectors, services, session
 from seei.applications.models import Decision, Receipt
 from seei.applications.receipts import receipt_pdf
 from seei.core import clock
@@ -146,6 +146,13 @@ class DecisionOut(Schema):
     decided_at: datetime
 
 
+class VoteOut(DecisionOut):
+    decided_at: datetime = Field(description="When this member voted.")
+    decision: choice_of(Decision.Outcome) | None = Field(
+        None, description="The commission's decision so far; null while no majority with a quorum."
+    )
+
+
 class ExaminedApplicationOut(Schema):
     id: int
     company: ApplicantOut
@@ -178,6 +185,23 @@ class AdmissionDecisionIn(Input):
 
 class DecisionsIn(Input):
     decisions: list[AdmissionDecisionIn]
+
+
+class DeclarationIn(Input):
+    conflict: bool = Field(description="True: a conflict of interest; the member then takes no part.")
+    statement: str = Field("", description="What the conflict is (required when there is one).")
+
+
+class DeclarationOut(Schema):
+    notice_id: int
+    conflict: bool
+    declared_at: datetime
+    seated: int = Field(description="Members who declared no conflict so far.")
+    quorum: int = Field(description="How many must have, for the president to open the session.")
+
+
+class ApprovalIn(Input):
+    reservation: str = Field("", description="Empty: approved without reservation.")
 
 
 class AdmissionMinutesOut(Schema):
@@ -444,7 +468,8 @@ def _examination_out(membership, tender) -> dict:
 
 @router.post("/commission/notices/{notice_id}/examination", response={201: ExaminationOut}, **AS_COMMISSION)
 def open_examination(request, notice_id: int):
-    """Open the applications, after the deadline. Lots with fewer than 3 applications become unsuccessful."""
+    """The president opens the applications, after the deadline and once a quorum of members declared no
+    conflict of interest. Lots with fewer than 3 applications become unsuccessful."""
     membership = require_role(request, Role.COMMISSION_MEMBER)
     tender = selectors.commission_tender(membership, notice_id)
     services.open_examination(membership, tender)
@@ -469,34 +494,71 @@ def sealed_document(request, notice_id: int, document_id: int):
 
 @router.post(
     "/commission/notices/{notice_id}/applications/{application_id}/decisions",
-    response=list[DecisionOut],
+    response=list[VoteOut],
     **AS_COMMISSION,
 )
 def decide(request, notice_id: int, application_id: int, payload: DecisionsIn):
-    """Admit or exclude an application on its lots; a reason is required for an exclusion."""
+    """This member's vote to admit or exclude an application on its lots (a reason is required for an
+    exclusion), with the commission's decision so far: the majority once a quorum of members voted,
+    the president's vote in a tie."""
     membership = require_role(request, Role.COMMISSION_MEMBER)
     tender = selectors.commission_tender(membership, notice_id)
     application = selectors.examined_application(membership, tender, application_id)
-    decisions = services.decide(
+    votes = services.decide(
         membership, application, [(d.lot, d.outcome, d.reason) for d in payload.decisions]
     )
     return [
         {
-            "lot_id": d.lot_id,
-            "lot_number": d.lot.number,
-            "outcome": d.outcome,
-            "reason": d.reason,
-            "decided_at": d.decided_at,
+            "lot_id": v.lot_id,
+            "lot_number": v.lot.number,
+            "outcome": v.outcome,
+            "reason": v.reason,
+            "decided_at": v.voted_at,
+            "decision": v.decision.outcome if v.decision else None,
         }
-        for d in decisions
+        for v in votes
     ]
+
+
+@router.post("/commission/notices/{notice_id}/declaration", response={201: DeclarationOut}, **AS_COMMISSION)
+def declare(request, notice_id: int, payload: DeclarationIn):
+    """Before the opening, this member declares whether it has a conflict of interest with the notice."""
+    membership = require_role(request, Role.COMMISSION_MEMBER)
+    tender = selectors.commission_tender(membership, notice_id)
+    declaration = session.declare_interests(
+        membership, tender, conflict=payload.conflict, statement=payload.statement
+    )
+    state = selectors.session_of(membership, tender)
+    return Status(
+        201,
+        {
+            "notice_id": tender.pk,
+            "conflict": declaration.conflict,
+            "declared_at": declaration.declared_at,
+            "seated": state.seated,
+            "quorum": state.quorum,
+        },
+    )
+
+
+@router.post(
+    "/commission/notices/{notice_id}/minutes/approval", response=AdmissionMinutesOut, **AS_COMMISSION
+)
+def approve_minutes(request, notice_id: int, payload: ApprovalIn):
+    """After the close, this member approves the admission minutes (or records a reservation); the
+    minutes are written again with the approvals, and their new hash returned."""
+    membership = require_role(request, Role.COMMISSION_MEMBER)
+    tender = selectors.commission_tender(membership, notice_id)
+    session.approve_minutes(membership, tender, payload.reservation)
+    minutes = tender.minutes.filter(kind="admission").first()
+    return {"notice_id": tender.pk, "sha256": minutes.sha256, "generated_at": minutes.generated_at}
 
 
 @router.post(
     "/commission/notices/{notice_id}/examination/close", response=AdmissionMinutesOut, **AS_COMMISSION
 )
 def close_examination(request, notice_id: int):
-    """Close the session: decisions final, unsuccessful lots, invitations, notices, the minutes."""
+    """The president closes the session: decisions final, unsuccessful lots, invitations, notices, the minutes."""
     membership = require_role(request, Role.COMMISSION_MEMBER)
     tender = selectors.commission_tender(membership, notice_id)
     minutes = services.close_examination(membership, tender)

@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from seei.applications.models import Decision
+from seei.core.forms import DateTimeInput
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -141,3 +142,46 @@ class DecisionForm(forms.Form):
             for lot in self.lots
             if data.get(f"outcome_{lot.pk}")
         ]
+
+
+class DeclarationForm(forms.Form):
+    """Before the opening: no conflict of interest, or a conflict (then the member does not deliberate)."""
+
+    conflict = forms.TypedChoiceField(
+        label=_("Conflict of interest"),
+        choices=[
+            ("no", _("I declare that I have no conflict of interest with the candidates of this notice.")),
+            ("yes", _("I declare a conflict of interest: I take no part in this notice's decisions.")),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one of the two declarations.")},
+    )
+    statement = forms.CharField(
+        label=_("The conflict, in a few words (if you declare one)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DocumentRequestForm(forms.Form):
+    description = forms.CharField(
+        label=_("Missing document"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    deadline = forms.DateTimeField(
+        label=_("To upload by"),
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+
+class SupplyForm(forms.Form):
+    file = forms.FileField(label=_("The requested document"), help_text=ACCEPTED)
+
+
+class ApprovalForm(forms.Form):
+    reservation = forms.CharField(
+        label=_("Reservation (leave empty to approve without reservation)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -13,6 +13,7 @@ from seei.applications.models import (
     CommissionMember,
     Decision,
     Examination,
+    Vote,
 )
 from seei.documents.minutes import COMMON_LABELS, Minutes, identifier, moment
 from seei.tenders.models import Lot
@@ -69,6 +70,35 @@ LABELS = {
     "admitted_count": {"fr": "Entreprises admises", "ar": "المقاولات المقبولة", "en": "Companies admitted"},
     "room": {"fr": "Ouverture de la salle", "ar": "افتتاح قاعة المزاد", "en": "Room opening"},
     "no_application": {"fr": "Aucune candidature.", "ar": "لا توجد ترشيحات.", "en": "No application."},
+    "declaration": {
+        "fr": "Déclaration d'intérêts",
+        "ar": "التصريح بتضارب المصالح",
+        "en": "Declaration of interests",
+    },
+    "no_conflict": {"fr": "Aucun conflit", "ar": "لا يوجد تضارب", "en": "No conflict"},
+    "conflict": {
+        "fr": "Conflit déclaré, ne délibère pas",
+        "ar": "تضارب مصرح به، لا يشارك في المداولة",
+        "en": "Conflict declared, takes no part",
+    },
+    "not_declared": {"fr": "Non déclarée", "ar": "غير مصرح بها", "en": "Not declared"},
+    "votes": {
+        "fr": "Voix admission / exclusion",
+        "ar": "أصوات القبول / الاستبعاد",
+        "en": "Votes admit / exclude",
+    },
+    "approvals": {
+        "fr": "Approbation du procès-verbal",
+        "ar": "المصادقة على المحضر",
+        "en": "Approval of the minutes",
+    },
+    "approved_at": {"fr": "Approuvé le", "ar": "تاريخ المصادقة", "en": "Approved on"},
+    "reservation": {"fr": "Réserve", "ar": "تحفظ", "en": "Reservation"},
+    "no_approval": {
+        "fr": "Aucune approbation pour l'instant.",
+        "ar": "لا توجد مصادقة بعد.",
+        "en": "No approval yet.",
+    },
 }
 
 
@@ -81,12 +111,21 @@ def _person(membership) -> str:
     return membership.user.get_full_name() or membership.user.email
 
 
+def _declared(w, member) -> str:
+    declaration = getattr(member, "declaration", None)
+    if declaration is None:
+        return w("not_declared")
+    return (
+        f"{w('conflict') if declaration.conflict else w('no_conflict')} — {_moment(declaration.declared_at)}"
+    )
+
+
 def admission_minutes_pdf(tender, generated_at) -> bytes:
     examination = Examination.objects.filter(tender=tender).select_related("opened_by", "closed_by").first()
     lots = list(tender.lots.order_by("number"))
     members = (
         CommissionMember.objects.filter(tender=tender)
-        .select_related("membership__user")
+        .select_related("membership__user", "declaration")
         .order_by("-is_president", "membership__user__last_name", "membership__user__email")
     )
     applications = list(
@@ -99,6 +138,10 @@ def admission_minutes_pdf(tender, generated_at) -> bytes:
         (d.application_id, d.lot_id): d
         for d in Decision.objects.filter(application__in=applications).select_related("lot")
     }
+    counted = defaultdict(lambda: [0, 0])
+    for vote in Vote.objects.filter(application__in=applications):
+        counted[(vote.application_id, vote.lot_id)][vote.outcome != Decision.Outcome.ADMITTED] += 1
+    votes = {key: f"{admitted} / {excluded}" for key, (admitted, excluded) in counted.items()}
     per_lot = defaultdict(list)
     for application in applications:
         for lot in application.lots.all():
@@ -115,9 +158,12 @@ def admission_minutes_pdf(tender, generated_at) -> bytes:
 
     doc.section("commission")
     doc.table(
-        [w("member"), w("quality")],
-        [[_person(m.membership), w("president") if m.is_president else w("member")] for m in members],
-        widths=(65, 35),
+        [w("member"), w("quality"), w("declaration")],
+        [
+            [_person(m.membership), w("president") if m.is_president else w("member"), _declared(w, m)]
+            for m in members
+        ],
+        widths=(45, 20, 35),
     )
 
     doc.section("received")
@@ -146,8 +192,11 @@ def admission_minutes_pdf(tender, generated_at) -> bytes:
             if decision is None:
                 continue
             outcome = w("admitted") if decision.outcome == Decision.Outcome.ADMITTED else w("excluded")
-            rows.append([str(lot.number), application.company.name, outcome, decision.reason or "—"])
-    doc.table_or_none([w("lot"), w("company"), w("decision"), w("reason")], rows, widths=(8, 32, 15, 45))
+            tally = votes.get((application.pk, lot.pk), "")
+            rows.append([str(lot.number), application.company.name, outcome, tally, decision.reason or "—"])
+    doc.table_or_none(
+        [w("lot"), w("company"), w("decision"), w("votes"), w("reason")], rows, widths=(8, 27, 13, 12, 40)
+    )
 
     doc.section("unsuccessful")
     rows = []
@@ -177,6 +226,19 @@ def admission_minutes_pdf(tender, generated_at) -> bytes:
         )
         rows.append([f"{lot.number} — {doc.text(lot.title)}", str(admitted), _moment(lot.opens_at)])
     doc.table_or_none([w("lot"), w("admitted_count"), w("room")], rows, widths=(50, 20, 30))
+
+    doc.section("approvals")
+    approvals = (
+        examination.approvals.select_related("member__membership__user").order_by("approved_at", "id")
+        if examination
+        else []
+    )
+    doc.table_or_none(
+        [w("member"), w("approved_at"), w("reservation")],
+        [[_person(a.member.membership), _moment(a.approved_at), a.reservation or "—"] for a in approvals],
+        widths=(35, 25, 40),
+        empty="no_approval",
+    )
 
     doc.generated(_moment(generated_at))
     return doc.output()

@@ -46,6 +46,7 @@ class ApplicationDocument(models.Model):
     class Kind(models.TextChoices):
         ADMINISTRATIVE = "administrative", _("Administrative document")
         TECHNICAL = "technical", _("Technical document")
+        REQUESTED = "requested", _("Document requested by the commission")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
@@ -57,6 +58,10 @@ class ApplicationDocument(models.Model):
     sha256 = models.CharField(max_length=64)  # of the plain content, as printed on the receipt
     uploaded_at = models.DateTimeField()
     replaced_at = models.DateTimeField(null=True, blank=True)  # kept, never deleted: receipts refer to it
+    # A document the commission asked for during the examination (kind REQUESTED).
+    request = models.ForeignKey(
+        "DocumentRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -74,6 +79,7 @@ class Receipt(models.Model):
         SUBMITTED = "submitted", _("Application submitted")
         CHANGED = "changed", _("Application changed")
         WITHDRAWN = "withdrawn", _("Application withdrawn")
+        COMPLETED = "completed", _("Requested document supplied")
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="receipts")
     number = models.PositiveIntegerField()
@@ -172,7 +178,7 @@ class Minutes(models.Model):
     generated_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["-generated_at"]
+        ordering = ["-generated_at", "-id"]  # the latest first: approvals write the minutes again
 
     def __str__(self):
         return f"{self.get_kind_display()} — notice #{self.tender_id}"
@@ -191,3 +197,73 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.company} — {self.lot}"
+
+
+# The commission's session: declarations, votes, requests for documents, approval of the minutes.
+
+
+class InterestDeclaration(models.Model):
+    """Before the opening, a member declares that it has no conflict of interest, or that it has
+    one and then takes no part in this notice's decisions."""
+
+    member = models.OneToOneField(CommissionMember, on_delete=models.CASCADE, related_name="declaration")
+    conflict = models.BooleanField(_("conflict of interest"))
+    statement = models.TextField(_("statement"), blank=True)
+    declared_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.member} — {'conflict' if self.conflict else 'no conflict'}"
+
+
+class Vote(models.Model):
+    """One member's vote on one application for one lot; the ``Decision`` is their outcome."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="votes")
+    lot = models.ForeignKey("tenders.Lot", on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(CommissionMember, on_delete=models.PROTECT, related_name="votes")
+    outcome = models.CharField(_("vote"), max_length=8, choices=Decision.Outcome.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    voted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "lot", "member"], name="one_vote_per_member")
+        ]
+
+    def __str__(self):
+        return f"{self.member}: {self.outcome} on application #{self.application_id}, lot #{self.lot_id}"
+
+
+class DocumentRequest(models.Model):
+    """During the examination, the commission asks a candidate for a missing document by a deadline."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="document_requests")
+    description = models.TextField(_("document requested"))
+    deadline = models.DateTimeField(_("deadline"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    supplied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self):
+        return f"request #{self.pk} to application #{self.application_id}"
+
+
+class MinutesApproval(models.Model):
+    """After the close, each member approves the admission minutes, or records a reservation."""
+
+    examination = models.ForeignKey(Examination, on_delete=models.PROTECT, related_name="approvals")
+    member = models.ForeignKey(CommissionMember, on_delete=models.PROTECT, related_name="approvals")
+    reservation = models.TextField(_("reservation"), blank=True)
+    approved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["approved_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["examination", "member"], name="one_approval_per_member")
+        ]
+
+    def __str__(self):
+        return f"approval of {self.member}"

@@ -3,7 +3,7 @@
 - The applying company sees its own application, documents and receipts at any time.
 - Before the deadline nobody else learns anything, except the buyer: a count.
 - After the deadline, the commission members of that notice see the applications, and only
-  once one of them has opened the examination.
+  once their president has opened the examination.
 - The decisions reach the companies once the session is closed (they are final then).
 
 An object that is not yours is "not found" (404) rather than "forbidden", so that guessing ids
@@ -23,10 +23,13 @@ from seei.applications.models import (
     ApplicationDocument,
     CommissionMember,
     Decision,
+    DocumentRequest,
     Examination,
     Invitation,
     Minutes,
+    MinutesApproval,
     Receipt,
+    Vote,
 )
 from seei.applications.sealing import original_name
 from seei.core import clock
@@ -345,3 +348,84 @@ def admitted_companies(lot):
         applications__status=Application.Status.SUBMITTED,
         applications__tender_id=lot.tender_id,
     ).distinct()
+
+
+# The session: declarations, votes, requests, approvals ------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """What the examination page shows of the session, for one member."""
+
+    seat: CommissionMember
+    is_president: bool
+    declarations: list  # InterestDeclaration of every member who declared
+    seated: int
+    quorum: int
+    members: int
+
+    @property
+    def declaration(self):
+        return getattr(self.seat, "declaration", None)
+
+    @property
+    def may_vote(self) -> bool:
+        return self.declaration is not None and not self.declaration.conflict
+
+
+def session_of(membership, tender) -> Session:
+    from seei.applications import quorum
+
+    seat = CommissionMember.objects.select_related("declaration").get(tender=tender, membership=membership)
+    size = quorum.commission_size(tender)
+    return Session(
+        seat=seat,
+        is_president=seat.is_president,
+        declarations=list(quorum.declarations(tender).order_by("declared_at", "id")),
+        seated=quorum.seated(tender).count(),
+        quorum=quorum.quorum(size),
+        members=size,
+    )
+
+
+def my_votes(seat, application) -> dict:
+    """lot id -> this member's Vote on the application."""
+    return {v.lot_id: v for v in Vote.objects.filter(member=seat, application=application)}
+
+
+def vote_counts(application) -> dict:
+    """lot id -> (admit votes, exclude votes)."""
+    counts = {}
+    for vote in Vote.objects.filter(application=application):
+        admitted, excluded = counts.get(vote.lot_id, (0, 0))
+        counts[vote.lot_id] = (
+            (admitted + 1, excluded)
+            if vote.outcome == Decision.Outcome.ADMITTED
+            else (admitted, excluded + 1)
+        )
+    return counts
+
+
+def document_requests(application):
+    return list(DocumentRequest.objects.filter(application=application).order_by("requested_at", "id"))
+
+
+def own_request(membership, pk) -> DocumentRequest:
+    """A request to the member's company, else 404 (another company's request is not its business)."""
+    _require_company(membership)
+    request = (
+        DocumentRequest.objects.select_related("application__tender")
+        .filter(pk=pk, application__company=membership.organisation)
+        .first()
+    )
+    if request is None:
+        raise Http404(_("No such request to your company."))
+    return request
+
+
+def approvals_of(examination):
+    return list(
+        MinutesApproval.objects.filter(examination=examination)
+        .select_related("member__membership__user")
+        .order_by("approved_at", "id")
+    )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from seei.accounts.models import Membership, Role, User
 from seei.alerts.services import LocalTime, company_users, notify
-from seei.applications import receipts, sealing
+from seei.applications import quorum, receipts, sealing
 from seei.applications.minutes import admission_minutes_pdf
 from seei.applications.models import (
     MIN_ADMITTED,
@@ -29,10 +29,12 @@ from seei.applications.models import (
     ApplicationDocument,
     CommissionMember,
     Decision,
+    DocumentRequest,
     Examination,
     Invitation,
     Minutes,
     Receipt,
+    Vote,
 )
 from seei.auctions.services import prepare_room
 from seei.core import audit, clock
@@ -83,6 +85,33 @@ def is_commission_member(membership, tender) -> bool:
 def _require_commission(membership, tender):
     if not is_commission_member(membership, tender):
         raise TenderError(_("Only a member of this notice's commission can do this."))
+
+
+def is_president(membership, tender) -> bool:
+    return (
+        is_commission_member(membership, tender)
+        and CommissionMember.objects.filter(tender=tender, membership=membership, is_president=True).exists()
+    )
+
+
+def _require_president(membership, tender):
+    _require_commission(membership, tender)
+    if not is_president(membership, tender):
+        raise TenderError(_("Only the president of the commission can open or close the session."))
+
+
+def _seat_of(membership, tender) -> CommissionMember:
+    """The member's seat, if it declared no conflict of interest: else it takes no part in decisions."""
+    _require_commission(membership, tender)
+    member = CommissionMember.objects.select_related("declaration").get(tender=tender, membership=membership)
+    declaration = getattr(member, "declaration", None)
+    if declaration is None:
+        raise TenderError(_("Declare first whether you have a conflict of interest with this notice."))
+    if declaration.conflict:
+        raise TenderError(
+            _("You declared a conflict of interest: you take no part in this notice's decisions.")
+        )
+    return member
 
 
 def _require_after_deadline(tender, now):
@@ -479,17 +508,27 @@ class _Formatted:
 
 
 def open_examination(membership, tender) -> Examination:
-    """After the deadline, a commission member opens the applications. Lots with fewer than
+    """After the deadline, the president opens the applications, once a quorum of members declared
+    no conflict of interest. Lots with fewer than
     ``MIN_APPLICATIONS`` applications become unsuccessful at once."""
     with transaction.atomic():
         tender = _lock(tender)
-        _require_commission(membership, tender)
+        _require_president(membership, tender)
         now = clock.now()
         _require_after_deadline(tender, now)
         if tender.status != Tender.Status.PUBLISHED:
             raise TenderError(_("This notice is not published."))
         if Examination.objects.filter(tender=tender).exists():
             raise TenderError(_("The applications of this notice are already open."))
+        seated, needed = quorum.seated(tender).count(), quorum.quorum(quorum.commission_size(tender))
+        if seated < needed:
+            raise TenderError(
+                _(
+                    "The session cannot open: %(needed)s members must first declare that they have no "
+                    "conflict of interest (%(seated)s so far)."
+                )
+                % {"needed": needed, "seated": seated}
+            )
         examination = Examination.objects.create(tender=tender, opened_at=now, opened_by=membership.user)
         counts = {lot.pk: 0 for lot in tender.lots.all()}
         for lot_id in _active_applications(tender).values_list("lots", flat=True):
@@ -507,6 +546,7 @@ def open_examination(membership, tender) -> Examination:
             membership.user,
             membership.organisation,
             applications=_active_applications(tender).count(),
+            present=sorted(quorum.seated(tender).values_list("membership_id", flat=True)),
         )
     return examination
 
@@ -520,15 +560,17 @@ def _open_session(tender) -> Examination:
     return examination
 
 
-def decide(membership, application, decisions) -> list[Decision]:
-    """Admit or exclude an application on each of its lots: ``decisions`` is a list of
-    (lot, outcome, reason); a reason is required for every exclusion."""
+def decide(membership, application, decisions) -> list[Vote]:
+    """A member's vote to admit or exclude an application on each of its lots: ``decisions`` is a
+    list of (lot, outcome, reason); a reason is required for every exclusion. Each vote carries, as
+    ``decision``, the commission's outcome so far (``_tally``)."""
     with transaction.atomic():
         tender = _lock(application.tender)
         _require_commission(membership, tender)
         now = clock.now()
         _require_after_deadline(tender, now)
         _open_session(tender)
+        member = _seat_of(membership, tender)
         application = Application.objects.filter(pk=application.pk, tender=tender).first()
         if application is None or application.status != Application.Status.SUBMITTED:
             raise TenderError(_("This application was withdrawn or does not belong to this notice."))
@@ -564,27 +606,73 @@ def decide(membership, application, decisions) -> list[Decision]:
             raise TenderError(errors)
         saved = []
         for lot, outcome, reason in cleaned:
-            decision, _created = Decision.objects.update_or_create(
+            vote, _created = Vote.objects.update_or_create(
                 application=application,
                 lot=lot,
+                member=member,
                 defaults={
                     "outcome": outcome,
                     "reason": reason if outcome == Decision.Outcome.EXCLUDED else "",
-                    "decided_by": membership.user,
-                    "decided_at": now,
+                    "voted_at": now,
                 },
             )
             audit.record(
-                "application.decided",
+                "application.voted",
                 application,
                 membership.user,
                 membership.organisation,
                 lot=lot.number,
                 outcome=outcome,
-                reason=decision.reason,
+                reason=vote.reason,
             )
-            saved.append(decision)
+            decision = _tally(application, lot, now)
+            vote.decision = decision  # the commission's outcome so far (None: no majority yet)
+            saved.append(vote)
     return saved
+
+
+def _tally(application, lot, now) -> Decision | None:
+    """The ``Decision`` follows the votes: the majority once a quorum voted, the president's vote in
+    a tie; no decision (removed if there was one) while neither holds."""
+    president_id = (
+        CommissionMember.objects.filter(tender=application.tender_id, is_president=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    votes = (
+        Vote.objects.filter(application=application, lot=lot)
+        .select_related("member__tender", "member__membership__user")
+        .order_by("voted_at", "id")
+    )
+    result, carrying = quorum.outcome(votes, president_id)
+    if result is None:
+        Decision.objects.filter(application=application, lot=lot).delete()
+        return None
+    reasons = []
+    for vote in votes:
+        if vote.outcome == result and vote.reason and vote.reason not in reasons:
+            reasons.append(vote.reason)
+    decision, _created = Decision.objects.update_or_create(
+        application=application,
+        lot=lot,
+        defaults={
+            "outcome": result,
+            "reason": "\n".join(reasons) if result == Decision.Outcome.EXCLUDED else "",
+            "decided_by": carrying.member.membership.user,
+            "decided_at": now,
+        },
+    )
+    audit.record(
+        "application.decided",
+        application,
+        carrying.member.membership.user,
+        carrying.member.membership.organisation,
+        lot=lot.number,
+        outcome=result,
+        reason=decision.reason,
+        votes={str(v.member.membership_id): v.outcome for v in votes},
+    )
+    return decision
 
 
 def missing_decisions(tender) -> list[tuple[Application, Lot]]:
@@ -599,13 +687,29 @@ def missing_decisions(tender) -> list[tuple[Application, Lot]]:
 
 
 def close_examination(membership, tender) -> Minutes:
-    """Make the decisions final: unsuccessful lots, invitations, notices to everyone, the minutes."""
+    """The president makes the decisions final: unsuccessful lots, invitations, notices to everyone,
+    the minutes (then approved by each member, ``seei.applications.session.approve_minutes``)."""
     with transaction.atomic():
         tender = _lock(tender)
-        _require_commission(membership, tender)
+        _require_president(membership, tender)
         now = clock.now()
         _require_after_deadline(tender, now)
         examination = _open_session(tender)
+        awaited = (
+            DocumentRequest.objects.filter(
+                application__tender=tender,
+                application__status=Application.Status.SUBMITTED,
+                supplied_at=None,
+                deadline__gte=now,
+            )
+            .order_by("-deadline")
+            .first()
+        )
+        if awaited is not None:
+            raise TenderError(
+                _("A document requested from a candidate is awaited until %(deadline)s: close after that.")
+                % {"deadline": when(awaited.deadline)}
+            )
         missing = missing_decisions(tender)
         if missing:
             raise TenderError(

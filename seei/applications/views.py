@@ -17,8 +17,16 @@ from django.views.decorators.http import require_POST
 
 from seei.accounts.decorators import role_required
 from seei.accounts.models import Role
-from seei.applications import selectors, services
-from seei.applications.forms import ApplicationForm, CommissionForm, DecisionForm
+from seei.applications import selectors, services, session
+from seei.applications.forms import (
+    ApplicationForm,
+    ApprovalForm,
+    CommissionForm,
+    DecisionForm,
+    DeclarationForm,
+    DocumentRequestForm,
+    SupplyForm,
+)
 from seei.applications.models import Application
 from seei.applications.receipts import receipt_pdf as build_receipt_pdf
 from seei.core import clock
@@ -105,6 +113,7 @@ def apply(request, pk):
             "active": active,
             "documents": documents,
             "deadline_open": clock.now() < tender.application_deadline,
+            "document_requests": selectors.document_requests(application) if active else [],
         },
         status=status,
     )
@@ -121,6 +130,32 @@ def withdraw(request, pk):
         return redirect("applications:apply", tender.pk)
     messages.success(request, _("Your application was withdrawn. Keep this receipt."))
     return redirect("applications:receipt", receipt.pk)
+
+
+@company_only
+def supply(request, pk):
+    """The company uploads a document the commission asked for, through its application."""
+    document_request = selectors.own_request(request.membership, pk)
+    form = SupplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            receipt = session.supply_document(request.membership, document_request, form.cleaned_data["file"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("The document was sent to the commission. Keep this receipt."))
+            return redirect("applications:receipt", receipt.pk)
+    return render(
+        request,
+        "applications/supply.html",
+        {
+            "document_request": document_request,
+            "tender": document_request.application.tender,
+            "form": form,
+            "open": clock.now() <= document_request.deadline,
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @company_only
@@ -222,19 +257,33 @@ def examination(request, pk):
         "entries": [],
         "lots": tender.lots.order_by("number"),
     }
+    state = selectors.session_of(request.membership, tender)
+    context.update(session=state, declaration_form=DeclarationForm())
     exam = selectors.examination_of(tender) if context["deadline_passed"] else None
     if exam is not None:
         entries = selectors.examination_applications(request.membership, tender)
         for entry in entries:
             open_lots = [lot for lot in entry.lots if lot.status == lot.Status.EXAMINATION]
+            # The form starts from this member's own votes; the decisions are the commission's.
             entry.form = DecisionForm(
-                prefix=f"a{entry.application.pk}", lots=open_lots, decisions=entry.decisions
+                prefix=f"a{entry.application.pk}",
+                lots=open_lots,
+                decisions=selectors.my_votes(state.seat, entry.application),
             )
+            counts = selectors.vote_counts(entry.application)
+            for lot in entry.lots:
+                lot.vote_counts = counts.get(lot.pk)
+            entry.requests = selectors.document_requests(entry.application)
+            entry.request_form = DocumentRequestForm(prefix=f"r{entry.application.pk}")
+        approvals = selectors.approvals_of(exam)
         context.update(
             examination=exam,
             entries=entries,
             missing=len(services.missing_decisions(tender)),
             minutes=tender.minutes.filter(kind="admission").first(),
+            approvals=approvals,
+            approved=any(a.member_id == state.seat.pk for a in approvals),
+            approval_form=ApprovalForm(),
         )
     return render(request, "applications/examination.html", context)
 
@@ -285,6 +334,72 @@ def close_examination(request, pk):
         services.close_examination,
         _("The session is closed; the minutes are written and the companies notified."),
     )
+
+
+@commission_only
+@require_POST
+def declare(request, pk):
+    tender = selectors.commission_tender(request.membership, pk)
+    form = DeclarationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("applications:examination", tender.pk)
+    try:
+        session.declare_interests(
+            request.membership,
+            tender,
+            conflict=form.cleaned_data["conflict"],
+            statement=form.cleaned_data["statement"],
+        )
+    except ValidationError as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("Your declaration is recorded."))
+    return redirect("applications:examination", tender.pk)
+
+
+@commission_only
+@require_POST
+def request_document(request, pk, application_pk):
+    tender = selectors.commission_tender(request.membership, pk)
+    application = selectors.examined_application(request.membership, tender, application_pk)
+    form = DocumentRequestForm(request.POST, prefix=f"r{application.pk}")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, f"{application.company.name}: {message}")
+    else:
+        try:
+            session.request_document(
+                request.membership,
+                application,
+                form.cleaned_data["description"],
+                form.cleaned_data["deadline"],
+            )
+        except ValidationError as error:
+            flash_refusal(request, error, about=application.company.name)
+        else:
+            messages.success(
+                request, _("The document is requested from %(company)s.") % {"company": application.company}
+            )
+    return redirect(reverse("applications:examination", args=[tender.pk]) + f"#application-{application.pk}")
+
+
+@commission_only
+@require_POST
+def approve(request, pk):
+    tender = selectors.commission_tender(request.membership, pk)
+    form = ApprovalForm(request.POST)
+    form.is_valid()  # a free text: always valid
+    try:
+        session.approve_minutes(request.membership, tender, form.cleaned_data.get("reservation", ""))
+    except ValidationError as error:
+        flash_refusal(request, error)
+    else:
+        messages.success(request, _("Your approval of the minutes is recorded; the minutes show it."))
+    return redirect("applications:examination", tender.pk)
 
 
 @commission_only

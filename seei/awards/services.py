@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.timezone import localtime
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -480,56 +481,64 @@ def fail(membership, award: Award, rank, reason: str) -> Award:
                 )
                 % {"deadline": when(step.documents_deadline)}
             )
-        step.status, step.decided_at, step.decided_by, step.reason = (
-            AwardStep.Status.FAILED,
-            now,
-            membership.user,
-            reason,
-        )
-        step.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        audit.record(
-            "award.candidate_failed",
-            award,
-            membership.user,
-            membership.organisation,
-            rank=step.rank,
-            reason=reason,
-        )
+        _fail_step(award, step, reason, now, membership.user, membership.organisation)
+    return award
+
+
+def _fail_step(award: Award, step: AwardStep, reason, now, user=None, organisation=None, told=None) -> None:
+    """The candidate of ``step`` fails for ``reason``; the next rank is asked, or the lot is
+    unsuccessful. Shared by the commission's decision (``fail``) and the worker's lapse (``lapse``,
+    where ``user`` is None: the system acts; ``told`` is then the reason in each reader's language).
+    The caller holds the award's lock; writes the minutes."""
+    step.status, step.decided_at, step.decided_by, step.reason = (
+        AwardStep.Status.FAILED,
+        now,
+        user,
+        reason,
+    )
+    step.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    audit.record(
+        "award.candidate_failed",
+        award,
+        user,
+        organisation,
+        rank=step.rank,
+        reason=reason,
+    )
+    notify(
+        company_users([step.company]),
+        gettext_lazy("Award of lot {number} of {reference}: your company is not retained"),
+        gettext_lazy(
+            "The commission found that your company cannot be awarded lot {number} (“{lot}”) of notice "
+            "{reference}: {reason}. The award passes to the next bidder in the ranking."
+        ),
+        url=_url(award),
+        reason=told or reason,
+        **_common(award),
+    )
+    room = Room.objects.get(lot=award.lot)
+    ranking = _ranking(room)
+    if step.rank < len(ranking):
+        _ask(award, room, ranking, step.rank + 1, now)
+    else:
+        award.status, award.company, award.amount = Award.Status.UNSUCCESSFUL, None, None
+        award.save(update_fields=["status", "company", "amount"])
+        Lot.objects.filter(pk=award.lot_id).update(status=Lot.Status.UNSUCCESSFUL)
+        award.lot.status = Lot.Status.UNSUCCESSFUL
+        audit.record("award.unsuccessful", award, user, organisation)
+        bidders = Bidder.objects.filter(room=room).values("company")
         notify(
-            company_users([step.company]),
-            gettext_lazy("Award of lot {number} of {reference}: your company is not retained"),
+            [*company_users(bidders), *_staff(award.lot.tender)],
+            gettext_lazy("Lot {number} of {reference} is unsuccessful"),
             gettext_lazy(
-                "The commission found that your company cannot be awarded lot {number} (“{lot}”) of notice "
-                "{reference}: {reason}. The award passes to the next bidder in the ranking."
+                "No candidate of the ranking could be awarded lot {number} (“{lot}”) of notice {reference}: "
+                "the lot is unsuccessful."
             ),
-            url=_url(award),
-            reason=reason,
+            url=reverse("awards:result", args=[award.lot_id]),
             **_common(award),
         )
-        room = Room.objects.get(lot=award.lot)
-        ranking = _ranking(room)
-        if step.rank < len(ranking):
-            _ask(award, room, ranking, step.rank + 1, now)
-        else:
-            award.status, award.company, award.amount = Award.Status.UNSUCCESSFUL, None, None
-            award.save(update_fields=["status", "company", "amount"])
-            Lot.objects.filter(pk=award.lot_id).update(status=Lot.Status.UNSUCCESSFUL)
-            award.lot.status = Lot.Status.UNSUCCESSFUL
-            audit.record("award.unsuccessful", award, membership.user, membership.organisation)
-            bidders = Bidder.objects.filter(room=room).values("company")
-            notify(
-                [*company_users(bidders), *_staff(award.lot.tender)],
-                gettext_lazy("Lot {number} of {reference} is unsuccessful"),
-                gettext_lazy(
-                    "No candidate of the ranking could be awarded lot {number} (“{lot}”) of notice {reference}: "
-                    "the lot is unsuccessful."
-                ),
-                url=reverse("awards:result", args=[award.lot_id]),
-                **_common(award),
-            )
-            ocds.step_happened(award.lot.tender_id)
-        write_minutes(award, now)
-    return award
+        ocds.step_happened(award.lot.tender_id)
+    write_minutes(award, now)
 
 
 def _tell_final(award: Award, step: AwardStep) -> None:
@@ -874,3 +883,43 @@ def reverse_payment(membership, award: Award, payment_id, reason: str) -> Paymen
             **_common(award),
         )
     return reversal
+
+
+# The worker: a candidate whose documents deadline passed lapses ----------------------------------------------
+
+LAPSE_REASON = gettext_lazy("documents not submitted before the deadline")
+
+
+def lapse(step_id: int) -> bool:
+    """Fail the candidate of ``step_id`` if its documents deadline passed without documents, and ask
+    the next rank, as the commission's ``fail`` would. Skips an award another worker holds (it will
+    be seen at the next sweep); does nothing if the step moved on. Returns whether it lapsed."""
+    with transaction.atomic():
+        award = (
+            Award.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("lot__tender__buyer")
+            .filter(steps__pk=step_id)
+            .first()
+        )
+        if award is None:
+            return False  # locked by a worker or a commission member right now
+        step = AwardStep.objects.filter(pk=step_id, award=award).first()
+        now = clock.now()
+        if step is None or step.status != AwardStep.Status.REQUESTED or now <= step.documents_deadline:
+            return False
+        with translation.override(award.lot.tender.original_language):
+            reason = str(LAPSE_REASON)  # stored and printed in the notice's language
+        _fail_step(award, step, reason, now, told=LAPSE_REASON)
+        audit.record(
+            "award.candidate_lapsed", award, rank=step.rank, deadline=step.documents_deadline.isoformat()
+        )
+    return True
+
+
+def lapse_overdue_candidates() -> int:
+    """Every candidate past its documents deadline without documents (a practice one too: the rehearsal
+    shows what will happen); returns how many lapsed."""
+    due = AwardStep.objects.filter(status=AwardStep.Status.REQUESTED, documents_deadline__lt=clock.now())
+    return sum(
+        lapse(step_id) for step_id in list(due.order_by("documents_deadline").values_list("pk", flat=True))
+    )

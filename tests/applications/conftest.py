@@ -166,6 +166,7 @@ def opened(applied, tender, president, clock):
     """After the deadline, the commission opened the applications."""
     from seei.applications import services
 
+    seat_all(tender)
     past_deadline(clock, tender)
     return services.open_examination(president, tender)
 
@@ -174,3 +175,35 @@ def application_of(membership, notice):
     from seei.applications.models import Application
 
     return Application.objects.get(tender=notice, company=membership.organisation)
+
+
+def seat_all(notice):
+    """Every member of the notice's commission declares no conflict of interest (before the opening)."""
+    from seei.applications import session
+    from seei.applications.models import CommissionMember
+
+    for member in CommissionMember.objects.filter(tender=notice).select_related("membership"):
+        session.declare_interests(member.membership, notice, conflict=False)
+
+
+def open_session(notice):
+    """The members declare, then the president opens the session."""
+    from seei.applications import services
+    from seei.applications.models import CommissionMember
+
+    seat_all(notice)
+    president = CommissionMember.objects.get(tender=notice, is_president=True).membership
+    return services.open_examination(president, notice)
+
+
+def vote_all(application, decisions):
+    """Every seated member votes the same: the commission's decision, unanimous."""
+    from seei.applications import services
+    from seei.applications.models import CommissionMember
+
+    votes = []
+    for member in CommissionMember.objects.filter(
+        tender=application.tender, declaration__conflict=False
+    ).select_related("membership"):
+        votes = services.decide(member.membership, application, decisions)
+    return [v.decision for v in votes]

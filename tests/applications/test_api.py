@@ -160,11 +160,21 @@ def test_buyer_names_the_commission(published_tender, buyer, president, member, 
     assert published_tender.commission.count() == 2
 
 
-def test_commission_examines_through_the_api(applied, tender, president, buyer, companies, clock):
+def test_commission_examines_through_the_api(applied, tender, president, member, buyer, companies, clock):
     company, other, third = companies
     client = api(president)
     assert client.get("/commission/notices").json()[0]["examination"] == "sealed"
     past_deadline(clock, tender)
+    response = client.post(f"/commission/notices/{tender.pk}/declaration", {"conflict": False})
+    assert response.status_code == 201 and (response.json()["seated"], response.json()["quorum"]) == (1, 2)
+    response = client.post(f"/commission/notices/{tender.pk}/examination")
+    assert response.status_code == 400 and "must first declare" in response.json()["detail"]
+    assert (
+        api(member).post(f"/commission/notices/{tender.pk}/declaration", {"conflict": False}).status_code
+        == 201
+    )
+    response = api(member).post(f"/commission/notices/{tender.pk}/examination")
+    assert response.status_code == 400 and "Only the president" in response.json()["detail"]
     response = client.post(f"/commission/notices/{tender.pk}/examination")
     assert response.status_code == 201
     examination = response.json()
@@ -181,12 +191,18 @@ def test_commission_examines_through_the_api(applied, tender, president, buyer, 
         (third, "excluded", "Références insuffisantes"),
     ):
         application = application_of(membership, tender)
-        response = client.post(
-            f"/commission/notices/{tender.pk}/applications/{application.pk}/decisions",
-            {"decisions": [{"lot": lot.pk, "outcome": outcome, "reason": reason}]},
-        )
+        url = f"/commission/notices/{tender.pk}/applications/{application.pk}/decisions"
+        payload = {"decisions": [{"lot": lot.pk, "outcome": outcome, "reason": reason}]}
+        response = client.post(url, payload)
         assert response.status_code == 200, response.content
+        assert response.json()[0]["decision"] is None  # one vote of two: no quorum yet
+        response = api(member).post(url, payload)
+        assert response.status_code == 200 and response.json()[0]["decision"] == outcome
+    response = api(member).post(f"/commission/notices/{tender.pk}/examination/close")
+    assert response.status_code == 400 and "Only the president" in response.json()["detail"]
     response = client.post(f"/commission/notices/{tender.pk}/examination/close")
+    assert response.status_code == 200
+    response = client.post(f"/commission/notices/{tender.pk}/minutes/approval", {"reservation": ""})
     assert response.status_code == 200
     sha = response.json()["sha256"]
     minutes = client.get(f"/notices/{tender.pk}/minutes")

@@ -12,7 +12,7 @@ from seei.applications import services
 from seei.applications.models import Minutes
 from seei.core.translated import make
 from seei.documents.pdf import PdfBuilder, is_rtl
-from tests.applications.conftest import application_of, apply, past_deadline
+from tests.applications.conftest import application_of, apply, past_deadline, seat_all, vote_all
 
 
 def text_of(data: bytes) -> str:
@@ -33,7 +33,7 @@ def test_minutes_contain_the_decisions_members_and_lots(opened, tender, presiden
         (other, "admitted", ""),
         (third, "excluded", "Attestation fiscale périmée"),
     ):
-        services.decide(president, application_of(membership, tender), [(tender.lots.get(), outcome, reason)])
+        vote_all(application_of(membership, tender), [(tender.lots.get(), outcome, reason)])
     minutes = services.close_examination(president, tender)
     text = minutes_text(minutes)
     assert "Procès-verbal d'admission des candidatures" in text  # the notice's language: French
@@ -50,6 +50,7 @@ def test_minutes_contain_the_decisions_members_and_lots(opened, tender, presiden
 def test_minutes_record_the_unsuccessful_lot(tender, company, other_company, president, clock):
     apply(company, tender)
     apply(other_company, tender)
+    seat_all(tender)
     past_deadline(clock, tender)
     services.open_examination(president, tender)
     text = minutes_text(services.close_examination(president, tender))
@@ -91,15 +92,14 @@ def arabic_tender(buyer, category, region, clock, president, member):
 def test_arabic_notice_minutes_are_in_arabic(arabic_tender, companies, president, clock):
     for membership in companies:
         apply(membership, arabic_tender)
+    seat_all(arabic_tender)
     past_deadline(clock, arabic_tender)
     services.open_examination(president, arabic_tender)
     lot = arabic_tender.lots.get()
     reasons = {0: "", 1: "", 2: "الشهادة الجبائية منتهية الصلاحية"}
     for index, membership in enumerate(companies):
         outcome = "excluded" if reasons[index] else "admitted"
-        services.decide(
-            president, application_of(membership, arabic_tender), [(lot, outcome, reasons[index])]
-        )
+        vote_all(application_of(membership, arabic_tender), [(lot, outcome, reasons[index])])
     text = minutes_text(services.close_examination(president, arabic_tender))
     for arabic in (
         "محضر قبول الترشيحات",

@@ -15,7 +15,7 @@ from seei.applications import sealing, services
 from seei.applications.models import ApplicationDocument, Decision, Examination
 from seei.core.models import AuditEvent
 from tests.api.conftest import ApiClient, token_for
-from tests.applications.conftest import SECRET, application_of, past_deadline, pdf_bytes
+from tests.applications.conftest import SECRET, application_of, past_deadline, pdf_bytes, seat_all
 from tests.conftest import Client, make_company
 
 pytestmark = pytest.mark.urls("tests.applications.urls")
@@ -229,6 +229,7 @@ def test_after_opening_only_the_notices_commission_sees_the_applications(
     sealed, president, buyer, stranger, outsider_member, other_tender, clock, companies
 ):
     tender, document = sealed["tender"], sealed["document"]
+    seat_all(tender)
     past_deadline(clock, tender)
     services.open_examination(president, tender)
     page = browser(president).get(reverse("applications:examination", args=[tender.pk]))

@@ -27,6 +27,8 @@ from tests.applications.conftest import (
     past_deadline,
     pdf_bytes,
     pdf_upload,
+    seat_all,
+    vote_all,
 )
 
 
@@ -286,7 +288,7 @@ def test_exclusion_needs_a_reason(opened, tender, president, company):
 
 
 def test_closing_with_missing_decisions_is_refused(opened, tender, president, company):
-    services.decide(president, application_of(company, tender), [(tender.lots.get(), "admitted", "")])
+    vote_all(application_of(company, tender), [(tender.lots.get(), "admitted", "")])
     with pytest.raises(TenderError) as error:
         services.close_examination(president, tender)
     assert "2 decision(s) missing" in messages(error)
@@ -297,10 +299,8 @@ def decide_all(president, notice, outcomes: dict):
     """outcomes: membership -> (outcome, reason), on every lot of its application."""
     for membership, (outcome, reason) in outcomes.items():
         application = application_of(membership, notice)
-        services.decide(
-            president,
-            application,
-            [(lot, outcome, reason) for lot in application.lots.filter(status="examination")],
+        vote_all(
+            application, [(lot, outcome, reason) for lot in application.lots.filter(status="examination")]
         )
 
 
@@ -363,6 +363,7 @@ def test_two_applications_make_the_lot_unsuccessful_with_notices(
 ):
     apply(company, tender)
     apply(other_company, tender)
+    seat_all(tender)
     past_deadline(clock, tender)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -419,6 +420,7 @@ def test_lots_are_decided_separately(two_lot_tender, companies, president, clock
     apply(company, two_lot_tender, lots=[lot1, lot2])
     apply(other, two_lot_tender, lots=[lot1, lot2])
     apply(third, two_lot_tender, lots=[lot1])
+    seat_all(two_lot_tender)
     past_deadline(clock, two_lot_tender)
     services.open_examination(president, two_lot_tender)
     lot1.refresh_from_db()

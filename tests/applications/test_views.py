@@ -23,6 +23,7 @@ from tests.applications.conftest import (
     exe_upload,
     past_deadline,
     pdf_upload,
+    vote_all,
 )
 from tests.conftest import Client
 
@@ -188,14 +189,19 @@ def decide_post(notice, application, outcome, reason=""):
     return data
 
 
-def test_commission_examines_through_the_pages(applied, tender, president, companies, clock, buyer):
+def test_commission_examines_through_the_pages(applied, tender, president, member, companies, clock, buyer):
     company, other, third = companies
     client = logged_in(president)
+    colleague = logged_in(member)
     listing = client.get(reverse("applications:commission_list"))
     assert tender.reference in page(listing)
     examination_url = reverse("applications:examination", args=[tender.pk])
     assert 'data-testid="sealed"' in page(client.get(examination_url))
     past_deadline(clock, tender)
+    for each in (client, colleague):
+        assert 'data-testid="declaration-form"' in page(each.get(examination_url))
+        each.post(reverse("applications:declare", args=[tender.pk]), {"conflict": "no"})
+    assert 'data-testid="open-examination"' not in page(colleague.get(examination_url))
     client.post(reverse("applications:open", args=[tender.pk]))
     opened = client.get(examination_url)
     assert Examination.objects.filter(tender=tender).exists()
@@ -207,11 +213,12 @@ def test_commission_examines_through_the_pages(applied, tender, president, compa
         (third, "excluded", "Attestation CNSS manquante"),
     ):
         application = application_of(membership, tender)
-        response = client.post(
-            reverse("applications:decide", args=[tender.pk, application.pk]),
-            decide_post(tender, application, outcome, reason),
-        )
-        assert response.status_code == 302
+        for each in (client, colleague):
+            response = each.post(
+                reverse("applications:decide", args=[tender.pk, application.pk]),
+                decide_post(tender, application, outcome, reason),
+            )
+            assert response.status_code == 302
     assert Decision.objects.count() == 3
     response = client.post(reverse("applications:close", args=[tender.pk]))
     assert response.status_code == 302
@@ -274,8 +281,7 @@ def test_closing_with_missing_decisions_says_how_many(opened, tender, president)
 def test_company_sees_the_moved_opening_time(opened, tender, president, companies, clock):
     clock.advance(timedelta(days=1, hours=12))
     for membership in companies:
-        application = application_of(membership, tender)
-        services.decide(president, application, [(tender.lots.get(), "admitted", "")])
+        vote_all(application_of(membership, tender), [(tender.lots.get(), "admitted", "")])
     services.close_examination(president, tender)
     lot = tender.lots.get()
     planned = localtime(tender.application_deadline + timedelta(days=3))

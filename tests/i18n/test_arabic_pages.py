@@ -139,6 +139,9 @@ def the_procedure(buyer, company, other_company, category, region, clock):
     apply(other_company, s.examined)
     apply(make_company("Maghreb Santé SARL", "003456789000034", "contact@maghreb-sante.ma"), s.examined)
     s.final = close_auction(buyer, category, region, clock, reference="AO-I18N-FINAL")
+    from seei.applications import session
+
+    session.declare_interests(s.president, s.examined, conflict=False)
     applications.open_examination(s.president, s.examined)
     admitted = Application.objects.get(tender=s.examined, company=company.organisation)
     applications.decide(s.president, admitted, [(s.examined.lots.get(), "admitted", "")])

@@ -76,6 +76,9 @@ def test_a_practice_procedure_runs_from_publication_to_a_final_award(buyer, comp
     clock.advance(practice.application_deadline - clock.now() + timedelta(seconds=1))
     assert procedure.submit_applications(practice.pk) == 0  # too late: nothing happens
     commission = commission_of(buyer)
+    from seei.applications import session
+
+    session.declare_interests(commission, practice, conflict=False)
     applications.open_examination(commission, practice)
     for application in Application.objects.filter(tender=practice):
         applications.decide(commission, application, [(lot, Decision.Outcome.ADMITTED, "")])

@@ -205,13 +205,17 @@ SITE: dict[str, Route] = {
     "applications:withdraw": post(grant(COMPANIES, PUBLISHED), **T),
     "applications:document": page(grant(COMPANY), pk="application_document"),
     "applications:receipt": page(grant(COMPANY), pk="receipt"),
+    "applications:supply": page(grant(COMPANY), pk="document_request"),
     "applications:receipt_pdf": page(grant(COMPANY), pk="receipt"),
     "applications:commission": page(grant(BUYER), **T),
     "applications:commission_list": page(grant(COMMISSIONS)),
     # the commission named on a notice sees its examination page from the start; the applications stay
     # sealed (403) until it opens them after the deadline
     "applications:examination": page(grant(COMMISSION), **T),
+    "applications:declare": post(grant(COMMISSION), **T),
     "applications:open": post(grant(COMMISSION), **T),
+    "applications:request_document": post(grant(COMMISSION, EXAMINED), **T),
+    "applications:approve": post(grant(COMMISSION), **T),
     "applications:decide": post(grant(COMMISSION, EXAMINED), **T),
     "applications:close": post(grant(COMMISSION), **T),
     "applications:sealed_document": page(
@@ -351,6 +355,8 @@ API: dict[str, Route] = {
     "POST /api/v1/commission/notices/{notice_id}/applications/{application_id}/decisions": post(
         grant(COMMISSION, EXAMINED)
     ),
+    "POST /api/v1/commission/notices/{notice_id}/declaration": post(grant(COMMISSION)),
+    "POST /api/v1/commission/notices/{notice_id}/minutes/approval": post(grant(COMMISSION)),
     "POST /api/v1/commission/notices/{notice_id}/examination/close": post(grant(COMMISSION)),
     "GET /api/v1/notices/{notice_id}/minutes": page(grant(BUYER | COMMISSION, EXAMINED)),
     "GET /api/v1/lots/{lot_id}/snapshot": page(

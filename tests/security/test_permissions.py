@@ -366,6 +366,7 @@ PROCEDURE_OBJECTS = {
     "application",
     "application_document",
     "receipt",
+    "document_request",
     "tender_document",
     "award_document",
     "bid_entry",

@@ -138,6 +138,20 @@ def _admit(people, filler, lot):
     return auctions.prepare_room(lot)
 
 
+def _document_request(people, ids) -> int:
+    """A document the commission asked the company for during the examination."""
+    from seei.applications.models import DocumentRequest
+    from seei.core import clock
+
+    return DocumentRequest.objects.create(
+        application_id=ids["application"],
+        description="Attestation CNSS",
+        deadline=clock.now() + timedelta(days=90),
+        requested_by=people["commission"].user,
+        requested_at=clock.now(),
+    ).pk
+
+
 def build(category, region) -> World:
     """The world, at the moment of the test clock it leaves set (everything committed by the caller)."""
     from seei.alerts.models import WatchProfile
@@ -171,6 +185,7 @@ def build(category, region) -> World:
     clock.advance(timedelta(days=12))  # past the deadline
     for stage in ("admitted", "live", "closed", "awarded"):
         _admit(people, filler, built[stage][1])
+        ids[stage]["document_request"] = _document_request(people, ids[stage])
     # The auctions of "closed" and "awarded": company bids lowest, the room closes.
     clock.advance(timedelta(days=2, seconds=1))
     for stage in ("closed", "awarded"):
