@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from seei.applications import services
-from tests.applications.conftest import application_of, apply, past_deadline
+from tests.applications.conftest import application_of, apply, past_deadline, seat_all
 from tests.conftest import Client, make_company, make_member
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,7 @@ def examined(published_tender, buyer, president, company, other_company, third_c
     for membership in (company, other_company, third_company):
         apply(membership, published_tender)
     past_deadline(clock, published_tender)
+    seat_all(published_tender)
     services.open_examination(president, published_tender)
     lot = published_tender.lots.get()
     services.decide(president, application_of(company, published_tender), [(lot, "excluded", REASON)])

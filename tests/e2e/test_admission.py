@@ -21,6 +21,8 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from seei.applications import services as applications_services
+from seei.applications import session
 from tests.conftest import make_company, make_member
 from tests.e2e.conftest import label, pdf_bytes
 
@@ -219,7 +221,11 @@ def test_three_companies_apply_under_seal_and_the_commission_admits_two_and_excl
     # 4. The deadline passes (the test clock moves for the live server too).
     clock.advance(tender.application_deadline - clock.now() + timedelta(minutes=1))
 
+    # Each member declares no conflict of interest (the president on the page), then the president opens.
+    session.declare_interests(member, tender, conflict=False)
     president_page.reload()
+    president_page.get_by_label("I declare that I have no conflict of interest", exact=False).check()
+    president_page.get_by_test_id("declare").click()
     president_page.get_by_test_id("open-examination").click()
     expect(president_page.get_by_role("status")).to_contain_text("The applications are open.")
     expect(president_page.get_by_test_id("examined-application")).to_have_count(3)
@@ -239,6 +245,15 @@ def test_three_companies_apply_under_seal_and_the_commission_admits_two_and_excl
     assert response.ok and response.body() == maghreb.files["administrative"][1]
     assert AuditEvent.objects.filter(action="application.document_opened", actor=president.user).count() == 1
 
+    # The other member votes first (services); the president's vote on the page makes the majority.
+    lot = tender.lots.get()
+    for applicant, outcome, reason in (
+        (atlas, "admitted", ""),
+        (sahara, "admitted", ""),
+        (maghreb, "excluded", EXCLUSION_REASON),
+    ):
+        application = Application.objects.get(tender=tender, company=applicant.membership.organisation)
+        applications_services.decide(member, application, [(lot, outcome, reason)])
     decide(president_page, atlas, "Admitted")
     decide(president_page, sahara, "Admitted")
     decide(president_page, maghreb, "Excluded", EXCLUSION_REASON)

@@ -73,6 +73,8 @@ def test_a_buyer_agent_runs_a_practice_procedure_to_its_award(live_server, perso
     expect(page.get_by_role("status")).to_contain_text("You now act as Commission member")
     page.goto(f"{base}/en/applications/commission/notices/{practice.pk}/")
     expect(page.get_by_test_id("practice-banner")).to_be_visible()
+    page.get_by_label("I declare that I have no conflict of interest", exact=False).check()
+    page.get_by_test_id("declare").click()
     page.get_by_test_id("open-examination").click()
     expect(page.get_by_test_id("examined-application")).to_have_count(procedure.APPLICANTS)
     for index in range(procedure.APPLICANTS):
