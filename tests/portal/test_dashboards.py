@@ -35,6 +35,7 @@ def todos(response) -> list[str]:
 
 def count_queries(client, membership) -> int:
     client.force_login(membership.user)
+    client.get(DASHBOARD)  # what is cached once per process (the announcements) is not the page's cost
     with CaptureQueriesContext(connection) as queries:
         assert client.get(DASHBOARD).status_code == 200
     return len(queries)

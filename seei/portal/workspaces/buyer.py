@@ -69,7 +69,10 @@ def notices(organisation):
         )
         .prefetch_related(
             Prefetch(
-                "lots", queryset=Lot.objects.only("tender_id", "number", "title", "status").order_by("number")
+                "lots",
+                queryset=Lot.objects.only("tender_id", "number", "title", "status")
+                .annotate(relaunched=Exists(Tender.objects.filter(relaunch_of=OuterRef("pk"))))
+                .order_by("number"),
             )
         )
         .order_by("-created_at", "-pk")[:NOTICES]
@@ -119,7 +122,7 @@ def todos(tenders, awards, now) -> list[Todo]:
                 )
             )
         for lot in tender.lots.all():
-            if lot.status == Lot.Status.UNSUCCESSFUL:
+            if lot.status == Lot.Status.UNSUCCESSFUL and not lot.relaunched:
                 items.append(
                     Todo(
                         label=_("Unsuccessful lot: relaunch it"),

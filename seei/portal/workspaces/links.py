@@ -1,26 +1,18 @@
-"""Where the workspaces send people: one place to switch a link when a better page exists.
-
-Some targets are provisional (the issue's other parts add the pages): relaunching an unsuccessful lot
-opens the notice's page until the buyer's relaunch action exists, and vetting a company opens the
-raw admin until the in-application administration does.
-"""
+"""Where the workspaces send people: one place to switch a link when a better page exists."""
 
 from django.urls import reverse
 
 
 def relaunch_lot(tender_id: int, lot_id: int) -> str:
-    # Provisional: the buyer's "relaunch as a new notice" action will replace this.
-    return reverse("tenders:manage", args=[tender_id]) + f"#lot-{lot_id}"
+    return reverse("tenders:relaunch", args=[tender_id, lot_id])
 
 
 def vet_company(organisation_id: int) -> str:
-    # Provisional: the administration pages (seei/administration) will replace the raw admin.
-    return reverse("admin:accounts_organisation_change", args=[organisation_id])
+    return reverse("administration:registrations") + f"#registration-{organisation_id}"
 
 
 def pending_companies() -> str:
-    # Provisional, as above.
-    return reverse("admin:accounts_organisation_changelist") + "?kind__exact=company&pending__exact=1"
+    return reverse("administration:registrations")
 
 
 def incidents() -> str:
@@ -68,5 +60,4 @@ def examination(tender_id: int) -> str:
 
 
 def payments_received() -> str:
-    # Provisional: the company's documents page (seei/companies) may list them with its receipts.
     return reverse("awards:list")
