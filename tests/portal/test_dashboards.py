@@ -13,11 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from seei.accounts.models import Organisation
+from seei.applications import session
 from seei.applications.models import CommissionMember, Invitation
 from seei.tenders import services
 from seei.tenders.models import Lot, Tender
 from tests.awards.conftest import close_auction, fes_accountant, finalise, grant_visa, ministry_accountant
-from tests.conftest import lot_values, make_member
+from tests.conftest import lot_values, make_company, make_member
 
 DASHBOARD = "/en/dashboard/"
 
@@ -286,12 +287,43 @@ def test_the_commission_opens_the_examination_once_the_deadline_passed(
     assert page(client, member).context["todos"] == []
     clock.advance(timedelta(days=12))
     (item,) = page(client, member).context["todos"]
+    assert item.label == "Declare any conflict of interest before the opening"
+    session.declare_interests(member, published_tender, conflict=False)
+    (item,) = page(client, member).context["todos"]
     assert item.label == "Open the examination of the applications"
     assert item.url == reverse("applications:examination", args=[published_tender.pk])
     assert page(client, outsider).context["todos"] == []
 
 
-def test_the_commission_checks_documents_and_records_a_lapsed_deadline(client, closed, buyer, clock):
+def test_each_seated_member_is_asked_to_approve_the_minutes_once(
+    client, company, other_company, buyer, published_tender, clock
+):
+    from seei.applications import services as applications
+    from tests.applications.conftest import application_of, apply, past_deadline
+
+    member = make_member("membre@sante.gov.ma", buyer.organisation, "commission_member")
+    applications.name_commission(buyer, published_tender, [member], member)
+    third = make_company("Maghreb Santé SARL", "003456789000034", "contact@maghreb-sante.ma")
+    for applicant in (company, other_company, third):
+        apply(applicant, published_tender)
+    past_deadline(clock, published_tender)
+    session.declare_interests(member, published_tender, conflict=False)
+    applications.open_examination(member, published_tender)
+    lot = published_tender.lots.get()
+    for applicant in (company, other_company, third):
+        applications.decide(member, application_of(applicant, published_tender), [(lot, "admitted", "")])
+    (item,) = page(client, member).context["todos"]
+    assert item.label == "Continue the examination: decisions are pending"
+    applications.close_examination(member, published_tender)
+    (item,) = page(client, member).context["todos"]
+    assert item.label == "Approve the admission minutes"
+    session.approve_minutes(member, published_tender)
+    assert page(client, member).context["todos"] == []
+
+
+def test_the_commission_checks_documents_and_leaves_a_lapsed_deadline_to_the_worker(
+    client, closed, buyer, clock
+):
     from seei.awards import services as awards
     from tests.awards.conftest import submit
 
@@ -299,16 +331,13 @@ def test_the_commission_checks_documents_and_records_a_lapsed_deadline(client, c
     assert page(client, closed.commission).context["todos"] == []  # the candidate has time
     step = closed.award.current_step()
     clock.advance(step.documents_deadline - clock.now() + timedelta(minutes=1))
-    (item,) = page(client, closed.commission).context["todos"]
-    assert item.label == "No documents by the deadline: record the candidate's failure"
-    assert item.url == reverse("awards:detail", args=[closed.award.pk])
-    assert page(client, outsider).context["todos"] == []
-
-    awards.fail(closed.commission, closed.award, 1, "Pas de documents dans le délai.")  # the second is asked
-    assert page(client, closed.commission).context["todos"] == []
+    assert page(client, closed.commission).context["todos"] == []  # nothing to do: the worker lapses it
+    assert awards.lapse_overdue_candidates() == 1  # the second is asked
     submit(closed)
     (item,) = page(client, closed.commission).context["todos"]
     assert item.label == "Check the award documents and decide"
+    assert item.url == reverse("awards:detail", args=[closed.award.pk])
+    assert page(client, outsider).context["todos"] == []
 
 
 # The accountant ------------------------------------------------------------------------------------

@@ -1,13 +1,11 @@
-"""A commission member's workspace: examinations to open or continue, award documents to check.
+"""A commission member's workspace: interests to declare, examinations to open or continue, minutes to
+approve, award documents to check. A candidate silent past its documents deadline is no item: the
+worker lapses it (``awards.services.lapse_overdue_candidates``)."""
 
-Minutes approved by each member do not exist yet (the commission's part of the issue adds them); their
-item belongs here once they do.
-"""
-
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from seei.applications.models import CommissionMember
+from seei.applications.models import CommissionMember, InterestDeclaration, MinutesApproval
 from seei.awards.models import Award, AwardStep
 from seei.portal.workspaces import links
 from seei.portal.workspaces.items import Todo, ordered
@@ -21,20 +19,19 @@ def seats(membership):
     """The published notices whose commission the person sits on, latest deadline first."""
     return list(
         CommissionMember.objects.filter(membership=membership, tender__status=Tender.Status.PUBLISHED)
-        .select_related("tender__examination")
+        .select_related("tender__examination", "declaration")
+        .annotate(approved=Exists(MinutesApproval.objects.filter(member=OuterRef("pk"))))
         .order_by("-tender__application_deadline", "-pk")[:LIMIT]
     )
 
 
 def steps_to_decide(membership, now):
-    """Candidates' steps the commission must decide on: documents sent, or a deadline passed without them."""
+    """Candidates' steps the commission must decide on: documents sent."""
     return list(
         AwardStep.objects.filter(
-            award__status=Award.Status.PROVISIONAL, award__lot__tender__commission__membership=membership
-        )
-        .filter(
-            Q(status=AwardStep.Status.SUBMITTED)
-            | Q(status=AwardStep.Status.REQUESTED, documents_deadline__lte=now)
+            award__status=Award.Status.PROVISIONAL,
+            award__lot__tender__commission__membership=membership,
+            status=AwardStep.Status.SUBMITTED,
         )
         .select_related("award__lot__tender")
         .order_by("documents_deadline", "pk")[:LIMIT]
@@ -48,17 +45,37 @@ def _examination(tender):
         return None
 
 
+def _declaration(seat):
+    try:
+        return seat.declaration
+    except InterestDeclaration.DoesNotExist:
+        return None
+
+
+def _seat_label(seat, now):
+    """What this member has to do on this notice's examination, if anything."""
+    tender, declaration = seat.tender, _declaration(seat)
+    examination = _examination(tender)
+    if examination is None:
+        if tender.application_deadline > now:
+            return None
+        if declaration is None:
+            return _("Declare any conflict of interest before the opening")
+        return _("Open the examination of the applications") if seat.is_president else None
+    if declaration is None or declaration.conflict:
+        return None  # took no part (a conflict, or absent at the opening)
+    if examination.closed_at is None:
+        return _("Continue the examination: decisions are pending")
+    return None if seat.approved else _("Approve the admission minutes")
+
+
 def todos(memberships, steps, now) -> list[Todo]:
     items = []
     for seat in memberships:
         tender = seat.tender
-        examination = _examination(tender)
         subject = f"{tender.reference} — {tender.title}"
-        if examination is None and tender.application_deadline <= now:
-            label = _("Open the examination of the applications")
-        elif examination is not None and examination.closed_at is None:
-            label = _("Continue the examination: decisions are pending")
-        else:
+        label = _seat_label(seat, now)
+        if label is None:
             continue
         items.append(
             Todo(
@@ -71,12 +88,9 @@ def todos(memberships, steps, now) -> list[Todo]:
         )
     for step in steps:
         lot = step.award.lot
-        late = step.status == AwardStep.Status.REQUESTED
         items.append(
             Todo(
-                label=_("No documents by the deadline: record the candidate's failure")
-                if late
-                else _("Check the award documents and decide"),
+                label=_("Check the award documents and decide"),
                 url=links.award(step.award_id),
                 subject=f"{lot.tender.reference} / {lot.number} — {lot.title}",
                 due=step.documents_deadline,
