@@ -48,7 +48,7 @@ def test_enrolment_then_a_code_then_a_recovery_code_used_once(new_context, live_
     codes = page.get_by_test_id("recovery-codes").locator("code").all_inner_texts()
     assert len(codes) == 10
     page.get_by_test_id("recovery-codes").locator("xpath=..").get_by_role("link").click()
-    page.wait_for_url(f"**/{language}/buyer/notices/")  # the buyer's dashboard
+    page.wait_for_url(f"**/{language}/dashboard/")  # the buyer's workspace
     expect(page.get_by_test_id("profile-link")).to_contain_text(buyer.organisation.name)
     log_out(page)
 
@@ -56,13 +56,13 @@ def test_enrolment_then_a_code_then_a_recovery_code_used_once(new_context, live_
     password_step(page, base, language, buyer.user.email)
     page.wait_for_url(f"**/{language}/accounts/two-factor/?next=*")
     code_step(page, authenticator_code(buyer.user))
-    page.wait_for_url(f"**/{language}/buyer/notices/")  # the buyer's dashboard
+    page.wait_for_url(f"**/{language}/dashboard/")  # the buyer's workspace
     log_out(page)
 
     # Without the phone: a recovery code, once.
     password_step(page, base, language, buyer.user.email)
     code_step(page, codes[0])
-    page.wait_for_url(f"**/{language}/buyer/notices/")  # the buyer's dashboard
+    page.wait_for_url(f"**/{language}/dashboard/")  # the buyer's workspace
     expect(page.get_by_test_id("profile-link")).to_be_visible()
     log_out(page)
 
