@@ -32,8 +32,68 @@ def country_choices() -> list[tuple[str, str]]:
     return [(code, names.get(code, code)) for code in ["MA", *others]]
 
 
-class CompanyRegistrationForm(forms.Form):
+class NewPersonForm(forms.Form):
+    """A new person's name, password (twice, checked against the person) and preferred language."""
+
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, widget=forms.TextInput({"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, widget=forms.TextInput({"autocomplete": "family-name"})
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput({"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html,
+    )
+    password2 = forms.CharField(
+        label=_("Password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput({"autocomplete": "new-password"}),
+        help_text=_("Enter the same password as before, for verification."),
+    )
+    language = forms.ChoiceField(
+        label=_("Preferred language"), choices=settings.LANGUAGES, widget=LanguageSelect
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = (get_language() or settings.LANGUAGE_CODE)[:2]
+
+    def new_person(self) -> User:
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two password fields didn’t match."))
+        elif password2:
+            try:  # with the person, so that the password may not resemble their name or email
+                password_validation.validate_password(password2, self.new_person())
+            except ValidationError as error:
+                self.add_error("password2", error)
+        return cleaned
+
+
+class CompanyRegistrationForm(NewPersonForm):
     """A company and the first person who acts for it, registered together."""
+
+    field_order = [
+        "company_name",
+        "country",
+        "ice",
+        "rc",
+        "national_registration",
+        "city",
+        "first_name",
+        "last_name",
+        "email",
+        "password1",
+        "password2",
+        "language",
+    ]
 
     company_name = forms.CharField(label=_("Company name"), max_length=255)
     country = forms.ChoiceField(
@@ -55,36 +115,14 @@ class CompanyRegistrationForm(forms.Form):
     )
     city = forms.CharField(label=_("City"), max_length=100)
 
-    first_name = forms.CharField(
-        label=_("First name"), max_length=150, widget=forms.TextInput({"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        label=_("Last name"), max_length=150, widget=forms.TextInput({"autocomplete": "family-name"})
-    )
     email = forms.EmailField(
         label=_("Email"), max_length=254, widget=forms.EmailInput({"autocomplete": "email"})
-    )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput({"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html,
-    )
-    password2 = forms.CharField(
-        label=_("Password confirmation"),
-        strip=False,
-        widget=forms.PasswordInput({"autocomplete": "new-password"}),
-        help_text=_("Enter the same password as before, for verification."),
-    )
-    language = forms.ChoiceField(
-        label=_("Preferred language"), choices=settings.LANGUAGES, widget=LanguageSelect
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = country_choices()
         self.fields["country"].initial = "MA"
-        self.fields["language"].initial = (get_language() or settings.LANGUAGE_CODE)[:2]
 
     def clean_ice(self):
         # People often type the ICE in groups of digits; spaces are not part of it.
@@ -93,17 +131,11 @@ class CompanyRegistrationForm(forms.Form):
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
 
+    def new_person(self) -> User:
+        return User(**self.person_values())
+
     def clean(self):
         cleaned = super().clean()
-        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", _("The two password fields didn’t match."))
-        elif password2:
-            person = User(**self.person_values())  # so the password may not resemble the name or email
-            try:
-                password_validation.validate_password(password2, person)
-            except ValidationError as error:
-                self.add_error("password2", error)
         try:
             services.check_registration(self.company_values(), self.person_values())
         except ValidationError as error:

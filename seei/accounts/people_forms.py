@@ -2,12 +2,11 @@
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from seei.accounts import organisation_details, people
+from seei.accounts.forms import NewPersonForm
 from seei.accounts.models import Organisation, User
 from seei.core.widgets import LanguageSelect
 
@@ -50,50 +49,18 @@ def _roles_of_kind(actor, kind):
     return people.grantable_roles(actor, Organisation(kind=kind))
 
 
-class NewPersonForm(forms.Form):
-    """A new person's account, from an invitation."""
-
-    first_name = forms.CharField(
-        label=_("First name"), max_length=150, widget=forms.TextInput({"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        label=_("Last name"), max_length=150, widget=forms.TextInput({"autocomplete": "family-name"})
-    )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput({"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html,
-    )
-    password2 = forms.CharField(
-        label=_("Password confirmation"),
-        strip=False,
-        widget=forms.PasswordInput({"autocomplete": "new-password"}),
-        help_text=_("Enter the same password as before, for verification."),
-    )
-    language = forms.ChoiceField(
-        label=_("Preferred language"), choices=settings.LANGUAGES, widget=LanguageSelect
-    )
+class InvitedPersonForm(NewPersonForm):
+    """A new person's account, from an invitation sent to their email."""
 
     def __init__(self, email, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.email = email
 
-    def clean(self):
-        data = super().clean()
-        password1, password2 = data.get("password1"), data.get("password2")
-        if password1 and password2 and password1 != password2:
-            self.add_error("password2", _("The two password fields didn’t match."))
-        elif password2:
-            # So that the password may not resemble the person's name or email.
-            person = User(
-                email=self.email, first_name=data.get("first_name", ""), last_name=data.get("last_name", "")
-            )
-            try:
-                password_validation.validate_password(password2, person)
-            except ValidationError as error:
-                self.add_error("password2", error)
-        return data
+    def new_person(self) -> User:
+        data = self.cleaned_data
+        return User(
+            email=self.email, first_name=data.get("first_name", ""), last_name=data.get("last_name", "")
+        )
 
 
 class OrganisationDetailsForm(forms.ModelForm):

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from seei.accounts import invitations, organisation_details, people
 from seei.accounts.middleware import SESSION_KEY
 from seei.accounts.models import Organisation
-from seei.accounts.people_forms import InvitationForm, NewPersonForm, OrganisationDetailsForm
+from seei.accounts.people_forms import InvitationForm, InvitedPersonForm, OrganisationDetailsForm
 from seei.accounts.views import redirect_in_language
 
 PER_PAGE = 50
@@ -162,7 +162,9 @@ def invitation_page(request, key):
         return render(request, "accounts/invitation_other_account.html", context, status=403)
     if existing is not None:
         return _accept_as_existing(request, invitation, existing, context)
-    form = NewPersonForm(invitation.email, request.POST or None, initial={"language": invitation.language})
+    form = InvitedPersonForm(
+        invitation.email, request.POST or None, initial={"language": invitation.language}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             membership = invitations.accept_new(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from seei.applications.models import CommissionMember, Examination
 from seei.awards.models import Award, AwardStep
 from seei.portal.workspaces import links
-from seei.portal.workspaces.items import Todo, ordered
+from seei.portal.workspaces.items import Todo, lot_subject, ordered
 from seei.tenders.models import Lot, Tender
 
 TEMPLATE = "portal/workspaces/buyer.html"
@@ -136,7 +136,7 @@ def todos(tenders, awards, now) -> list[Todo]:
             Todo(
                 label=_("Documents received: the award is to be confirmed"),
                 url=links.award(award.pk),
-                subject=f"{lot.tender.reference} / {lot.number} — {lot.title}",
+                subject=lot_subject(lot),
             )
         )
     return ordered(items)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from seei.applications.models import CommissionMember, InterestDeclaration, MinutesApproval
 from seei.awards.models import Award, AwardStep
 from seei.portal.workspaces import links
-from seei.portal.workspaces.items import Todo, ordered
+from seei.portal.workspaces.items import Todo, award_step, ordered
 from seei.tenders.models import Tender
 
 TEMPLATE = "portal/workspaces/commission.html"
@@ -86,17 +86,7 @@ def todos(memberships, steps, now) -> list[Todo]:
                 practice=tender.practice,
             )
         )
-    for step in steps:
-        lot = step.award.lot
-        items.append(
-            Todo(
-                label=_("Check the award documents and decide"),
-                url=links.award(step.award_id),
-                subject=f"{lot.tender.reference} / {lot.number} — {lot.title}",
-                due=step.documents_deadline,
-                practice=lot.tender.practice,
-            )
-        )
+    items.extend(award_step(step, _("Check the award documents and decide")) for step in steps)
     return ordered(items)
 
 

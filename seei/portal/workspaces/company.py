@@ -9,7 +9,7 @@ from seei.awards.models import Award, AwardStep, Payment
 from seei.portal.cards import notice_cards
 from seei.portal.selectors import company_questions, for_cards
 from seei.portal.workspaces import links
-from seei.portal.workspaces.items import Todo, ordered
+from seei.portal.workspaces.items import Todo, award_step, lot_subject, ordered
 from seei.tenders.models import Lot
 from seei.tenders.selectors import public_tenders
 
@@ -81,22 +81,12 @@ def todos(invitations, steps) -> list[Todo]:
             Todo(
                 label=_("Bid in the running auction") if running else _("Auction room opens"),
                 url=links.room(lot.pk),
-                subject=f"{lot.tender.reference} / {lot.number} — {lot.title}",
+                subject=lot_subject(lot),
                 due=None if running else invitation.opens_at,
                 practice=lot.tender.practice,
             )
         )
-    for step in steps:
-        lot = step.award.lot
-        items.append(
-            Todo(
-                label=_("Send the award documents"),
-                url=links.award(step.award_id),
-                subject=f"{lot.tender.reference} / {lot.number} — {lot.title}",
-                due=step.documents_deadline,
-                practice=lot.tender.practice,
-            )
-        )
+    items.extend(award_step(step, _("Send the award documents")) for step in steps)
     return ordered(items)
 
 

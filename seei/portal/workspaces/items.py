@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from seei.portal.workspaces import links
+
 
 @dataclass(frozen=True)
 class Todo:
@@ -16,3 +18,19 @@ class Todo:
 def ordered(todos: list[Todo]) -> list[Todo]:
     """The earliest due first; items without a date last, in their given order."""
     return sorted(todos, key=lambda item: (item.due is None, item.due.timestamp() if item.due else 0))
+
+
+def lot_subject(lot) -> str:
+    return f"{lot.tender.reference} / {lot.number} — {lot.title}"
+
+
+def award_step(step, label: str) -> Todo:
+    """An award whose documents are awaited: the candidate sends them, the commission checks them."""
+    lot = step.award.lot
+    return Todo(
+        label=label,
+        url=links.award(step.award_id),
+        subject=lot_subject(lot),
+        due=step.documents_deadline,
+        practice=lot.tender.practice,
+    )
