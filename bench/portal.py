@@ -1,7 +1,9 @@
 """The public portal with 100,000 notices: the search page, a notice page, and pages' weight.
 
 Pages are fetched with httpx's async client (bounded: a few workers for a few seconds), spread
-over the web processes. Baseline: the page's bare SQL (the full-text count and first page of
+over the web processes, twice: cold, each page asked for once (its content is not in the portal's
+cache yet, as for a crawler or a visitor's first look at most of 100,000 notices), then warm,
+pages asked for again at random among some the cold run has cached. Baseline: the page's bare SQL (the full-text count and first page of
 the search, or the notice with its lot and item) run by psycopg in the same harness with the
 same concurrency, i.e. the database's share of the page.
 """
@@ -16,6 +18,8 @@ import httpx
 
 from bench.load import LoadResult, closed_loop
 
+COLD_PAGES = 2000  # distinct searches, and notices, each asked for once with a cold cache
+WARM_PAGES = 100  # of those, asked for again at random with a warm cache
 SEARCHES = [
     "fauteuils",  # one notice in twenty
     "charbon Marrakech",  # two words, both required
@@ -45,13 +49,39 @@ SELECT l.*, i.* FROM tenders_lot l LEFT JOIN tenders_item i ON i.lot_id = l.id W
 """
 
 
-def search_path(text: str) -> str:
-    return "/fr/notices/" + (f"?q={quote(text)}" if text else "")
+def search_path(text: str, page: int = 1) -> str:
+    query = [f"q={quote(text)}"] if text else []
+    query += [f"page={page}"] if page > 1 else []
+    return "/fr/notices/" + ("?" + "&".join(query) if query else "")
+
+
+def cold_searches(count: int, notices: int) -> list[str]:
+    """``count`` distinct searches in a fixed random order: the bench's words, alone and with a place,
+    on their first pages, and references."""
+    from bench.data import PLACES, WORDS_EN, WORDS_FR
+
+    words = [phrase.split()[0] for phrase in WORDS_FR + WORDS_EN]
+    texts = SEARCHES + words + [f"{word} {place}" for word in words for place in PLACES]
+    paths = [search_path(text, page) for page in (1, 2, 3) for text in texts]
+    chooser = random.Random(14)
+    paths += [search_path(f"BP-{chooser.randrange(1, notices):06d}") for _ in range(count)]
+    chooser.shuffle(paths)
+    return list(dict.fromkeys(paths))[:count]
 
 
 async def pages(
-    ports: list[int], paths: list[str], *, workers: int, duration: float, max_each: int, cookies=None
+    ports: list[int],
+    paths: list[str],
+    *,
+    workers: int,
+    duration: float,
+    max_each: int,
+    cookies=None,
+    once: bool = False,
 ) -> LoadResult:
+    """Pages chosen at random among ``paths``, or, ``once``, each path in turn (each worker its share)."""
+    if once:
+        max_each = min(max_each, len(paths) // workers)
     clients = [
         httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, cookies=cookies) for port in ports
     ]
@@ -60,9 +90,10 @@ async def pages(
     def worker(number: int):
         client = clients[number % len(clients)]
         chooser = random.Random(number)
+        share = iter(paths[number::workers])
 
         async def operation() -> bool:
-            path = chooser.choice(paths)
+            path = next(share) if once else chooser.choice(paths)
             response = await client.get(path)
             if response.status_code != 200:
                 failures.append(f"{response.status_code} {path}")
@@ -76,6 +107,14 @@ async def pages(
     finally:
         for client in clients:
             await client.aclose()
+
+
+async def cold_then_warm(ports: list[int], paths: list[str], **options) -> tuple[LoadResult, LoadResult]:
+    """Each page once, its content not cached yet; then the first few again and again, cached."""
+    cold = await pages(ports, paths, once=True, **options)
+    warm_paths = paths[:WARM_PAGES]
+    await pages(ports, warm_paths, once=True, **options)  # cached, however far the cold run went
+    return cold, await pages(ports, warm_paths, **options)
 
 
 async def bare_sql(

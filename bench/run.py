@@ -444,12 +444,13 @@ class Bench:
     # --- 4. portal ------------------------------------------------------------------------------
 
     def portal(self) -> None:
+        from bench import portal
         from seei.tenders.models import Tender
 
         config = self.config
         ids = list(
             Tender.objects.filter(reference__startswith="BP-").values_list("pk", flat=True)[
-                :: max(1, config.notices // 500)
+                :: max(1, config.notices // portal.COLD_PAGES)
             ]
         )
         workers, seconds = config.page_workers, config.page_seconds
@@ -462,12 +463,14 @@ class Bench:
     def _portal_pages(self, config, ids, workers, seconds, ports) -> None:
         from bench import data, portal
 
-        searches = [portal.search_path(text) for text in portal.SEARCHES]
-        log(f"search page, {config.notices:,} notices")
+        searches = portal.cold_searches(portal.COLD_PAGES, config.notices)
+        log(f"search page, {config.notices:,} notices, cold cache then warm")
         search = run_async(
-            portal.pages(ports, searches, workers=workers, duration=seconds, max_each=config.max_each)
+            portal.cold_then_warm(
+                ports, searches, workers=workers, duration=seconds, max_each=config.max_each
+            )
         )
-        log(f"  {search.summary()}")
+        log(f"  cold: {search[0].summary()}; warm: {search[1].summary()}")
         search_sql = run_async(
             portal.bare_sql(
                 self.db.conninfo,
@@ -479,9 +482,9 @@ class Bench:
             )
         )
         log(f"  bare SQL: {search_sql.summary()}")
-        log("notice page")
+        log("notice page, cold cache then warm")
         notice = run_async(
-            portal.pages(
+            portal.cold_then_warm(
                 ports,
                 [f"/fr/notices/{pk}/" for pk in ids],
                 workers=workers,
@@ -489,7 +492,7 @@ class Bench:
                 max_each=config.max_each,
             )
         )
-        log(f"  {notice.summary()}")
+        log(f"  cold: {notice[0].summary()}; warm: {notice[1].summary()}")
         notice_sql = run_async(
             portal.bare_sql(
                 self.db.conninfo,
@@ -501,14 +504,15 @@ class Bench:
             )
         )
         log(f"  bare SQL: {notice_sql.summary()}")
-        for name, seei, bare in (("search page", search, search_sql), ("notice page", notice, notice_sql)):
-            label = f"portal {name} ({config.notices:,} notices)"
-            self.add(
-                Figure(f"{label}: p50", seei.p(0.5), "ms", bare.p(0.5)),
-                Figure(f"{label}: p99", seei.p(0.99), "ms", bare.p(0.99)),
-                Figure(f"{label}: requests/s", seei.rate, "req/s", bare.rate),
-            )
-            self._check_errors(label, seei)
+        for name, runs, bare in (("search page", search, search_sql), ("notice page", notice, notice_sql)):
+            for state, seei in zip(("cold", "warm"), runs, strict=True):
+                label = f"portal {name}, {state} cache ({config.notices:,} notices)"
+                self.add(
+                    Figure(f"{label}: p50", seei.p(0.5), "ms", bare.p(0.5)),
+                    Figure(f"{label}: p99", seei.p(0.99), "ms", bare.p(0.99)),
+                    Figure(f"{label}: requests/s", seei.rate, "req/s", bare.rate),
+                )
+                self._check_errors(label, seei)
         home_html, home_total = run_async(portal.weight(ports[0], "/fr/"))
         people = data.people(2, "page")
         lot = data.auction(self.base, people, "BENCH-PAGE")
