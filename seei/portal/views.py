@@ -21,6 +21,7 @@ from seei.portal import cache, results, selectors, workspaces
 from seei.portal.cards import notice_cards
 from seei.portal.forms import ClarificationForm, NoticeSearchForm, ResultsForm, filter_options
 from seei.practice import services as practice
+from seei.redflags import selectors as redflags
 from seei.tenders import services
 from seei.tenders.errors import TenderError
 from seei.tenders.models import Interest
@@ -105,12 +106,16 @@ def _public_notice(pk, now) -> dict:
         "summary": render_to_string("portal/notice_summary.html", context),
         "details": render_to_string("portal/notice_details.html", context),
         "clarifications": render_to_string("portal/notice_clarifications.html", context),
+        "red_flags": render_to_string(
+            "redflags/_flags.html", {"flags": redflags.flags_of(tender), "show_lot": True}
+        ),
     }
 
 
 def _detail_context(request, pk, clarification_form=None) -> dict:
     now = clock.now()
-    notice = cache.remember("notice", (get_language(), pk), now, lambda: _public_notice(pk, now))
+    parts = (get_language(), pk, redflags.thresholds_digest())
+    notice = cache.remember("notice", parts, now, lambda: _public_notice(pk, now))
     company_member = _is_company_member(request)
     deadline_open = now < notice["deadline"] and not notice.get("cancelled")
     return {

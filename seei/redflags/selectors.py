@@ -92,9 +92,12 @@ def _lots(**filters):
     )
 
 
-def _notice_facts(tenders) -> dict[int, rules.NoticeFacts]:
+def _notice_facts(tenders, read=None) -> dict[int, rules.NoticeFacts]:
+    """``read``: the errata of these notices in order of number, if already read."""
     errata = defaultdict(list)
-    for erratum in Erratum.objects.filter(tender__in=tenders).order_by("tender", "number"):
+    if read is None:
+        read = Erratum.objects.filter(tender__in=tenders).order_by("tender", "number")
+    for erratum in read:
         errata[erratum.tender_id].append(
             rules.Erratum(
                 number=erratum.number,
@@ -137,42 +140,47 @@ def _lot_facts(lots: list[Lot]) -> dict[int, rules.LotFacts]:
         for lot in lots
         if lot.tender_id in examined and (lot.pk in rooms or lot.status == Lot.Status.UNSUCCESSFUL)
     }
-    through = Application.lots.through.objects.filter(
-        lot__in=settled, application__status=Application.Status.SUBMITTED
-    )
-    applications = dict(
-        through.values_list("lot").annotate(n=Count("application", distinct=True)).values_list("lot", "n")
-    )
-    excluded = _count_by_lot(
-        Decision.objects.filter(
-            lot__in=settled,
-            outcome=Decision.Outcome.EXCLUDED,
-            application__status=Application.Status.SUBMITTED,
+    # Most lots have no outcome, room or award yet: what would find nothing is not even compiled.
+    applications, excluded, admitted, ranks = {}, {}, {}, {}
+    if settled:
+        through = Application.lots.through.objects.filter(
+            lot__in=settled, application__status=Application.Status.SUBMITTED
         )
-    )
-    admitted = dict(
-        Bidder.objects.filter(room__lot__in=rooms.keys())
-        .values_list("room__lot")
-        .annotate(n=Count("pk"))
-        .values_list("room__lot", "n")
-    )
+        applications = dict(
+            through.values_list("lot").annotate(n=Count("application", distinct=True)).values_list("lot", "n")
+        )
+        excluded = _count_by_lot(
+            Decision.objects.filter(
+                lot__in=settled,
+                outcome=Decision.Outcome.EXCLUDED,
+                application__status=Application.Status.SUBMITTED,
+            )
+        )
+    if rooms:
+        admitted = dict(
+            Bidder.objects.filter(room__lot__in=rooms.keys())
+            .values_list("room__lot")
+            .annotate(n=Count("pk"))
+            .values_list("room__lot", "n")
+        )
     finals = {
         award.lot_id: award
         for award in Award.objects.filter(lot__in=lots, status=Award.Status.FINAL).select_related(
             "lot__tender"
         )
     }
-    ranks = dict(
-        AwardStep.objects.filter(award__in=finals.values(), status=AwardStep.Status.CONFIRMED).values_list(
-            "award__lot", "rank"
-        )
-    )
     history = defaultdict(list)  # buyer id -> [(final_at, company id)], real final awards
-    buyers = {award.lot.tender.buyer_id for award in finals.values()}
-    for buyer_id, company_id, final_at in Award.objects.filter(
-        status=Award.Status.FINAL, lot__in=Lot.objects.real(), lot__tender__buyer__in=buyers
-    ).values_list("lot__tender__buyer", "company", "final_at"):
-        history[buyer_id].append((final_at, company_id))
+    if finals:
+        ranks = dict(
+            AwardStep.objects.filter(
+                award__in=finals.values(), status=AwardStep.Status.CONFIRMED
+            ).values_list("award__lot", "rank")
+        )
+        buyers = {award.lot.tender.buyer_id for award in finals.values()}
+        for buyer_id, company_id, final_at in Award.objects.filter(
+            status=Award.Status.FINAL, lot__in=Lot.objects.real(), lot__tender__buyer__in=buyers
+        ).values_list("lot__tender__buyer", "company", "final_at"):
+            history[buyer_id].append((final_at, company_id))
 
     facts = {}
     for lot in lots:
@@ -202,8 +210,9 @@ def _lot_facts(lots: list[Lot]) -> dict[int, rules.LotFacts]:
     return facts
 
 
-def compute(lots: list[Lot], notice_years: dict[int, int]) -> list[RedFlag]:
-    """The flags of these lots, and of the notices in ``notice_years`` (tender id -> its year)."""
+def compute(lots: list[Lot], notice_years: dict[int, int], errata=None) -> list[RedFlag]:
+    """The flags of these lots, and of the notices in ``notice_years`` (tender id -> its year);
+    ``errata``: those of these notices, in order of number, if already read."""
     t = thresholds()
     tenders = {lot.tender_id: lot.tender for lot in lots}
 
@@ -224,7 +233,7 @@ def compute(lots: list[Lot], notice_years: dict[int, int]) -> list[RedFlag]:
         )
 
     found = []
-    notices = _notice_facts([tenders[pk] for pk in notice_years])
+    notices = _notice_facts([tenders[pk] for pk in notice_years], errata)
     for pk, year in notice_years.items():
         for flag in rules.notice_flags(notices[pk], t):
             found.append(item(flag.code, flag.figures, tenders[pk], year))
@@ -244,9 +253,8 @@ def compute(lots: list[Lot], notice_years: dict[int, int]) -> list[RedFlag]:
 def _remember(scope: str, compute_items):
     """Kept where the portal keeps its pages (shared by every process, or nothing kept at all),
     under its generation and the thresholds in force."""
-    thresholds_digest = hashlib.sha256(repr(thresholds()).encode()).hexdigest()[:16]
     key = ":".join(
-        ("redflags", connection.settings_dict["NAME"], portal_cache.generation(), thresholds_digest, scope)
+        ("redflags", connection.settings_dict["NAME"], portal_cache.generation(), thresholds_digest(), scope)
     )
     cache = caches["portal"]
     items = cache.get(key)
@@ -284,6 +292,23 @@ def notice_flags(tender_id: int) -> list[RedFlag]:
         return compute(lots, _first_years(lots))
 
     return _remember(f"notice:{tender_id}", compute_notice)
+
+
+def flags_of(tender: Tender) -> list[RedFlag]:
+    """``notice_flags`` of a notice read with its lots, errata, buyer and region (``public_tender``),
+    without reading them again. Not kept in cache: the notice's page keeps them with the rest."""
+    if tender.practice or tender.status == Tender.Status.DRAFT or tender.published_at is None:
+        return []
+    lots = list(tender.lots.all())  # in order of number, each with its ``tender``
+    if not lots:
+        return []
+    first = localtime(min(lot.opens_at for lot in lots)).year  # as _first_years
+    return compute(lots, {tender.pk: first}, errata=tender.errata.all())
+
+
+def thresholds_digest() -> str:
+    """What the flags of a cached page depend on beside the data: the thresholds in force."""
+    return hashlib.sha256(repr(thresholds()).encode()).hexdigest()[:16]
 
 
 def lot_flags(lot: Lot) -> list[RedFlag]:

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from seei.accounts.models import Role
-from seei.tenders.models import Lot, Tender, TenderDocument
+from seei.tenders.models import Erratum, Item, Lot, Tender, TenderDocument
 
 
 def public_tenders():
@@ -22,12 +22,18 @@ def public_tender(pk) -> Tender:
     """A notice at its public address: published, or cancelled (it then says so, with the reason)."""
     documents = TenderDocument.objects.select_related("erratum", "withdrawn_by")  # as the notice shows them
     visible = [Tender.Status.PUBLISHED, Tender.Status.CANCELLED]
+    # Ordered within their parent only: the models' orderings would join up to the notice to sort.
     tender = (
         Tender.objects.real()
         .filter(status__in=visible)
+        .defer("search")  # the search document: bulky, and no page shows it
         .select_related("buyer", "category", "region")
-        .prefetch_related(Prefetch("lots", queryset=Lot.objects.order_by("number")))
-        .prefetch_related("lots__items", Prefetch("documents", queryset=documents), "errata")
+        .prefetch_related(
+            Prefetch("lots", queryset=Lot.objects.order_by("number")),
+            Prefetch("lots__items", queryset=Item.objects.order_by("position", "id")),
+            Prefetch("documents", queryset=documents),
+            Prefetch("errata", queryset=Erratum.objects.order_by("number")),
+        )
         .filter(pk=pk)
         .first()
     )
