@@ -1,7 +1,8 @@
 """The public portal with 100,000 notices: the search page, a notice page, and pages' weight.
 
-Pages are fetched with httpx's async client (bounded: a few workers for a few seconds), spread
-over the web processes, twice: cold, each page asked for once (its content is not in the portal's
+Pages are fetched by a few workers, each with its keep-alive connection (``bench.load``'s lean
+client: httpx would take more of the machine's two cores than the server it measures), for a few
+seconds, spread over the web processes, twice: cold, each page asked for once (its content is not in the portal's
 cache yet, as for a crawler or a visitor's first look at most of 100,000 notices), then warm,
 pages asked for again at random among some the cold run has cached. Baseline: the page's bare SQL (the full-text count and first page of
 the search, or the notice with its lot and item) run by psycopg in the same harness with the
@@ -16,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from bench.load import LoadResult, closed_loop
+from bench.load import HttpConnection, LoadResult, closed_loop
 
 COLD_PAGES = 2000  # distinct searches, and notices, each asked for once with a cold cache
 WARM_PAGES = 100  # of those, asked for again at random with a warm cache
@@ -82,22 +83,20 @@ async def pages(
     """Pages chosen at random among ``paths``, or, ``once``, each path in turn (each worker its share)."""
     if once:
         max_each = min(max_each, len(paths) // workers)
-    clients = [
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, cookies=cookies) for port in ports
-    ]
-    failures: list[str] = []
+    connections = [HttpConnection(ports[number % len(ports)]) for number in range(workers)]
+    headers = {"Cookie": "; ".join(f"{name}={value}" for name, value in (cookies or {}).items())}
+    headers = {name: value for name, value in headers.items() if value}
 
     def worker(number: int):
-        client = clients[number % len(clients)]
+        connection = connections[number]
         chooser = random.Random(number)
         share = iter(paths[number::workers])
 
         async def operation() -> bool:
             path = next(share) if once else chooser.choice(paths)
-            response = await client.get(path)
-            if response.status_code != 200:
-                failures.append(f"{response.status_code} {path}")
-                raise RuntimeError(f"{response.status_code} on {path}")
+            status, _headers, _body = await connection.request("GET", path, headers)
+            if status != 200:
+                raise RuntimeError(f"{status} on {path}")
             return True
 
         return operation
@@ -105,8 +104,8 @@ async def pages(
     try:
         return await closed_loop([worker(n) for n in range(workers)], duration=duration, max_each=max_each)
     finally:
-        for client in clients:
-            await client.aclose()
+        for connection in connections:
+            await connection.close()
 
 
 async def cold_then_warm(ports: list[int], paths: list[str], **options) -> tuple[LoadResult, LoadResult]:
