@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -47,6 +48,23 @@ def home(request):
     )
 
 
+def _filters(form, request, now) -> str:
+    """The search form's filters, the words searched apart: most searches have the same ones."""
+
+    def render():
+        fields = (form[name] for name in form.fields if name != "q")
+        return mark_safe(
+            "".join(render_to_string("includes/field.html", {"field": field}) for field in fields)
+        )
+
+    if form.errors:  # shown with the visitor's own input: not worth keeping
+        return render()
+    values = [
+        (name, request.GET.getlist(name)) for name in form.fields if name != "q" and name in request.GET
+    ]
+    return cache.remember("search-filters", (get_language(), values), now, render)
+
+
 def tender_list(request):
     now = clock.now()
     form = NoticeSearchForm(request.GET or None)
@@ -57,7 +75,13 @@ def tender_list(request):
         page.object_list = notice_cards(page.object_list, now)
         form.use_options(cache.remember("search-options", (get_language(),), now, filter_options))
         # Rendered without the context processors: no user, no CSRF token can reach the cache.
-        context = {"form": form, "page_obj": page, "filtered": bool(criteria), "request": request}
+        context = {
+            "form": form,
+            "filters": _filters(form, request, now),
+            "page_obj": page,
+            "filtered": bool(criteria),
+            "request": request,
+        }
         return render_to_string("portal/search_results.html", context)
 
     if form.errors:  # shown with the visitor's own input: not worth keeping
