@@ -122,11 +122,7 @@ def _count_by_lot(queryset) -> dict[int, int]:
 
 
 def _lot_facts(lots: list[Lot]) -> dict[int, rules.LotFacts]:
-    examined = set(
-        Examination.objects.filter(
-            tender__in={lot.tender_id for lot in lots}, closed_at__isnull=False
-        ).values_list("tender", flat=True)
-    )
+    # Most lots have no outcome, room or award yet: what could only find nothing is not even read.
     rooms = {
         lot_id: state
         for lot_id, state in Room.objects.filter(lot__in=lots, status=Room.Status.CLOSED).values_list(
@@ -135,13 +131,16 @@ def _lot_facts(lots: list[Lot]) -> dict[int, rules.LotFacts]:
     }
     # How many applied and how many were excluded tells how many were admitted: kept back until
     # the lot's outcome, as OCDS and the statistics do (the room closed, or the lot unsuccessful).
-    settled = {
-        lot.pk
-        for lot in lots
-        if lot.tender_id in examined and (lot.pk in rooms or lot.status == Lot.Status.UNSUCCESSFUL)
-    }
-    # Most lots have no outcome, room or award yet: what would find nothing is not even compiled.
-    applications, excluded, admitted, ranks = {}, {}, {}, {}
+    outcomes = [lot for lot in lots if lot.pk in rooms or lot.status == Lot.Status.UNSUCCESSFUL]
+    examined = set()
+    if outcomes:
+        examined = set(
+            Examination.objects.filter(
+                tender__in={lot.tender_id for lot in outcomes}, closed_at__isnull=False
+            ).values_list("tender", flat=True)
+        )
+    settled = {lot.pk for lot in outcomes if lot.tender_id in examined}
+    applications, excluded, admitted, ranks, finals = {}, {}, {}, {}, {}
     if settled:
         through = Application.lots.through.objects.filter(
             lot__in=settled, application__status=Application.Status.SUBMITTED
@@ -163,12 +162,13 @@ def _lot_facts(lots: list[Lot]) -> dict[int, rules.LotFacts]:
             .annotate(n=Count("pk"))
             .values_list("room__lot", "n")
         )
-    finals = {
-        award.lot_id: award
-        for award in Award.objects.filter(lot__in=lots, status=Award.Status.FINAL).select_related(
-            "lot__tender"
-        )
-    }
+        # An award counts only with the prices of its room.
+        finals = {
+            award.lot_id: award
+            for award in Award.objects.filter(lot__in=rooms.keys(), status=Award.Status.FINAL).select_related(
+                "lot__tender"
+            )
+        }
     history = defaultdict(list)  # buyer id -> [(final_at, company id)], real final awards
     if finals:
         ranks = dict(
