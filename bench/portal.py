@@ -21,6 +21,7 @@ from bench.load import HttpConnection, LoadResult, closed_loop
 
 COLD_PAGES = 2000  # distinct searches, and notices, each asked for once with a cold cache
 WARM_PAGES = 100  # of those, asked for again at random with a warm cache
+PRIMER_PAGES = 40  # of those, kept out of the runs to warm the server up
 SEARCHES = [
     "fauteuils",  # one notice in twenty
     "charbon Marrakech",  # two words, both required
@@ -110,6 +111,9 @@ async def pages(
 
 async def cold_then_warm(ports: list[int], paths: list[str], **options) -> tuple[LoadResult, LoadResult]:
     """Each page once, its content not cached yet; then the first few again and again, cached."""
+    # First a few pages kept out of the runs, through each thread of each process: imports, templates.
+    primer, paths = paths[-PRIMER_PAGES:], paths[:-PRIMER_PAGES]
+    await pages(ports, primer, once=True, **options)
     cold = await pages(ports, paths, once=True, **options)
     warm_paths = paths[:WARM_PAGES]
     await pages(ports, warm_paths, once=True, **options)  # cached, however far the cold run went
