@@ -81,7 +81,7 @@ if REQUIRE_SERVICES and not REDIS_URL:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "seei.core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": SEEI_REDIS_PREFIX,
         }
