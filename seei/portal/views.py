@@ -62,7 +62,7 @@ def _filters(form, request, now) -> str:
     values = [
         (name, request.GET.getlist(name)) for name in form.fields if name != "q" and name in request.GET
     ]
-    return cache.remember("search-filters", (get_language(), values), now, render)
+    return cache.remember("search-filters", (get_language(), form.is_bound, values), now, render)
 
 
 def tender_list(request):

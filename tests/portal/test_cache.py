@@ -44,6 +44,23 @@ def test_a_repeated_search_is_served_from_the_cache(client, published_tender):
     assert refs(search(client, q="fauteuils")) == ["AO-2026-001"]
 
 
+def chosen(response, name: str) -> list[str]:
+    """The options shown as chosen in the filter ``name``."""
+    (options,) = re.findall(rf'<select name="{name}".*?</select>', response.content.decode(), re.S)
+    return re.findall(r'<option value="([^"]*)"[^>]*selected', options)
+
+
+def test_the_filters_show_each_search_its_own_choices(client, published_tender):
+    """The filters' fields are kept apart from the words searched: another search with the same
+    filters reuses them, yet each search shows its own choices, and an invalid one its error."""
+    assert chosen(search(client, q="fauteuils", currency="MAD"), "currency") == ["MAD"]
+    assert chosen(search(client, q="béquilles", currency="MAD"), "currency") == ["MAD"]
+    assert chosen(search(client, q="béquilles"), "currency") == [""]
+    assert chosen(search(client, q="fauteuils", currency="EUR"), "currency") == ["EUR"]
+    refused = search(client, q="fauteuils", status="nonsense")
+    assert chosen(refused, "status") == [] and 'class="errorlist' in refused.content.decode()
+
+
 def test_a_repeated_notice_page_is_served_from_the_cache(client, published_tender):
     url = reverse("portal:tender", args=[published_tender.pk])
     first = queries(client, url)
