@@ -522,6 +522,7 @@ async def lot_socket(websocket: WebSocket) -> None:
     if not access.allowed:
         await websocket.close(CLOSE_FORBIDDEN)  # the page stops reconnecting on this code
         return
+    forget_unchecked_headers(websocket.scope)
     subscriber = Subscriber(local_socket(websocket.scope, websocket.send_bytes))
     rechecks.add(subscriber, websocket, lot_id, person)
     try:
@@ -529,9 +530,7 @@ async def lot_socket(websocket: WebSocket) -> None:
         await hub.join(lot_id, subscriber)
         if not hub.live():  # said before the snapshot: the page must not take it for a live feed
             subscriber.push_control(Frame(FEED_DOWN))
-        first = await snapshot_frame(lot_id)
-        if first is not None:
-            subscriber.push_first(Frame(first))
+        await push_first_snapshot(subscriber, lot_id)
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
@@ -545,6 +544,22 @@ async def lot_socket(websocket: WebSocket) -> None:
         rechecks.discard(subscriber)
         hub.leave(lot_id, subscriber)
         await subscriber.close()
+
+
+# What ``recheck_access`` reads again; a browser's other headers would stay a KiB per viewer.
+RECHECKED_HEADERS = frozenset({b"cookie", b"authorization", b"sec-websocket-protocol"})
+
+
+def forget_unchecked_headers(scope) -> None:
+    headers = scope["headers"]  # in place: Starlette's Headers of the socket share this list
+    headers[:] = [header for header in headers if header[0] in RECHECKED_HEADERS]
+
+
+async def push_first_snapshot(subscriber, lot_id: int) -> None:
+    """In a call of its own: a local of ``lot_socket`` would keep the frame (a KiB) while the socket lives."""
+    first = await snapshot_frame(lot_id)
+    if first is not None:
+        subscriber.push_first(Frame(first))
 
 
 async def recheck_access(subscriber, websocket: WebSocket, lot_id: int, person: auth.Person | None) -> None:
