@@ -46,6 +46,7 @@ from seei.ops import endpoints as ops
 from seei.ops import metrics
 from seei.room import auth, headers, history, origins, tokens
 from seei.room.fanout import FEED_DOWN, PONG, Frame, Subscriber, hub, iso, local_socket
+from seei.room.rechecks import Rechecks
 
 if TYPE_CHECKING:
     from seei.auctions.bidding import Unavailable
@@ -521,16 +522,15 @@ async def lot_socket(websocket: WebSocket) -> None:
     if not access.allowed:
         await websocket.close(CLOSE_FORBIDDEN)  # the page stops reconnecting on this code
         return
+    forget_unchecked_headers(websocket.scope)
     subscriber = Subscriber(local_socket(websocket.scope, websocket.send_bytes))
-    rechecking = asyncio.create_task(recheck_access(websocket, lot_id, person, subscriber))
+    rechecks.add(subscriber, websocket, lot_id, person)
     try:
         # Joined (subscribed) before reading the snapshot: a change committed after the read is pushed to us.
         await hub.join(lot_id, subscriber)
         if not hub.live():  # said before the snapshot: the page must not take it for a live feed
             subscriber.push_control(Frame(FEED_DOWN))
-        first = await snapshot_frame(lot_id)
-        if first is not None:
-            subscriber.push_first(Frame(first))
+        await push_first_snapshot(subscriber, lot_id)
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
@@ -541,43 +541,60 @@ async def lot_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        rechecking.cancel()
+        rechecks.discard(subscriber)
         hub.leave(lot_id, subscriber)
         await subscriber.close()
 
 
-async def recheck_access(websocket: WebSocket, lot_id: int, person: auth.Person | None, subscriber) -> None:
-    """Every SEEI_ROOM_RECHECK_SECONDS, read the socket's login and its right to the room again: a
-    logout, a password change, an expired session, a removal from the commission or from the bidders
-    closes the socket (4401: log in again; 4403: no longer allowed), and no frame follows."""
+# What ``recheck_access`` reads again; a browser's other headers would stay a KiB per viewer.
+RECHECKED_HEADERS = frozenset({b"cookie", b"authorization", b"sec-websocket-protocol"})
+
+
+def forget_unchecked_headers(scope) -> None:
+    headers = scope["headers"]  # in place: Starlette's Headers of the socket share this list
+    headers[:] = [header for header in headers if header[0] in RECHECKED_HEADERS]
+
+
+async def push_first_snapshot(subscriber, lot_id: int) -> None:
+    """In a call of its own: a local of ``lot_socket`` would keep the frame (a KiB) while the socket lives."""
+    first = await snapshot_frame(lot_id)
+    if first is not None:
+        subscriber.push_first(Frame(first))
+
+
+async def recheck_access(subscriber, websocket: WebSocket, lot_id: int, person: auth.Person | None) -> None:
+    """Read the socket's login and its right to the room again (``rechecks``, every
+    SEEI_ROOM_RECHECK_SECONDS): a logout, a password change, an expired session, a removal from the
+    commission or from the bidders closes the socket (4401: log in again; 4403: no longer allowed),
+    and no frame follows."""
     from seei.auctions import bidding
 
-    while True:
-        await asyncio.sleep(settings.SEEI_ROOM_RECHECK_SECONDS)
-        try:
-            async with _pool().connection() as conn:
-                now, access = await viewer(conn, websocket, lot_id)
-        except BadToken:  # revoked since (or its person deactivated)
-            code, reason = CLOSE_SESSION_ENDED, "token revoked"
-        except Exception as error:
-            if bidding.unavailable(error) is not None:
-                continue  # an outage is no reason to drop a viewer: checked again next time
-            # Never left open unchecked (a dead task would stop checking silently): the page
-            # reconnects, and its handshake checks afresh.
-            log.exception("room: re-checking a socket of lot %s failed", lot_id)
-            code, reason = CLOSE_SERVER_ERROR, "server error"
+    try:
+        async with _pool().connection() as conn:
+            now, access = await viewer(conn, websocket, lot_id)
+    except BadToken:  # revoked since (or its person deactivated)
+        code, reason = CLOSE_SESSION_ENDED, "token revoked"
+    except Exception as error:
+        if bidding.unavailable(error) is not None:
+            return  # an outage is no reason to drop a viewer: checked again next time
+        # Never left open unchecked: the page reconnects, and its handshake checks afresh.
+        log.exception("room: re-checking a socket of lot %s failed", lot_id)
+        code, reason = CLOSE_SERVER_ERROR, "server error"
+    else:
+        if person is not None and (now is None or now.user_id != person.user_id):
+            code, reason = CLOSE_SESSION_ENDED, "session ended"
+        elif not access.allowed:
+            code, reason = CLOSE_FORBIDDEN, "no longer allowed"
         else:
-            if person is not None and (now is None or now.user_id != person.user_id):
-                code, reason = CLOSE_SESSION_ENDED, "session ended"
-            elif not access.allowed:
-                code, reason = CLOSE_FORBIDDEN, "no longer allowed"
-            else:
-                continue
-        hub.leave(lot_id, subscriber)  # before the close: not one more frame
-        log.info("room: socket of lot %s closed (%s)", lot_id, reason)
-        with contextlib.suppress(Exception):  # the client may be gone already
-            await websocket.close(code, reason)
-        return
+            return
+    rechecks.discard(subscriber)
+    hub.leave(lot_id, subscriber)  # before the close: not one more frame
+    log.info("room: socket of lot %s closed (%s)", lot_id, reason)
+    with contextlib.suppress(Exception):  # the client may be gone already
+        await websocket.close(code, reason)
+
+
+rechecks = Rechecks(recheck_access)
 
 
 # --- the process's lifespan ---------------------------------------------------------------------

@@ -200,12 +200,22 @@ class RoomWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.writable._waiters = []  # not a deque: 600 bytes per socket, nearly always empty
         self.queue = Inbox()
         self.frame_writer = FrameWriter(self)
 
     async def run_asgi(self) -> None:
         self.scope["extensions"][FRAMES_EXTENSION] = self.frame_writer
         await super().run_asgi()
+
+    async def send(self, message) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            # The handshake's request stays referenced for the socket's whole life (a local of
+            # websockets' parser, a generator; uvicorn's attributes): its headers, a few KiB per
+            # viewer, are needed no more (the scope has its own copy).
+            self.request.headers.clear()
+            self.request = self.response = None
 
     def connection_lost(self, exc) -> None:
         connection_limit.release(self.transport)  # counted when it was still an HTTP connection
