@@ -1,6 +1,6 @@
 """``make bench``: SEEI's figures beside their baselines, measured in the same run on 127.0.0.1.
 
-    python bench/run.py [--quick] [--only hot,many,fanout,portal,flood] [--output bench/results.json]
+    python bench/run.py [--quick] [--only hot,many,fanout,portal,flood,peak] [--output bench/results.json]
 
 Starts what it needs (see ``bench.services``), loads its own data (``bench.data``), runs each
 scenario for a bounded time and count, prints a table and writes a list of
@@ -802,6 +802,7 @@ class Bench:
             Figure(f"{name}: lost messages (goal 0)", result.lost, "msg"),
         )
         self.facts["peak"] = {
+            "close_jobs_seconds": self._close_jobs([lot.lot_id for lot in lots]),
             "frames": result.frames,
             "viewers_connected": result.connected,
             "out_of_order": result.out_of_order,
@@ -817,6 +818,33 @@ class Bench:
                 "viewers": dict(result.failed),
             },
         }
+
+    @staticmethod
+    def _close_jobs(lot_ids: list[int]) -> dict:
+        """The close jobs of these lots, from procrastinate's events: how late each started after its
+        scheduled time, and how long it ran (a job holds one of the clock lane's slots meanwhile)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT extract(epoch FROM started.at - job.scheduled_at), extract(epoch FROM done.at - started.at)
+                FROM procrastinate_jobs job
+                JOIN procrastinate_events started ON started.job_id = job.id AND started.type = 'started'
+                JOIN procrastinate_events done ON done.job_id = job.id AND done.type = 'succeeded'
+                WHERE job.task_name = 'seei.auctions.close_room' AND (job.args->>'lot_id')::int = ANY(%s)
+                """,
+                [lot_ids],
+            )
+            rows = cursor.fetchall()
+        figures = {}
+        for name, values in (
+            ("start_lag", [float(r[0]) for r in rows]),
+            ("run", [float(r[1]) for r in rows]),
+        ):
+            if values:
+                figures[name] = {"p50": round(stats.percentile(values, 0.5), 3), "max": round(max(values), 3)}
+        return {"jobs": len(rows), **figures}
 
     def peak_scaling(self) -> None:
         """Capacity for the model: back-to-back bids on many lots watched by viewers, with one room
