@@ -184,6 +184,7 @@ class PeakResult:
     lost: int = 0
     unclosed: int = 0  # lots the worker had not closed when the scenario gave up waiting
     out_of_order: int = 0
+    late_start: float = 0.0  # seconds the viewers took beyond the planned start (the lots' calm time shrinks)
 
     def frame_p(self, fraction: float) -> float:
         return percentile(self.frame_latencies, fraction) * 1000
@@ -247,6 +248,7 @@ async def run(
         opened = await room_seqs(conninfo, lot_ids)
         mark = max(seq for _status, seq in opened.values())  # no bid yet: only what follows is recorded
         await asyncio.gather(*(client.ask(f"mark {mark}") for client in clients))
+        result.late_start = max(0.0, time.time() - start)
         await asyncio.sleep(max(0.0, start - time.time()))
 
         rng = random.Random(seed)
