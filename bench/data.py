@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 STARTING_PRICE = Decimal("100000000.00")  # a long way down in one-cent steps
@@ -127,14 +127,37 @@ def base() -> Base:
     return Base(agent.organisation_id, agent, category.pk, region.pk)
 
 
-def auction(base: Base, bidders: list[Person], reference: str, *, public_watch: bool = False) -> int:
-    """A running auction on a new lot with these bidders admitted; the lot's id."""
+@dataclass(frozen=True)
+class Closing:
+    """When a bench lot closes, and its extensions (``auction(closing=...)``; else it runs for a day)."""
+
+    at: datetime
+    window_seconds: int  # a bid this close to the end moves it to the bid's time + extension_seconds
+    extension_seconds: int
+    cap: int | None
+
+
+def auction(
+    base: Base,
+    bidders: list[Person],
+    reference: str,
+    *,
+    public_watch: bool = False,
+    closing: Closing | None = None,
+) -> int:
+    """A running auction on a new lot with these bidders admitted; the lot's id. With ``closing``, the
+    lot closes then (its close deferred to the task worker, as ``prepare_room`` does), else in a day."""
     from seei.accounts.models import Organisation
-    from seei.auctions import services
+    from seei.auctions import services, tasks
     from seei.core.translated import make
     from seei.tenders.models import Item, Lot, Tender
 
     now = services.db_now()
+    duration = timedelta(days=1)  # no close, no extension during the bench
+    opens_at = now - timedelta(seconds=30)
+    if closing is not None:  # whole minutes (the lot's unit), the opening in the past
+        duration = timedelta(minutes=(closing.at - now) // timedelta(minutes=1) + 1)
+        opens_at = closing.at - duration
     tender = Tender.objects.create(
         buyer_id=base.buyer_id,
         reference=reference,
@@ -161,8 +184,11 @@ def auction(base: Base, bidders: list[Person], reference: str, *, public_watch: 
         max_decrement_kind=Lot.DecrementKind.AMOUNT,
         max_decrement=None,
         decrement_base=Lot.DecrementBase.OWN,
-        opens_at=now - timedelta(seconds=30),
-        duration_minutes=24 * 60,  # no close, no extension during the bench
+        opens_at=opens_at,
+        duration_minutes=duration // timedelta(minutes=1),
+        extension_window_seconds=closing.window_seconds if closing else 180,
+        extension_seconds=closing.extension_seconds if closing else 180,
+        extension_cap=closing.cap if closing else None,
         visibility=Lot.Visibility.BEST,
         refuse_equal_best=True,
         min_bid_interval_seconds=0,  # the flood guard off: each bench bidder bids back to back
@@ -176,10 +202,12 @@ def auction(base: Base, bidders: list[Person], reference: str, *, public_watch: 
         unit="unité",
     )
     companies = list(Organisation.objects.filter(pk__in=[p.organisation_id for p in bidders]).order_by("pk"))
-    services.create_room(lot, companies, now - timedelta(seconds=60))
+    room = services.create_room(lot, companies, min(now, opens_at) - timedelta(seconds=60))
     outcome = services.open_room(lot.pk)
     if not outcome.done:
         raise RuntimeError(f"room of lot {lot.pk} did not open: {outcome}")
+    if closing is not None:
+        tasks.schedule_close(lot.pk, room.closes_at)
     return lot.pk
 
 

@@ -1,6 +1,6 @@
 """``make bench``: SEEI's figures beside their baselines, measured in the same run on 127.0.0.1.
 
-    python bench/run.py [--quick] [--only hot,many,fanout,portal,flood] [--output bench/results.json]
+    python bench/run.py [--quick] [--only hot,many,fanout,portal,flood,peak] [--output bench/results.json]
 
 Starts what it needs (see ``bench.services``), loads its own data (``bench.data``), runs each
 scenario for a bounded time and count, prints a table and writes a list of
@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,7 @@ if str(ROOT) not in sys.path:
 from bench import services, stats  # noqa: E402
 from bench.stats import Figure  # noqa: E402
 
-SCENARIOS = ("hot", "many", "fanout", "portal", "flood")
+SCENARIOS = ("hot", "many", "fanout", "portal", "flood", "peak")
 CPU_NOTE = (
     "SEEI: its web processes' CPU; baseline: the harness's psycopg client CPU (PostgreSQL's not counted)"
 )
@@ -57,6 +58,27 @@ class Config:
     flood_rate: float = 500.0  # attempts per second sent, in all (an open loop: not slowed by the answers)
     alone_seconds: float = 4.0
     alone_bids: int = 3_000
+    # Peak (bench.peak): every lot ends in the run's last part, staggered from peak_first_end to
+    # peak_last_end seconds after the start; its extensions move it by peak_extension_cap x
+    # peak_extension seconds at most. Bounded: peak_last_end + the extensions + peak_close_wait.
+    peak_lots: int = 200
+    peak_bidders: int = 10  # per lot
+    peak_viewers: int = 5000
+    peak_first_end: float = 90.0
+    peak_last_end: float = 135.0
+    peak_calm: tuple[float, float] = (2.0, 10.0)  # seconds between a bidder's answer and its next bid
+    peak_rush: tuple[float, float] = (1.0, 4.0)  # the same in the lot's last peak_rush_seconds
+    peak_rush_seconds: float = 60.0
+    peak_extension_window: int = 10  # seconds (the lot's parameters)
+    peak_extension: int = 10
+    peak_extension_cap: int = 2
+    peak_connect_seconds: float = 40.0  # for the viewers to connect before the start
+    peak_close_wait: float = 30.0
+    peak_portal_rate: float = 20.0  # portal pages per second (search and notice pages)
+    scaling_lots: int = 200  # the capacity run: back-to-back bids, 1 then 2 room processes
+    scaling_bidders: int = 10
+    scaling_viewers: int = 1000
+    scaling_seconds: float = 8.0
 
 
 QUICK = Config(
@@ -71,6 +93,21 @@ QUICK = Config(
     burst=40,
     notices=5_000,
     page_seconds=2.0,
+    peak_lots=20,
+    peak_bidders=5,
+    peak_viewers=500,
+    peak_first_end=14.0,
+    peak_last_end=20.0,
+    peak_rush_seconds=8.0,
+    peak_extension_window=3,
+    peak_extension=3,
+    peak_connect_seconds=15.0,
+    peak_close_wait=15.0,
+    peak_portal_rate=10.0,
+    scaling_lots=20,
+    scaling_bidders=5,
+    scaling_viewers=200,
+    scaling_seconds=3.0,
 )
 
 
@@ -94,6 +131,7 @@ class Bench:
         self.facts: dict = {}
         self.servers: list[services.Process] = []
         self.redis: services.Redis | None = None
+        self.fanout_alone: dict = {}  # viewers -> SEEI's fan-out result alone (the peak's baseline)
 
     def add(self, *figures: Figure) -> None:
         for figure in figures:
@@ -105,7 +143,7 @@ class Bench:
 
     def prepare(self) -> None:
         config = self.config
-        limit = services.raise_open_files(max(config.viewers, default=0) * 2 + 8192)
+        limit = services.raise_open_files(max((*config.viewers, config.peak_viewers)) * 2 + 8192)
         self.facts["machine"] = services.machine()
         self.facts["open_files_limit"] = limit
         self.db = services.database()
@@ -134,7 +172,7 @@ class Bench:
 
         self.pool_size = getattr(settings, "SEEI_DB_POOL_SIZE", 20) * config.web_processes
         self.base = data.base()
-        if "portal" in self.scenarios:
+        if {"portal", "peak"} & set(self.scenarios):
             log(f"loading {config.notices:,} notices")
             started = time.perf_counter()
             data.notices(self.base, config.notices)
@@ -269,20 +307,51 @@ class Bench:
 
     # --- 3. fan-out and 5. memory ---------------------------------------------------------------
 
-    def restart_seei(self) -> None:
-        """Fresh web processes: a scenario's memory figure must not reuse what an earlier one freed."""
-        for server in self.servers:
-            server.stop()
-        self.servers = services.start_seei(self.env, self.config.web_processes)
+    def restart_seei(self, count: int | None = None) -> None:
+        """Fresh web processes (``count``, else ``web_processes``): a scenario's memory figure must not
+        reuse what an earlier one freed. The new ones answer before the old ones stop: no gap in the
+        room processes' heartbeats, which the watchdog would take for an outage (and suspend the lots)."""
+        old = self.servers
+        self.servers = services.start_seei(self.env, count or self.config.web_processes)
         self.ports = [server.port for server in self.servers]
+        for server in old:
+            server.stop()
 
     def fanout(self) -> None:
-        from bench import bids, data, fanout
+        config = self.config
+        lot, bidders = self._watched_lot()
+        template_file = Path(tempfile.mkdtemp()) / "frame.json"
+        try:
+            for count in config.viewers:
+                seei, template = self._seei_fanout(lot, bidders, count)
+                template_file.write_bytes(template)
+                log(f"fan-out to {count:,} viewers: plain websockets broadcast")
+                plain = self._start_plain(template_file)
+                try:
+                    bare = run_async(self._plain_fanout(plain, count))
+                finally:
+                    for process in plain:
+                        process.stop()
+                log(f"  {bare.summary()}")
+                self._fanout_figures(count, seei, bare)
+        finally:
+            template_file.unlink(missing_ok=True)
+            template_file.parent.rmdir()
+
+    def _watched_lot(self):
+        """(the lot, its 10 bidders): the lot that the fan-out's viewers watch."""
+        from bench import bids, data
+
+        people = data.people(10, f"watch-{len(self.fanout_alone)}")
+        lot = data.auction(self.base, people, f"BENCH-WATCH-{len(self.fanout_alone)}", public_watch=True)
+        return lot, [bids.Bidder(0, lot, p.session_key, i, len(people)) for i, p in enumerate(people)]
+
+    def _seei_fanout(self, lot: int, bidders, count: int):
+        """SEEI's fan-out to ``count`` viewers of the lot on fresh web processes: (the result, the lot's
+        snapshot frame: the baseline's template). Kept in ``fanout_alone`` for the peak's ratio."""
+        from bench import fanout
 
         config = self.config
-        people = data.people(10, "watch")
-        lot = data.auction(self.base, people, "BENCH-WATCH", public_watch=True)
-        bidders = [bids.Bidder(0, lot, p.session_key, i, len(people)) for i, p in enumerate(people)]
         turn = {"next": 0}
 
         async def current_seq() -> int:
@@ -299,6 +368,8 @@ class Bench:
             """Back-to-back changes. With Redis: SEEI's own frames published on the lot's channel, as
             fast as the baseline's triggers (the fan-out alone; the bid path has its own figures);
             without Redis: real bids from every bidder at once."""
+            from bench import bids
+
             first = max(bidder.last_seq for bidder in bidders) + 1
             if self.redis.url:
                 return await fanout.publish_burst(self.redis.url, lot, template, first, count)
@@ -306,46 +377,32 @@ class Bench:
             await bids.closed_loop([b.bid for b in bidders], duration=60, max_each=each)
             return max(bidder.last_seq for bidder in bidders)
 
-        template_file = Path(tempfile.mkdtemp()) / "frame.json"
-        try:
-            for count in config.viewers:
-                self.restart_seei()
-                for number, bidder in enumerate(bidders):
-                    bidder.move(self.ports[number % len(self.ports)])
-                    bidder.keep_seq = True
-                    # One bid each: the processes are warm and the frame has its full ranking.
-                    run_async(self._one_bid(bidder))
-                template = run_async(self._snapshot_bytes(lot))
-                template_file.write_bytes(template)
-                self.facts["snapshot_frame_bytes"] = len(template)
-                urls = [f"ws://127.0.0.1:{port}/room/lots/{lot}/ws" for port in self.ports]
-                log(f"fan-out to {count:,} viewers: SEEI")
-                seei = run_async(
-                    fanout.measure(
-                        urls,
-                        count,
-                        server_pids=[server.pid for server in self.servers],
-                        current_seq=current_seq,
-                        trigger=trigger,
-                        burst_trigger=burst,
-                        paced=config.paced,
-                        burst=config.burst,
-                        processes=config.viewer_processes,
-                    )
-                )
-                log(f"  {seei.summary()}")
-                log(f"fan-out to {count:,} viewers: plain websockets broadcast")
-                plain = self._start_plain(template_file)
-                try:
-                    bare = run_async(self._plain_fanout(plain, count))
-                finally:
-                    for process in plain:
-                        process.stop()
-                log(f"  {bare.summary()}")
-                self._fanout_figures(count, seei, bare)
-        finally:
-            template_file.unlink(missing_ok=True)
-            template_file.parent.rmdir()
+        self.restart_seei()
+        for number, bidder in enumerate(bidders):
+            bidder.move(self.ports[number % len(self.ports)])
+            bidder.keep_seq = True
+            # One bid each: the processes are warm and the frame has its full ranking.
+            run_async(self._one_bid(bidder))
+        template = run_async(self._snapshot_bytes(lot))
+        self.facts["snapshot_frame_bytes"] = len(template)
+        urls = [f"ws://127.0.0.1:{port}/room/lots/{lot}/ws" for port in self.ports]
+        log(f"fan-out to {count:,} viewers: SEEI")
+        seei = run_async(
+            fanout.measure(
+                urls,
+                count,
+                server_pids=[server.pid for server in self.servers],
+                current_seq=current_seq,
+                trigger=trigger,
+                burst_trigger=burst,
+                paced=config.paced,
+                burst=config.burst,
+                processes=config.viewer_processes,
+            )
+        )
+        log(f"  {seei.summary()}")
+        self.fanout_alone[count] = seei
+        return seei, template
 
     def _start_plain(self, template_file: Path) -> list[services.Process]:
         """The baseline: as many plain broadcast processes as SEEI has web processes, the same frame."""
@@ -629,6 +686,215 @@ class Bench:
             await bidder.close()
             result = await flood
         return result, under
+
+    # --- 7. peak: everything at once --------------------------------------------------------------
+
+    def peak(self) -> None:
+        """Lots closing at a human pace with their rush, viewers, the worker and the portal at once
+        (``bench.peak``); then the capacity with one room process and with two (``peak_scaling``)."""
+        config = self.config
+        count = config.peak_viewers
+        if count not in self.fanout_alone:  # the frame's baseline: the fan-out alone, same viewers
+            self._seei_fanout(*self._watched_lot(), count)
+        alone = self.fanout_alone[count]
+        self.restart_seei()
+        worker = services.Process("seei-worker", [sys.executable, "-m", "seei.cli", "worker"], self.env)
+        pages_server = None
+        try:
+            pages_server = services.start_pages(self.env)
+            result, lots = self._peak_run([pages_server.port])
+        finally:
+            if pages_server is not None:
+                pages_server.stop()
+            worker.stop()
+        self._peak_figures(result, lots, alone)
+        self.peak_scaling()
+
+    def _peak_run(self, portal_ports: list[int]):
+        from bench import bids, data, peak
+        from bench.portal import SEARCHES, search_path
+        from seei.tenders.models import Tender
+
+        config = self.config
+        lots_count, per_lot = config.peak_lots, config.peak_bidders
+        log(f"peak: creating {lots_count} lots with {per_lot} bidders each, closing from the task worker")
+        people = data.people(lots_count * per_lot, "peak")
+        # The start: once the lots are written (a quarter second each, on a busy machine) and the viewers
+        # connected (peak_connect_seconds); a late start shortens the calm part (facts: late_start_seconds).
+        start = time.time() + lots_count * 0.25 + config.peak_connect_seconds
+        ends = peak.end_times(start, lots_count, config.peak_first_end, config.peak_last_end)
+        lots = []
+        for number, end in enumerate(ends):
+            group = people[number * per_lot : (number + 1) * per_lot]
+            closing = data.Closing(
+                datetime.fromtimestamp(end, UTC),
+                config.peak_extension_window,
+                config.peak_extension,
+                config.peak_extension_cap,
+            )
+            lot = data.auction(self.base, group, f"BENCH-PEAK-{number}", public_watch=True, closing=closing)
+            bidders = [
+                bids.Bidder(self.ports[(number + i) % len(self.ports)], lot, p.session_key, i, per_lot)
+                for i, p in enumerate(group)
+            ]
+            lots.append(peak.Lot(lot, end, bidders))
+        notices = list(
+            Tender.objects.filter(reference__startswith="BP-").values_list("pk", flat=True)[
+                :: max(1, config.notices // 500)
+            ]
+        )
+        paths = [search_path(text) for text in SEARCHES] + [f"/fr/notices/{pk}/" for pk in notices]
+        log(
+            f"peak: {config.peak_viewers:,} viewers, {lots_count * per_lot:,} bidders every"
+            f" {config.peak_calm[0]:g}-{config.peak_calm[1]:g} s ({config.peak_rush[0]:g}-{config.peak_rush[1]:g} s"
+            f" in a lot's last {config.peak_rush_seconds:g} s), portal at {config.peak_portal_rate:g}/s;"
+            f" lots end {config.peak_first_end:g}-{config.peak_last_end:g} s after the start"
+        )
+        most = config.peak_last_end + config.peak_extension * (config.peak_extension_cap or 0)
+        pace = peak.Pace(config.peak_calm, config.peak_rush, config.peak_rush_seconds)
+        result = run_async(
+            peak.run(
+                lots,
+                conninfo=self.db.conninfo,
+                web_ports=self.ports,
+                viewers=config.peak_viewers,
+                viewer_processes=config.viewer_processes,
+                pace=pace,
+                portal_ports=portal_ports,
+                portal_paths=paths,
+                portal_rate=config.peak_portal_rate,
+                start=start,
+                deadline=start + most + config.peak_extension + 10,
+                close_wait=config.peak_close_wait,
+            )
+        )
+        log(f"  {result.summary()} refusals {bids.refusals([b for lot in lots for b in lot.bidders])}")
+        return result, lots
+
+    def _peak_figures(self, result, lots, alone) -> None:
+        from seei.auctions.models import Room
+
+        rooms = list(
+            Room.objects.filter(lot_id__in=[lot.lot_id for lot in lots]).values("closes_at", "closed_at")
+        )
+        late = [
+            (room["closed_at"] - room["closes_at"]).total_seconds()
+            for room in rooms
+            if room["closed_at"] is not None
+        ]
+        on_time = sum(0 <= seconds <= 1.0 for seconds in late)
+        extensions = Room.objects.filter(
+            lot_id__in=[lot.lot_id for lot in lots], state__extensions__gt=0
+        ).count()
+        name = f"peak ({len(lots)} lots, {self.config.peak_viewers:,} viewers)"
+        self.add(
+            Figure(f"{name}: bid p50", result.bids.p(0.5), "ms"),
+            Figure(f"{name}: bid p99 (goal < 150 ms)", result.bids.p(0.99), "ms"),
+            Figure(f"{name}: accepted bids/s", result.bids.rate, "bids/s"),
+            Figure(
+                f"{name}: frame p99 commit-to-viewer (goal <= 1.5x fan-out alone)",
+                result.frame_p(0.99),
+                "ms",
+                alone.p(0.99),
+                note=f"baseline: the fan-out alone to {self.config.peak_viewers:,} viewers of one lot, this run",
+            ),
+            Figure(f"{name}: portal p99 (goal < 150 ms)", result.portal.p(0.99), "ms"),
+            Figure(f"{name}: lots closed on time (closed_at - end <= 1 s)", on_time, f"of {len(lots)} lots"),
+            Figure(f"{name}: lots extended", extensions, f"of {len(lots)} lots"),
+            Figure(f"{name}: errors (goal 0)", result.errors, "errors"),
+            Figure(f"{name}: lost messages (goal 0)", result.lost, "msg"),
+        )
+        self.facts["peak"] = {
+            "close_jobs_seconds": self._close_jobs([lot.lot_id for lot in lots]),
+            "late_start_seconds": round(result.late_start, 1),  # the viewers connected after the start
+            "frames": result.frames,
+            "viewers_connected": result.connected,
+            "out_of_order": result.out_of_order,
+            "unclosed_lots": result.unclosed,
+            "close_delay_seconds": {
+                "max": round(max(late), 3) if late else None,
+                "p50": round(stats.percentile(late, 0.5), 3) if late else None,
+            },
+            "portal": {"ok": result.portal.ok, "rate": round(result.portal.rate, 1)},
+            "errors": {
+                "bids": dict(result.bids.errors),
+                "portal": dict(result.portal.errors),
+                "viewers": dict(result.failed),
+            },
+        }
+
+    @staticmethod
+    def _close_jobs(lot_ids: list[int]) -> dict:
+        """The close jobs of these lots, from procrastinate's events: how late each started after its
+        scheduled time, and how long it ran (a job holds one of the clock lane's slots meanwhile)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT extract(epoch FROM started.at - job.scheduled_at), extract(epoch FROM done.at - started.at)
+                FROM procrastinate_jobs job
+                JOIN procrastinate_events started ON started.job_id = job.id AND started.type = 'started'
+                JOIN procrastinate_events done ON done.job_id = job.id AND done.type = 'succeeded'
+                WHERE job.task_name = 'seei.auctions.close_room' AND (job.args->>'lot_id')::int = ANY(%s)
+                """,
+                [lot_ids],
+            )
+            rows = cursor.fetchall()
+        figures = {}
+        for name, values in (
+            ("start_lag", [float(r[0]) for r in rows]),
+            ("run", [float(r[1]) for r in rows]),
+        ):
+            if values:
+                figures[name] = {"p50": round(stats.percentile(values, 0.5), 3), "max": round(max(values), 3)}
+        return {"jobs": len(rows), **figures}
+
+    def peak_scaling(self) -> None:
+        """Capacity for the model: back-to-back bids on many lots watched by viewers, with one room
+        process then two (human-paced bids would measure the offered load, not what a process can do)."""
+        from bench import bids, data, peak
+
+        config = self.config
+        counts = (1, 2) if self.redis.url else (1,)  # two processes need Redis between them
+        lots_count, per_lot = config.scaling_lots, config.scaling_bidders
+        for processes in counts:
+            self.restart_seei(processes)
+            log(f"peak scaling, {processes} room process(es): {lots_count} lots x {per_lot} bidders")
+            people = data.people(lots_count * per_lot, f"scale-{processes}")
+            lot_ids, bidders = [], []
+            for number in range(lots_count):
+                group = people[number * per_lot : (number + 1) * per_lot]
+                lot = data.auction(self.base, group, f"BENCH-SCALE-{processes}-{number}", public_watch=True)
+                lot_ids.append(lot)
+                bidders += [
+                    bids.Bidder(self.ports[(number + i) % len(self.ports)], lot, p.session_key, i, per_lot)
+                    for i, p in enumerate(group)
+                ]
+            result = run_async(
+                peak.scaling(
+                    lot_ids,
+                    bidders,
+                    conninfo=self.db.conninfo,
+                    web_ports=self.ports,
+                    viewers=config.scaling_viewers,
+                    viewer_processes=config.viewer_processes,
+                    seconds=config.scaling_seconds,
+                    max_each=config.max_each,
+                )
+            )
+            log(f"  {result.bids.summary()}; {result.frames:,} frames to {result.connected} viewers")
+            name = f"peak scaling, {processes} room process{'es' if processes > 1 else ''}"
+            self.add(
+                Figure(f"{name}: accepted bids/s", result.bids.rate, "bids/s"),
+                Figure(
+                    f"{name}: deliveries/s ({config.scaling_viewers:,} viewers)",
+                    result.deliveries_per_second,
+                    "msg/s",
+                ),
+            )
+            self._check_errors(name, result.bids)
+        self.restart_seei()
 
     # --- the whole run --------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ It is driven by lines on stdin and answers JSON lines on stdout:
     mark SEQ     record from now on the frames whose seq is above SEQ (forget earlier records)
     wait SEQ     answer {"event": "reached"} once every open connection has seen SEQ or later
     report [latencies]  the records: frames, per-seq receipts, arrival span (and the latencies)
+    final        each viewer's last seq, in connection order (viewer i watches urls[i % len(urls)])
     quit         close everything and exit
 """
 
@@ -189,6 +190,11 @@ class Viewers:
             answer["latencies"] = [round(value, 5) for value in self.latencies]
         return answer
 
+    def final(self) -> dict:
+        """Each viewer's highest seq (-1: none, or never connected), for the many-lots scenarios' count
+        of lost messages (``bench.peak.lost_messages``)."""
+        return {"event": "final", "last_seq": list(self.last_seq), "failed": dict(self.failed)}
+
     async def stop(self) -> None:
         for task in self.tasks:
             task.cancel()
@@ -216,6 +222,8 @@ async def main(config: dict) -> None:
             say(await viewers.wait(int(args[0])))
         elif command == "report":
             say(viewers.report(with_latencies=bool(args)))
+        elif command == "final":
+            say(viewers.final())
         elif command == "quit":
             break
     await viewers.stop()

@@ -9,7 +9,9 @@ import asyncio
 import json
 import math
 import os
+import random
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -281,3 +283,124 @@ def test_generated_notices_are_searchable_like_seei_indexes_them():
     assert Tender.objects.filter(pk=sample.pk).values_list("search", flat=True).get() == generated
     assert search.matching(Tender.objects.all(), "fauteuils").exists()
     assert sample.lots.get().items.count() == 1
+
+
+# --- the peak scenario's pieces -------------------------------------------------------------------
+
+
+def test_peak_lots_end_staggered_and_bidders_rush_at_the_end():
+    from bench import peak
+
+    assert peak.end_times(100.0, 3, 10.0, 20.0) == [110.0, 115.0, 120.0]
+    assert peak.end_times(100.0, 1, 10.0, 20.0) == [120.0]
+    pace = peak.Pace(calm=(2.0, 10.0), rush=(1.0, 1.5), rush_seconds=60.0)
+    chooser = random.Random(3)
+    calm = [pace.pause(chooser, now=0.0, end=61.0) for _ in range(50)]
+    rush = [pace.pause(chooser, now=0.0, end=60.0) for _ in range(50)]
+    assert all(2.0 <= pause <= 10.0 for pause in calm) and max(calm) > 1.5
+    assert all(1.0 <= pause <= 1.5 for pause in rush)
+
+
+def test_peak_lost_messages_count_each_unreached_bid_and_the_final_state():
+    from bench import peak
+
+    lots = {7: peak.Lot(7, 0.0, [], seqs=[2, 3, 5]), 8: peak.Lot(8, 0.0, [], seqs=[2])}
+    final = {7: 6, 8: 3}
+    url_lots = [7, 7, 8]  # viewer i watches url_lots[i % 3]
+    assert peak.lost_messages([6, 6, 3, 6], url_lots, lots, final) == 0
+    # viewer 0 stopped at 3 (lost bid 5 and the close), viewer 1 never connected (3 bids and the
+    # close), viewer 2 had the bid but not the close; viewer 3 (lot 7 again) had everything.
+    assert peak.lost_messages([3, -1, 2, 6], url_lots, lots, final) == 2 + 4 + 1
+
+
+def test_viewers_final_gives_each_viewers_last_seq():
+    viewers = Viewers(["ws://a", "ws://b"], 3)
+    viewers.is_open = [True, True, False]
+    viewers.open = 2
+    viewers.on_frame(0, b'{"seq":4}')
+    viewers.on_frame(1, b'{"seq":2}')
+    viewers.on_frame(0, b'{"seq":3}')  # older: ignored
+    assert viewers.final()["last_seq"] == [4, 2, -1]
+
+
+def test_human_bidder_stops_when_its_lot_refuses_as_closed():
+    from bench import peak
+    from bench.load import LoadResult
+
+    class FakeBidder:
+        def __init__(self):
+            self.refusals, self.last_seq, self.answers, self.closed = (
+                Counter(),
+                0,
+                0,
+                False,
+            )
+
+        async def bid(self):
+            self.answers += 1
+            if self.answers <= 3:
+                self.last_seq = self.answers + 1
+                return True
+            self.refusals["422 closed"] += 1
+            return False
+
+        async def close(self):
+            self.closed = True
+
+    bidder = FakeBidder()
+    lot = peak.Lot(1, end=0.0, bidders=[bidder])
+    pace = peak.Pace(calm=(0.0, 0.001), rush=(0.0, 0.001), rush_seconds=1.0)
+    result = LoadResult()
+    run(peak.human_bidder(lot, bidder, pace, random.Random(1), result, deadline=1e12))
+    assert (result.ok, result.refused, bidder.answers, bidder.closed) == (3, 1, 4, True)
+    assert lot.seqs == [2, 3, 4]
+
+
+def test_paced_pages_send_at_the_rate_until_told_to_stop():
+    from bench import peak
+
+    async def handle(reader, writer):
+        try:
+            while request := await reader.readuntil(b"\r\n\r\n"):
+                status = b"404 Not Found" if b"/missing" in request.split(b"\r\n")[0] else b"200 OK"
+                writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass
+
+    async def scenario():
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        loop = asyncio.get_running_loop()
+        stop_at = loop.time() + 0.3
+        result = await peak.paced_pages(
+            [port], ["/a", "/missing"], rate=40, until=lambda: loop.time() >= stop_at, deadline=1e12
+        )
+        server.close()
+        return result
+
+    result = run(scenario())
+    sent = result.ok + sum(result.errors.values())
+    assert 8 <= sent <= 16  # 40/s for 0.3 s
+    assert result.ok and result.errors == {"404 on /missing": sent - result.ok}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_auction_with_a_closing_closes_then_with_its_extensions():
+    from datetime import timedelta
+
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from bench import data
+    from seei.auctions.models import Room
+    from seei.auctions.services import db_now
+
+    base = data.base()
+    people = data.people(2, "closing")
+    at = db_now() + timedelta(seconds=150)
+    lot_id = data.auction(base, people, "BENCH-CLOSING", closing=data.Closing(at, 10, 5, 2))
+    room = Room.objects.get(lot_id=lot_id)
+    assert room.status == "open" and abs(room.closes_at - at) < timedelta(milliseconds=1)
+    assert room.params["extension_window_us"] == 10_000_000 and room.params["extension_cap"] == 2
+    job = ProcrastinateJob.objects.get(queueing_lock=f"auctions.close.{lot_id}")
+    assert abs(job.scheduled_at - room.closes_at) < timedelta(milliseconds=1)
