@@ -344,8 +344,8 @@ SEEI_HELPDESK_EMAIL = env("SEEI_HELPDESK_EMAIL", "helpdesk@seei.example")
 SEEI_AUTO_SUSPEND_GRACE = float(env("SEEI_AUTO_SUSPEND_GRACE", "5"))
 SEEI_AUTO_RESUME_LIMIT = float(env("SEEI_AUTO_RESUME_LIMIT", "600"))
 SEEI_SUSPENSION_MAX_HOURS = float(env("SEEI_SUSPENSION_MAX_HOURS", "48"))
-# The bid path's own connection pool (seei/auctions/bidding.py): its size per process, and how long
-# (seconds) a request waits for a connection during an outage before the bidder is answered.
+# The bid path's own connection pool (seei/auctions/bidding/connections.py): its size per process, and
+# how long (seconds) a request waits for a connection during an outage before the bidder is answered.
 SEEI_DB_POOL_SIZE = int(env("SEEI_DB_POOL_SIZE", "20"))
 SEEI_DB_POOL_TIMEOUT = float(env("SEEI_DB_POOL_TIMEOUT", "3"))
 # Bid attempts let through to a lot's lock per process (seei/auctions/flood.py): (attempts, seconds)

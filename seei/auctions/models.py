@@ -3,7 +3,7 @@
 The rules (``rules.py``) decide; these rows only keep what they decided. ``Room.state`` caches the
 state folded from the ledger (``rules.State.to_dict()``) so that a bid needs no replay, and
 ``Room.seq``/``Room.last_hash`` are the head of the hash chain the next entry links to. The hot
-path (``bidding.py``) reads and writes these tables with plain SQL: keep column names in step.
+path (``seei.auctions.bidding``) reads and writes these tables with plain SQL: keep column names in step.
 """
 
 from django.conf import settings

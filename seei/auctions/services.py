@@ -177,7 +177,7 @@ def _lock(lot_id: int) -> Room | None:
 
 def rules_of(room: Room) -> tuple[rules.LotParams, rules.State]:
     """The room's frozen parameters and its state at the head of the chain (``Room.state`` is a
-    checkpoint: see bidding.py)."""
+    checkpoint: see bidding.state)."""
     return rules.LotParams.from_dict(room.params), bidding.state_of_room_sync(room)
 
 

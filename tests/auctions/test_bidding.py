@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from seei.auctions import bidding, events, flood, ledger, services, signing
+from seei.auctions.bidding import state as known_states
 from seei.auctions.models import BidAttempt, LedgerEntry
 
 from .conftest import bid, ledger_length, move_before_close, open_room, room_row
@@ -461,8 +462,8 @@ def test_the_state_is_a_checkpoint_moved_forward_by_the_ledger(live, clock):
     assert head_state() == replayed()
 
     # A process that knows nothing (a fresh one), one that knows an old state, one whose copy is wrong.
-    known = bidding._state_cache[live.lot.pk]
-    old = bidding._Known(
+    known = known_states._state_cache[live.lot.pk]
+    old = known_states._Known(
         10,
         LedgerEntry.objects.get(room=room, seq=10).hash,
         rules.replay(
@@ -473,12 +474,12 @@ def test_the_state_is_a_checkpoint_moved_forward_by_the_ledger(live, clock):
             ],
         ),
     )
-    wrong = bidding._Known(known.seq, "0" * 64, known.state)
+    wrong = known_states._Known(known.seq, "0" * 64, known.state)
     for cache, amount in ((None, "580000"), (old, "579000"), (wrong, "578000")):
-        bidding._state_cache.pop(live.lot.pk, None)
-        bidding._params_cache.clear()
+        known_states._state_cache.pop(live.lot.pk, None)
+        known_states._params_cache.clear()
         if cache is not None:
-            bidding._state_cache[live.lot.pk] = cache
+            known_states._state_cache[live.lot.pk] = cache
         clock.advance(timedelta(seconds=5))
         result = bid(live, live.bidders[0], amount)
         assert result.accepted, result.message

@@ -40,9 +40,9 @@ def due_job(seconds_ago: float) -> None:
 def database_down(monkeypatch):
     """The room's pool (created by the next app's lifespan) points at a port where no PostgreSQL
     listens; the readiness gives up on it quickly."""
-    from seei.auctions import bidding
+    from seei.auctions.bidding import connections
     from seei.ops import health
 
     address = f"postgresql://postgres@127.0.0.1:{closed_port()}/seei"
-    monkeypatch.setattr(bidding, "conninfo", lambda: address)
+    monkeypatch.setattr(connections, "conninfo", lambda: address)
     monkeypatch.setattr(health, "DATABASE_TIMEOUT", 0.5)

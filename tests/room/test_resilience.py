@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from seei.auctions import bidding
+from seei.auctions.bidding import connections
 from seei.core import database
 from seei.room.app import CLOSE_TRY_AGAIN, create_app
 from tests.room.conftest import session_cookie
@@ -29,7 +29,7 @@ def database_down(settings, monkeypatch):
     """The room app, its database unreachable (nothing listens on its port)."""
     settings.REDIS_URL = ""
     settings.SEEI_DB_POOL_TIMEOUT = 0.5
-    monkeypatch.setattr(bidding, "conninfo", lambda: f"postgresql://seei@127.0.0.1:{free_port()}/seei")
+    monkeypatch.setattr(connections, "conninfo", lambda: f"postgresql://seei@127.0.0.1:{free_port()}/seei")
     with TestClient(create_app(in_process_worker=False), base_url=ORIGIN) as client:
         yield client
 
@@ -128,7 +128,7 @@ def test_a_room_connection_frozen_inside_a_transaction_loses_its_session_and_the
 ):
     """The room's own connections end a transaction left idle (a frozen process): the lot is free
     again without anyone touching the holder."""
-    holder = hold_the_lot(lot.pk, options=bidding._connection_kwargs()["options"])
+    holder = hold_the_lot(lot.pk, options=connections._connection_kwargs()["options"])
     cookie = session_cookie(company)
 
     def accepted():
