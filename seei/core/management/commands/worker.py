@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 from seei.core import worker
 
@@ -12,4 +13,7 @@ class Command(BaseCommand):
     requires_system_checks = []  # a worker coming back after a crash should be up within a second
 
     def handle(self, *args, **options):
+        # The URLs imported now (seconds), not by the first close's links, inside its transaction
+        # while the lot's row is locked and its bidders wait.
+        reverse("portal:home")
         worker.run_until_signalled("seei-worker")
