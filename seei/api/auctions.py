@@ -10,7 +10,7 @@ import re
 
 from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -19,9 +19,9 @@ from pydantic import field_validator
 from seei.accounts.models import Membership, Role
 from seei.api.auth import AUTH, require_role
 from seei.api.schemas import Error, Input
-from seei.auctions import bidding, flood, ledger, selectors, services, signing
+from seei.auctions import bidding, events, ledger, selectors, services, signing
 from seei.auctions.rules import Reason
-from seei.practice import services as practice
+from seei.room import bids
 
 router = Router(tags=["auctions"])
 
@@ -209,16 +209,45 @@ def snapshot(request, lot_id: int):
     return _json(bidding.snapshot_sync(lot_id, user_id=membership.user_id, membership_id=membership.pk))
 
 
-async def _place(membership: Membership, lot_id: int, amount: str, request_id: str, lang: str):
+def check_request_id(request_id: str) -> None:
+    """Only spaces: a 400 on the field, as the room answers it (the schema checked the rest)."""
+    if not bidding.valid_request_id(request_id):
+        message = _("The request id must not be blank: send a key of your own for this bid.")
+        raise ValidationError({"request_id": [message]})
+
+
+def bid_answer(outcome: bids.Outcome) -> tuple[int, bytes]:
+    """The API's answer (status, JSON body) to a bid's outcome (``seei.room.bids``), in the active
+    language; a 429 also carries ``Retry-After: outcome.error.retry_after``. The same for the bid
+    served by the room app (``seei.room.api_bids``) and by this module's view."""
+    result, error = outcome.result, outcome.error
+    if outcome.status == bids.ACCEPTED:
+        return 201, result.encode()
+    if outcome.status == bids.NO_ROOM:
+        return 404, events.encode({"detail": _("This lot has no auction room.")})
+    if outcome.status == bids.NOT_ADMITTED:
+        detail = str(error) if error is not None else result.message  # a practice seat refused, or the rules
+        return 403, events.encode({"detail": detail, "reason": Reason.NOT_ADMITTED})
+    if outcome.status in (bids.REUSED, bids.THROTTLED):
+        return outcome.status, events.encode({"detail": error.message(), "reason": error.reason})
+    field = "amount" if result.reason in AMOUNT_REASONS else "__all__"
+    error_part = events.encode({"detail": result.message, "errors": {field: [result.message]}})
+    return 400, error_part[:-1] + b"," + result.encode()[1:]  # the bid's answer after the error
+
+
+async def _place(membership: Membership, lot_id: int, payload: BidIn, language: str) -> bids.Outcome:
+    # A connection of the pool when this runs on the room app's loop (served by ASGI), else its own.
     async with bidding.connection() as conn:
-        return await bidding.place_bid(
+        return await bids.place(
             conn,
             lot_id=lot_id,
             user_id=membership.user_id,
             membership_id=membership.pk,
-            amount=amount,
-            request_id=request_id,
-            lang=lang,
+            amount=payload.amount,
+            request_id=payload.request_id,
+            language=language,
+            audit_outsiders=True,
+            practice=True,
         )
 
 
@@ -233,35 +262,16 @@ def place_bid(request, lot_id: int, payload: BidIn):
     accepted; 400 with the reason and a message in your language when refused (nothing changes); 409
     when the request id was already used for another amount; 429 with Retry-After for too many
     attempts, or one within the lot's interval after your last (accepted or refused)."""
+    # Served by the room app (``seei.room.api_bids``) for a bid with a token: this view answers the
+    # session's bids, and documents the operation.
     membership = require_role(request, Role.COMPANY_MEMBER)
-    if not bidding.valid_request_id(payload.request_id):  # only spaces: a 400, as the room answers it
-        message = _("The request id must not be blank: send a key of your own for this bid.")
-        raise ValidationError({"request_id": [message]})
-    try:
-        result = async_to_sync(_place)(membership, lot_id, payload.amount, payload.request_id, get_language())
-        if result.reason == Reason.NOT_ADMITTED and practice.joinable(lot_id):
-            # Any company may bid on the public practice auction: its first bid takes a free seat.
-            practice.join(lot_id, membership.organisation)
-            result = async_to_sync(_place)(
-                membership, lot_id, payload.amount, payload.request_id, get_language()
-            )
-    except bidding.RoomNotFound:
-        raise Http404(_("This lot has no auction room.")) from None
-    except practice.PracticeError as error:
-        return _json({"detail": str(error), "reason": Reason.NOT_ADMITTED}, status=403)
-    except bidding.RequestReused as error:
-        return _json({"detail": error.message(), "reason": error.reason}, status=409)
-    except flood.Throttled as error:  # too many attempts, or one too soon: nothing was written
-        response = _json({"detail": error.message(), "reason": error.reason}, status=429)
-        response["Retry-After"] = str(error.retry_after)
-        return response
-    body = result.to_dict()
-    if result.accepted:
-        return _json(body, status=201)
-    if result.reason == Reason.NOT_ADMITTED:
-        return _json({"detail": result.message, "reason": result.reason}, status=403)
-    field = "amount" if result.reason in AMOUNT_REASONS else "__all__"
-    return _json({"detail": result.message, "errors": {field: [result.message]}, **body}, status=400)
+    check_request_id(payload.request_id)
+    outcome = async_to_sync(_place)(membership, lot_id, payload, get_language())
+    status, body = bid_answer(outcome)
+    response = HttpResponse(body, status=status, content_type="application/json")
+    if outcome.status == bids.THROTTLED:
+        response["Retry-After"] = str(outcome.error.retry_after)
+    return response
 
 
 def _filename(ref: str) -> str:

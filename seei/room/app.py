@@ -44,7 +44,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from seei.ops import endpoints as ops
 from seei.ops import metrics
-from seei.room import auth, headers, history, origins, tokens
+from seei.room import api_bids, auth, headers, history, origins, tokens
 from seei.room.fanout import FEED_DOWN, PONG, Frame, Subscriber, hub, iso, local_socket
 from seei.room.rechecks import Rechecks
 
@@ -312,7 +312,8 @@ async def bid_view(request: BidRequest) -> Response:
     turn holding no connection (``place_bid`` takes one from the pool when its turn comes). There is
     no separate permission query: the bid transaction refuses whoever is not an admitted bidder of
     the lot (and, for the room, writes nothing then)."""
-    from seei.auctions import bidding, flood
+    from seei.auctions import bidding
+    from seei.room import bids
 
     lot_id = request.path_params["lot_id"]
     token = offered_token(request)
@@ -328,26 +329,22 @@ async def bid_view(request: BidRequest) -> Response:
         # A login this process decoded before: it is re-validated inside the bid's own transaction.
         asked = asked_language(request)
         try:
-            result = await bidding.place_bid(
+            outcome = await bids.place(
                 pool,
                 lot_id=lot_id,
                 user_id=known.user_id,
                 membership_id=known.membership_id,
                 amount=bid[0],
                 request_id=bid[1],
-                lang=asked,
+                language=asked,
                 audit_outsiders=False,
                 session_check=known,
             )
-        except (bidding.SessionRefused, bidding.RoomNotFound):
-            pass  # answered below, the long way: the session read and checked on its own
-        except (bidding.RequestReused, flood.Throttled) as error:
-            return _refused_early(
-                request, error, asked or _site_language(known.language) or settings.LANGUAGE_CODE
-            )
-        else:
+        except bidding.SessionRefused:
+            outcome = None  # answered below, the long way: the session read and checked on its own
+        if outcome is not None and outcome.status != bids.NO_ROOM:  # no room: said to a checked login only
             return _bid_answer(
-                request, result, asked or _site_language(known.language) or settings.LANGUAGE_CODE
+                request, outcome, asked or _site_language(known.language) or settings.LANGUAGE_CODE
             )
     async with pool.connection() as conn:
         person = await auth.person_from_cookies(conn, request.cookies)
@@ -375,44 +372,47 @@ async def _bid_with_token(request: BidRequest, pool, token: str, bid) -> Respons
 
 async def _place(request: BidRequest, pool, person: auth.Person, bid, language: str) -> Response:
     """The bid of a known person (its login or token checked), in one short transaction."""
-    from seei.auctions import bidding, flood
+    from seei.room import bids
 
-    lot_id = request.path_params["lot_id"]
     if bid is None:
         with translation.override(language):
             return request.refuse(
                 400, _("The bid must be sent as JSON with an amount and a request id."), "bad_request"
             )
     amount, request_id = bid
-    try:
-        result = await bidding.place_bid(
-            pool,
-            lot_id=lot_id,
-            user_id=person.user_id,
-            membership_id=person.membership_id,
-            amount=amount,
-            request_id=request_id,
-            lang=language,
-            audit_outsiders=False,
+    outcome = await bids.place(
+        pool,
+        lot_id=request.path_params["lot_id"],
+        user_id=person.user_id,
+        membership_id=person.membership_id,
+        amount=amount,
+        request_id=request_id,
+        language=language,
+        audit_outsiders=False,
+    )
+    return _bid_answer(request, outcome, language)
+
+
+def _bid_answer(request: BidRequest, outcome, language: str) -> Response:
+    """The room's answer to a bid's outcome (``seei.room.bids``): the transaction's own JSON when the
+    rules decided (201, 422); else a short refusal in the person's language, with Retry-After for
+    too many attempts or one too soon (429: ``flood``)."""
+    from seei.room import bids
+
+    if outcome.status in (bids.ACCEPTED, bids.REFUSED):
+        request.reason = outcome.result.reason
+        return Response(
+            outcome.result.encode(), outcome.status, media_type="application/json", headers=NO_STORE
         )
-    except bidding.RoomNotFound:
-        with translation.override(language):
-            return request.refuse(404, _("The room of this lot is not ready yet."), "no_room")
-    except (bidding.RequestReused, flood.Throttled) as error:
-        return _refused_early(request, error, language)
-    return _bid_answer(request, result, language)
-
-
-def _refused_early(request: BidRequest, error, language: str) -> Response:
-    """An attempt refused before any decision, nothing written: a request id sent again with another
-    amount (409, a conflict, not a replay), or too many attempts, or one too soon (429, ``flood``)."""
-    from seei.auctions import flood
-
+    error = outcome.error
     with translation.override(language):
-        if not isinstance(error, flood.Throttled):
-            return request.refuse(409, error.message(), error.reason)
-        response = request.refuse(429, error.message(), error.reason)
-    response.headers["Retry-After"] = str(error.retry_after)
+        if outcome.status == bids.NOT_ADMITTED:
+            return request.refuse(403, _("Only the admitted bidders of this lot can bid."), "not_admitted")
+        if outcome.status == bids.NO_ROOM:
+            return request.refuse(404, _("The room of this lot is not ready yet."), "no_room")
+        response = request.refuse(outcome.status, error.message(), error.reason)  # 409, 429
+    if outcome.status == bids.THROTTLED:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -480,16 +480,6 @@ async def bid_endpoint(scope, receive, send, lot_id: int) -> None:
             response = unavailable_answer(request, failure, error)
     await response(scope, receive, send)
     metrics.BIDS.record(time.perf_counter() - started, response.status_code, request.reason)
-
-
-def _bid_answer(request: BidRequest, result, language: str) -> Response:
-    if not result.accepted and result.reason == "not_admitted" and not result.replayed:
-        with translation.override(language):
-            return request.refuse(403, _("Only the admitted bidders of this lot can bid."), "not_admitted")
-    request.reason = result.reason
-    return Response(
-        result.encode(), 201 if result.accepted else 422, media_type="application/json", headers=NO_STORE
-    )
 
 
 async def lot_socket(websocket: WebSocket) -> None:
@@ -607,9 +597,10 @@ async def run_worker() -> None:
     await worker.run("seei-web")
 
 
-def create_app(*, in_process_worker: bool | None = None):
+def create_app(*, in_process_worker: bool | None = None, django=None):
     """The room app (an ASGI callable). ``in_process_worker`` defaults to the embedded set-up (no
-    ``REDIS_URL``)."""
+    ``REDIS_URL``). With ``django`` (Django's ASGI app), it also serves the API's bids with a token
+    (``seei.room.api_bids``), handing Django the requests it does not serve there."""
     if in_process_worker is None:
         in_process_worker = not settings.REDIS_URL
 
@@ -665,4 +656,4 @@ def create_app(*, in_process_worker: bool | None = None):
     secured.routes = (
         routed.routes
     )  # with BIDS_PATH and SOCKET_PATH: every route (the permission table's test)
-    return secured
+    return secured if django is None else api_bids.serving(secured, django)

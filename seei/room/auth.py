@@ -44,6 +44,7 @@ class Person:
     language: str
     membership_id: int | None = None  # the membership chosen in the session (None: the user's first)
     verified: bool = False  # the session gave a second factor (required of the buyer's people)
+    role: str | None = None  # the membership's role, when known (a token's: the API checks it)
 
 
 @dataclass(frozen=True)

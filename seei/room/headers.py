@@ -48,15 +48,12 @@ def _proxy_header() -> tuple[bytes, bytes] | None:
     return name.removeprefix("HTTP_").replace("_", "-").lower().encode(), value.encode()
 
 
-def secured(app):
-    """``app`` with the security headers added to each HTTP answer (sockets go through untouched)."""
+def sender():
+    """``secure(scope, send)``: ``send`` adding the security headers to an HTTP answer's start."""
     common, hsts, proxy = _common(), _hsts(), _proxy_header()
     secure_extra = [*common, hsts] if hsts else common
 
-    async def with_headers(scope, receive, send):
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
+    def secure(scope, send):
         secure = scope.get("scheme") == "https" or (proxy is not None and proxy in scope["headers"])
         extra = secure_extra if secure else common
 
@@ -65,6 +62,19 @@ def secured(app):
                 message = {**message, "headers": [*message.get("headers", ()), *extra]}
             await send(message)
 
-        await app(scope, receive, send_secured)
+        return send_secured
+
+    return secure
+
+
+def secured(app):
+    """``app`` with the security headers added to each HTTP answer (sockets go through untouched)."""
+    secure = sender()
+
+    async def with_headers(scope, receive, send):
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        await app(scope, receive, secure(scope, send))
 
     return with_headers

@@ -83,7 +83,7 @@ def _sql(now: str) -> str:
         f"UPDATE {ApiToken._meta.db_table} t SET last_used_at = {now}"
         f" FROM {Membership._meta.db_table} m JOIN {users} u ON u.id = m.user_id"
         " WHERE t.key_hash = %s AND m.id = t.membership_id AND u.is_active"
-        " RETURNING u.id, u.language, m.id"
+        " RETURNING u.id, u.language, m.id, m.role"
     )
 
 
@@ -109,8 +109,8 @@ async def person_of(conn, key: str) -> Person | None:
     if row is None:
         _cache.pop(digest, None)
         return None
-    user_id, language, membership_id = row
-    person = Person(user_id=user_id, language=language, membership_id=membership_id, verified=True)
+    user_id, language, membership_id, role = row
+    person = Person(user_id=user_id, language=language, membership_id=membership_id, verified=True, role=role)
     if len(_cache) >= MAX_CACHED:
         _cache.clear()  # rare; a plain bound keeps a long-lived process's memory flat
     _cache[digest] = _Cached(person, time.monotonic() + CACHE_SECONDS)
