@@ -98,7 +98,13 @@ async def _answer(headers: dict[str, str], lot_id: int, key: str, bid: tuple[str
             status, body = bid_answer(outcome)
     except Exception as error:
         return _failed(error, lot_id, language)
-    response = Response(body, status, media_type="application/json", headers={"Content-Language": language})
+    # As LocaleMiddleware says it on Django's answers.
+    response = Response(
+        body,
+        status,
+        media_type="application/json",
+        headers={"Content-Language": language, "Vary": "Accept-Language"},
+    )
     if outcome.status == bids.THROTTLED:
         response.headers["Retry-After"] = str(outcome.error.retry_after)
     return response
