@@ -1,0 +1,82 @@
+"""The JSON API's bid path under load: ``POST /api/v1/lots/{id}/bids`` with a personal token, as an
+integration sends it, beside the room's (``bench.bids``) on the same kind of hot lot.
+
+Each bench bidder is a company member with its own personal API token (made as ``seei.api.tokens``
+makes them: ``seei.accounts.services.create_api_token``) and keep-alive connection, and waits for each
+answer before its next bid. The amounts are ``bench.bids``'s: every bid is valid under the lot's rules.
+
+Wiring (``bench/run.py``): ``api_bids.hot(bench)`` after ``bench.prepare()`` adds the row
+``api bids, hot lot, 8 bidders`` (accepted bids/s, p50, p99), to sit beside ``hot lot, 8 bidders``.
+"""
+
+from __future__ import annotations
+
+from bench import bids
+from bench.load import LoadResult
+from bench.stats import Figure
+
+
+def tokens(people) -> list[str]:
+    """A personal API token for each bench person (``bench.data.Person``): their keys, in order."""
+    from seei.accounts import services
+    from seei.accounts.models import Membership
+
+    memberships = {
+        m.user_id: m
+        for m in Membership.objects.select_related("user", "organisation").filter(
+            user_id__in=[p.user_id for p in people]
+        )
+    }
+    return [services.create_api_token(memberships[p.user_id], "bench", via="bench")[1] for p in people]
+
+
+class ApiBidder(bids.Bidder):
+    """``bench.bids.Bidder`` sending its bids to the API with its token (no cookie, no page headers)."""
+
+    def __init__(self, port: int, lot_id: int, key: str, index: int, stride: int, run: str = ""):
+        super().__init__(port, lot_id, "", index, stride, run)
+        self.path = f"/api/v1/lots/{lot_id}/bids"
+        self.headers = {
+            "Authorization": f"Bearer {key}",
+            "Content-Type": "application/json",
+            "Accept-Language": "fr",
+        }
+
+    def move(self, port: int) -> None:
+        super().move(port)
+        self.headers.pop("Origin", None)
+
+
+def bidders(ports: list[int], lot_id: int, keys: list[str]) -> list[ApiBidder]:
+    """One bidder per key, spread over the web processes as ``bench.run`` spreads the room's."""
+    return [ApiBidder(ports[i % len(ports)], lot_id, key, i, len(keys)) for i, key in enumerate(keys)]
+
+
+async def run(bidders: list[ApiBidder], *, duration: float, max_each: int) -> LoadResult:
+    """Every bidder bids back to back (``bench.bids.run``): accepted bids (201) and refusals."""
+    return await bids.run(bidders, duration=duration, max_each=max_each)
+
+
+def hot(bench, level: int = 8, seconds: float | None = None) -> list[Figure]:
+    """One hot lot bid on through the API by ``level`` bidders, for ``seconds`` (the bench's
+    ``hot_seconds``): adds and returns accepted bids/s, p50 and p99. ``bench`` is a prepared
+    ``bench.run.Bench`` (its database, base and web processes)."""
+    from bench import data
+    from bench.run import log, run_async
+
+    config = bench.config
+    name = f"api bids, hot lot, {level} bidders"
+    people = data.people(level, "api-hot")
+    lot = data.auction(bench.base, people, f"BENCH-API-HOT-{level}")
+    api_bidders = bidders(bench.ports, lot, tokens(people))
+    log(f"{name}: SEEI")
+    result = run_async(run(api_bidders, duration=seconds or config.hot_seconds, max_each=config.max_each))
+    log(f"  {result.summary()} refusals {bids.refusals(api_bidders)}")
+    figures = [
+        Figure(f"{name}: accepted bids/s", result.rate, "bids/s"),
+        Figure(f"{name}: p50 latency", result.p(0.5), "ms"),
+        Figure(f"{name}: p99 latency", result.p(0.99), "ms"),
+    ]
+    bench.add(*figures)
+    bench._check_errors(name, result)
+    return figures
