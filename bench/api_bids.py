@@ -5,8 +5,8 @@ Each bench bidder is a company member with its own personal API token (made as `
 makes them: ``seei.accounts.services.create_api_token``) and keep-alive connection, and waits for each
 answer before its next bid. The amounts are ``bench.bids``'s: every bid is valid under the lot's rules.
 
-Wiring (``bench/run.py``): ``api_bids.hot(bench)`` after ``bench.prepare()`` adds the row
-``api bids, hot lot, 8 bidders`` (accepted bids/s, p50, p99), to sit beside ``hot lot, 8 bidders``.
+``bench/run.py``'s hot scenario runs it after the room's bidders: the rows ``api bids, hot lot, 8
+bidders`` (accepted bids/s, p50, p99) with the room's ``hot lot, 8 bidders`` figures as baseline.
 """
 
 from __future__ import annotations
@@ -72,10 +72,16 @@ def hot(bench, level: int = 8, seconds: float | None = None) -> list[Figure]:
     log(f"{name}: SEEI")
     result = run_async(run(api_bidders, duration=seconds or config.hot_seconds, max_each=config.max_each))
     log(f"  {result.summary()} refusals {bids.refusals(api_bidders)}")
+    # Beside the room's own endpoint on a lot as hot (the same run): the API must be on its path.
+    room = {f.name: f.value for f in bench.figures if f.name.startswith(f"hot lot, {level} bidders: ")}
+    beside = f"the room's POST /room/lots/{{id}}/bids, {level} bidders"
     figures = [
-        Figure(f"{name}: accepted bids/s", result.rate, "bids/s"),
-        Figure(f"{name}: p50 latency", result.p(0.5), "ms"),
-        Figure(f"{name}: p99 latency", result.p(0.99), "ms"),
+        Figure(f"{name}: {what}", value, unit, room.get(f"hot lot, {level} bidders: {what}"), note=beside)
+        for what, value, unit in (
+            ("accepted bids/s", result.rate, "bids/s"),
+            ("p50 latency", result.p(0.5), "ms"),
+            ("p99 latency", result.p(0.99), "ms"),
+        )
     ]
     bench.add(*figures)
     bench._check_errors(name, result)

@@ -211,7 +211,7 @@ class Bench:
     # --- 1. one hot lot -------------------------------------------------------------------------
 
     def hot(self) -> None:
-        from bench import bids, data, sqlbase
+        from bench import api_bids, bids, data, sqlbase
 
         config = self.config
         run_async(sqlbase.create_schema(self.db.conninfo, max(config.many_lots, 1)))
@@ -230,6 +230,7 @@ class Bench:
                 bidders_per_lot=level,
                 connections=min(level, self.pool_size),
             )
+        api_bids.hot(self, level=min(config.hot_levels))
 
     # --- 2. many lots ---------------------------------------------------------------------------
 
