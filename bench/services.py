@@ -268,7 +268,8 @@ def start_pages(env: dict[str, str], workers: int = 2, threads: int = 8) -> Proc
         "--log-level",
         "warning",
     ]
-    return wait_all([Process("seei-pages", args, env, port)], "/fr/")[0]
+    pooled = {**env, "SEEI_DB_PAGES_POOL_SIZE": str(threads)}  # one pooled connection per thread
+    return wait_all([Process("seei-pages", args, pooled, port)], "/fr/")[0]
 
 
 def start_seei(env: dict[str, str], count: int) -> list[Process]:

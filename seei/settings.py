@@ -55,14 +55,17 @@ PRODUCTION = keys.production(DEBUG, ALLOWED_HOSTS, SITE_URL)
 REQUIRE_SERVICES = env_bool("SEEI_REQUIRE_SERVICES")  # CI: no silent fallback
 if env("DATABASE_URL"):
     # No persistent connections: under ASGI each request would leave one open (Django's advice).
-    # A pool instead (psycopg's, through Django): without one, each request that reads the database
-    # would start a PostgreSQL backend of its own (a fork, its caches empty), more than a page's work.
     DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=0)}
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1,
-        "max_size": int(env("SEEI_DB_PAGES_POOL_SIZE", "8")),  # a WSGI process's threads, say
-        "timeout": float(env("SEEI_DB_POOL_TIMEOUT", "3")),
-    }
+    if pages_pool := int(env("SEEI_DB_PAGES_POOL_SIZE", "0")):
+        # For a threaded page server (gunicorn --threads): each request takes a pooled connection
+        # instead of starting a PostgreSQL backend (a fork, its caches empty), more than a page's
+        # work. Not by default: a thread that uses the ORM and never ends its request (a worker's
+        # or a test's) would keep its pooled connection, and the pool would run dry.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": pages_pool,
+            "timeout": float(env("SEEI_DB_POOL_TIMEOUT", "3")),
+        }
 elif REQUIRE_SERVICES:
     raise ImproperlyConfigured("SEEI_REQUIRE_SERVICES is set but DATABASE_URL is not.")
 else:
