@@ -1,8 +1,8 @@
 """What a bidder is told: the result of a bid, its message in the bidder's language, and the checks
 on the client's request id (the idempotency key that makes a request sent again safe).
 
-A replayed request gets its first answer again, rebuilt here from the audit log; the texts of
-refusals come from ``reasons`` so that the room, the API and the audit read the same.
+A replayed request gets its first answer again, rebuilt here from the audit log; a refusal's text
+comes from ``reasons`` (the one table of refusal texts) in the bidder's language.
 """
 
 from __future__ import annotations
