@@ -105,6 +105,18 @@ class FanoutResult:
         )
 
 
+def viewer_clients(urls: list[str], viewers: int, processes: int) -> list[ViewerProcess]:
+    """``viewers`` shared out over ``processes`` client processes (not started: the caller stops them)."""
+    share = [viewers // processes + (i < viewers % processes) for i in range(processes)]
+    return [ViewerProcess(urls, count) for count in share if count]
+
+
+async def connected(clients: list[ViewerProcess]) -> list[dict]:
+    """Start the clients and wait until each has opened its sockets: their answers."""
+    await asyncio.gather(*(client.start() for client in clients))
+    return await asyncio.gather(*(client.read(timeout=180) for client in clients))
+
+
 async def measure(
     urls: list[str],
     viewers: int,
@@ -120,11 +132,9 @@ async def measure(
     """Connect ``viewers`` over ``processes`` client processes, then run both phases."""
     result = FanoutResult(viewers)
     before = sum(rss_bytes(pid) for pid in server_pids)
-    share = [viewers // processes + (1 if i < viewers % processes else 0) for i in range(processes)]
-    clients = [ViewerProcess(urls, count) for count in share if count]
+    clients = viewer_clients(urls, viewers, processes)
     try:
-        await asyncio.gather(*(client.start() for client in clients))
-        ready = await asyncio.gather(*(client.read(timeout=180) for client in clients))
+        ready = await connected(clients)
         result.connected = sum(answer["open"] for answer in ready)
         for answer in ready:
             for name, count in answer["failed"].items():

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bench.bids import Bidder
-from bench.fanout import ViewerProcess
+from bench.fanout import connected, viewer_clients
 from bench.load import LoadResult
 from bench.stats import percentile
 
@@ -236,11 +236,9 @@ async def run(
     lot_ids = [lot.lot_id for lot in lots]
     url_lots = [lot_id for lot_id in lot_ids for _port in web_ports]
     urls = [f"ws://127.0.0.1:{port}/room/lots/{lot_id}/ws" for lot_id in lot_ids for port in web_ports]
-    share = [viewers // viewer_processes + (i < viewers % viewer_processes) for i in range(viewer_processes)]
-    clients = [ViewerProcess(urls, count) for count in share if count]
+    clients = viewer_clients(urls, viewers, viewer_processes)
     try:
-        await asyncio.gather(*(client.start() for client in clients))
-        ready = await asyncio.gather(*(client.read(timeout=180) for client in clients))
+        ready = await connected(clients)
         result.connected = sum(answer["open"] for answer in ready)
         for answer in ready:
             result.failed.update(answer["failed"])
@@ -324,11 +322,9 @@ async def scaling(
     from bench import bids
 
     urls = [f"ws://127.0.0.1:{port}/room/lots/{lot_id}/ws" for lot_id in lot_ids for port in web_ports]
-    share = [viewers // viewer_processes + (i < viewers % viewer_processes) for i in range(viewer_processes)]
-    clients = [ViewerProcess(urls, count) for count in share if count]
+    clients = viewer_clients(urls, viewers, viewer_processes)
     try:
-        await asyncio.gather(*(client.start() for client in clients))
-        ready = await asyncio.gather(*(client.read(timeout=180) for client in clients))
+        ready = await connected(clients)
         await asyncio.sleep(1.0)
         mark = max(seq for _status, seq in (await room_seqs(conninfo, lot_ids)).values())
         await asyncio.gather(*(client.ask(f"mark {mark}") for client in clients))

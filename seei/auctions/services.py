@@ -327,18 +327,25 @@ def close_room(lot_id: int) -> Outcome:
             transaction.on_commit(lambda: start_award_after_close(lot_id))
             if lot.status == Lot.Status.UNSUCCESSFUL:  # no bid: a step of the notice (else the award's)
                 ocds.step_happened(lot.tender_id)
+        log_close(room, now)
     return Outcome(lot_id, "closed")
+
+
+def log_close(room: Room, at: datetime) -> None:
+    """The final hash, in the public append-only log (real lots only): the last step of a close's
+    transaction, as the log's lock serialises every close until its commit."""
+    transparency.append(room, at)
 
 
 def record_close(
     room: Room, params: rules.LotParams, state: rules.State, at: datetime
 ) -> tuple[Lot, rules.State]:
     """Append the final entry (ranking, winner) at ``at`` and settle the lot: closed with a provisional
-    winner, or unsuccessful without any bid. The room must be locked and the close due."""
+    winner, or unsuccessful without any bid. The room must be locked and the close due; the caller
+    then logs the close (``log_close``), last."""
     entry = ledger.Chain.close(_head(room), state, at)
     state = rules.close(params, state, at)
     _append(room, entry, state, at, status=Room.Status.CLOSED, closed_at=at)
-    transparency.append(room, at)  # the final hash, in the public append-only log (real lots only)
     winner = state.winner()
     lot = Lot.objects.select_related("tender").get(pk=room.lot_id)
     lot.status = Lot.Status.CLOSED if winner else Lot.Status.UNSUCCESSFUL

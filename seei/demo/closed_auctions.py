@@ -320,7 +320,9 @@ def _run(spec: DemoAuction) -> Room | None:
         lambda pseudonym, amount, at: services.record_bid(room, pseudonym, amount, at),
     )
     room.refresh_from_db()
-    services.record_close(room, params, state, state.closes_at + timedelta(seconds=2))
+    closed_at = state.closes_at + timedelta(seconds=2)
+    services.record_close(room, params, state, closed_at)
+    services.log_close(room, closed_at)
     return room
 
 

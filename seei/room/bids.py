@@ -53,33 +53,23 @@ async def place(
     exceptions and result told apart. With ``practice``, a company that is not admitted to the public
     practice auction takes a free seat there and bids again (the API: any company may practise).
     ``bidding.SessionRefused`` and the database's failures propagate (each endpoint answers them)."""
+    bid = {
+        "lot_id": lot_id,
+        "user_id": user_id,
+        "membership_id": membership_id,
+        "amount": amount,
+        "request_id": request_id,
+        "lang": language,
+        "audit_outsiders": audit_outsiders,
+    }
     try:
-        result = await bidding.place_bid(
-            source,
-            lot_id=lot_id,
-            user_id=user_id,
-            membership_id=membership_id,
-            amount=amount,
-            request_id=request_id,
-            lang=language,
-            audit_outsiders=audit_outsiders,
-            session_check=session_check,
-        )
+        result = await bidding.place_bid(source, **bid, session_check=session_check)
         if (
             practice
             and result.reason == Reason.NOT_ADMITTED
             and await _joined_practice(lot_id, membership_id)
         ):
-            result = await bidding.place_bid(
-                source,
-                lot_id=lot_id,
-                user_id=user_id,
-                membership_id=membership_id,
-                amount=amount,
-                request_id=request_id,
-                lang=language,
-                audit_outsiders=audit_outsiders,
-            )
+            result = await bidding.place_bid(source, **bid)  # its seat taken: the same bid again
     except bidding.RoomNotFound:
         return Outcome(NO_ROOM)
     except bidding.RequestReused as error:
