@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from seei.awards import accountant_views, services
 from seei.tenders.models import Tender
@@ -78,8 +79,9 @@ def test_the_list_filters_by_status_buyer_period_and_reference(books, accountant
     assert listed(client, state="paid") == ["AO-BOOK-004"]
     assert listed(client, state="granted") == []
     assert listed(client, buyer=books.sibling.pk) == ["AO-BOOK-004"]
-    start = books.partly_paid.final_at.date().isoformat()
-    end = books.refused.final_at.date().isoformat()
+    # The accountant's dates are local ones (late in a UTC evening, Casablanca's day is the next one).
+    start = timezone.localdate(books.partly_paid.final_at).isoformat()
+    end = timezone.localdate(books.refused.final_at).isoformat()
     assert listed(client, start=start, end=end) == ["AO-BOOK-002", "AO-BOOK-003"]
     assert listed(client, q="book-003") == ["AO-BOOK-003"]
     assert listed(client, q="OP-FULL") == ["AO-BOOK-004"]  # a payment's reference finds its award

@@ -5,6 +5,7 @@ Practice and other perimeters are never counted."""
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 
 from seei.awards import accountant_selectors
 from tests.awards.test_accountant_file import client_for, text
@@ -34,11 +35,11 @@ def test_the_statistics_of_the_perimeter(books, accountant, other_accountant, bu
     page = text(client.get(reverse("awards:accountant_statistics")))
     assert "Direction des Hôpitaux" in page and "Commune de Fès" not in page
     assert "1,755,000.00" in page and "100,000.00" in page
-    start = books.refused.final_at.date().isoformat()
+    start = timezone.localdate(books.refused.final_at).isoformat()  # the accountant's dates are local
     page = text(client.get(reverse("awards:accountant_statistics"), {"start": start}))
     rows = by_buyer(
         accountant_selectors.statistics(
-            accountant, accountant_selectors.Filters(start=books.refused.final_at.date())
+            accountant, accountant_selectors.Filters(start=timezone.localdate(books.refused.final_at))
         )
     )
     assert rows["Direction des Hôpitaux"].awards == 1 and rows["Direction des Hôpitaux"].refused == 1
