@@ -77,10 +77,7 @@ async def _answer(headers: dict[str, str], lot_id: int, key: str, bid: tuple[str
     language = _language(headers)
     try:
         pool = bidding.pool()
-        person = tokens.cached(key)
-        if person is None:
-            async with pool.connection() as conn:
-                person = await tokens.person_of(conn, key)
+        person = await tokens.person_in(pool, key)
         if person is None or person.role != Role.COMPANY_MEMBER:
             return None
         outcome = await bids.place(

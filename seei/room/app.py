@@ -358,10 +358,7 @@ async def bid_view(request: BidRequest) -> Response:
 async def _bid_with_token(request: BidRequest, pool, token: str, bid) -> Response:
     """A bid of an integrator: the token's person acting as its membership, looked up once per
     ``tokens.CACHE_SECONDS`` per process (no round trip of its own on the hot path otherwise)."""
-    person = tokens.cached(token)
-    if person is None:
-        async with pool.connection() as conn:
-            person = await tokens.person_of(conn, token)
+    person = await tokens.person_in(pool, token)
     if person is None:
         with translation.override(language_of(request, None)):
             response = request.refuse(401, bad_token_message(), "bad_token")

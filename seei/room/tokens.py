@@ -95,6 +95,14 @@ def cached(key: str) -> Person | None:
     return found.person
 
 
+async def person_in(pool, key: str) -> Person | None:
+    """``person_of``, taking no connection from ``pool`` while the key is cached (a bid's hot path)."""
+    if (person := cached(key)) is not None:
+        return person
+    async with pool.connection() as conn:
+        return await person_of(conn, key)
+
+
 async def person_of(conn, key: str) -> Person | None:
     """The person (acting as the token's membership) a key stands for; None: unknown, revoked, inactive."""
     if not key or len(key) > MAX_KEY:
