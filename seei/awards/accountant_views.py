@@ -138,7 +138,7 @@ def accountant_csv(request):
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    stamp = localtime(clock.now()).date().isoformat()
+    stamp = clock.today().isoformat()
     response["Content-Disposition"] = f'attachment; filename="seei-accountant-awards-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -249,11 +249,11 @@ def _context(request, award: Award, **extra) -> dict:
         or VisaForm(
             initial={
                 "commitment_amount": award.amount,
-                "committed_on": localtime(clock.now()).date(),
+                "committed_on": clock.today(),
             }
         ),
         "payment_form": extra.pop("payment_form", None)
-        or PaymentForm(initial={"paid_on": localtime(clock.now()).date()}),
+        or PaymentForm(initial={"paid_on": clock.today()}),
         "reversal_form": extra.pop("reversal_form", None),
         **extra,
     }

@@ -645,7 +645,7 @@ def _commitment_errors(award: Award, amount, budget_line: str, committed_on) -> 
         errors["budget_line"] = [_("The budget line is 120 characters at most.")]
     if not isinstance(committed_on, date):
         errors["committed_on"] = [_("Give the commitment date.")]
-    elif committed_on > localtime(clock.now()).date():
+    elif committed_on > clock.today():
         errors["committed_on"] = [_("A commitment cannot be dated in the future.")]
     return errors, value
 
@@ -758,7 +758,7 @@ def record_payment(membership, award: Award, paid_on: date, amount, reference: s
         errors["reference"] = [_("Give the payment's reference (order or transfer number).")]
     if not isinstance(paid_on, date):
         errors["paid_on"] = [_("Give the payment date.")]
-    elif paid_on > localtime(clock.now()).date():
+    elif paid_on > clock.today():
         errors["paid_on"] = [_("A payment cannot be recorded in the future.")]
     if errors:
         raise TenderError(errors)

@@ -27,6 +27,11 @@ def now() -> datetime:
     return current
 
 
+def today():
+    """Today's date where SEEI runs (settings.TIME_ZONE): a date a user gives or reads is a local one."""
+    return timezone.localtime(now()).date()
+
+
 _moved = 0.0  # seconds this process moved the test clock
 
 

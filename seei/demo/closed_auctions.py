@@ -172,7 +172,7 @@ def _buyer(email: str) -> Membership:
 
 def _opening(days_ago: int) -> datetime:
     """10:00 local time, ``days_ago`` days ago."""
-    day = timezone.localtime(clock.now()).date() - timedelta(days=days_ago)
+    day = clock.today() - timedelta(days=days_ago)
     return timezone.make_aware(datetime(day.year, day.month, day.day, 10, 0))
 
 

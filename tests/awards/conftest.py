@@ -256,14 +256,13 @@ def finalise(closed_lot, rank=1):
 
 def commitment(award, amount=None, budget_line="1.2.3.40 — Matériel médical"):
     """The commitment a granted visa records: by default the whole award, dated today."""
-    from django.utils.timezone import localtime
 
     from seei.core import clock
 
     return {
         "commitment_amount": award.amount if amount is None else amount,
         "budget_line": budget_line,
-        "committed_on": localtime(clock.now()).date(),
+        "committed_on": clock.today(),
     }
 
 

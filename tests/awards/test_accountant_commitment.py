@@ -26,13 +26,13 @@ def test_a_granted_visa_records_its_commitment_and_is_audited(closed, accountant
     )
     recorded = Commitment.objects.get(award=award)
     assert recorded.visa == visa and recorded.amount == Decimal("400000.00")
-    assert recorded.budget_line == "2.1.4.11 Équipement" and recorded.committed_on == clock.now().date()
+    assert recorded.budget_line == "2.1.4.11 Équipement" and recorded.committed_on == clock.today()
     assert recorded.accountant_post == accountant.organisation and recorded.recorded_by == accountant.user
     event = AuditEvent.objects.get(action="award.visa")
     assert event.actor == accountant.user and event.data["commitment"] == {
         "amount": "400000.00",
         "budget_line": "2.1.4.11 Équipement",
-        "committed_on": clock.now().date().isoformat(),
+        "committed_on": clock.today().isoformat(),
     }
     assert award.committed() == Decimal("400000.00") and award.remaining() == Decimal("400000.00")
 
@@ -56,7 +56,7 @@ def test_a_visa_is_not_granted_without_a_valid_commitment(
     award = finalise(closed)
     values = {**commitment(award), **overrides}
     if values["committed_on"] == "tomorrow":
-        values["committed_on"] = clock.now().date() + timedelta(days=2)
+        values["committed_on"] = clock.today() + timedelta(days=2)
     with pytest.raises(TenderError) as error:
         services.give_visa(accountant, award, "granted", **values)
     assert any(message in m for m in errors_of(error)[field])
@@ -73,7 +73,7 @@ def test_a_refusal_needs_no_commitment(closed, accountant):
 def test_payments_never_exceed_the_commitment(closed, accountant, clock):
     award = finalise(closed)
     grant_visa(closed, accountant, commitment_amount="300000")
-    today = clock.now().date()
+    today = clock.today()
     services.record_payment(accountant, award, today, "200000", "OP-1")
     with pytest.raises(TenderError) as error:
         services.record_payment(accountant, award, today, "100000.01", "OP-2")
@@ -92,7 +92,7 @@ def test_the_page_records_the_commitment_with_the_visa(closed, accountant, clock
     page = text(client.get(url))
     assert 'data-testid="commitment-fields"' in page and 'name="budget_line"' in page
     visa_url = reverse("awards:visa", args=[award.pk])
-    today = clock.now().date().isoformat()
+    today = clock.today().isoformat()
     response = client.post(
         visa_url, {"decision": "granted", "commitment_amount": "600000", "committed_on": today}
     )

@@ -22,7 +22,7 @@ def paid(closed, accountant, clock):
     """A final award, its visa on the whole amount (585,000) and a payment of 300,000 (OP-1)."""
     award = finalise(closed)
     grant_visa(closed, accountant)
-    services.record_payment(accountant, award, clock.now().date(), "300000", "OP-1")
+    services.record_payment(accountant, award, clock.today(), "300000", "OP-1")
     return award
 
 
@@ -44,7 +44,7 @@ def test_a_reversal_cancels_a_payment_and_the_right_one_follows(paid, accountant
     assert event.data["amount"] == "-300000.00" and event.data["reason"] == "Montant erroné (saisie)"
     assert Notification.objects.filter(user=buyer.user, subject__startswith="Payment reversed").exists()
     # The right payment, up to the commitment again.
-    services.record_payment(accountant, award, clock.now().date(), "285000", "OP-1bis")
+    services.record_payment(accountant, award, clock.today(), "285000", "OP-1bis")
     assert award.paid() == Decimal("285000.00") and Payment.objects.filter(award=award).count() == 3
 
 

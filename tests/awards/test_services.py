@@ -376,7 +376,7 @@ def test_partial_payments_then_a_payment_over_the_remaining_amount_is_refused(
     closed, accountant, clock, buyer
 ):
     award = finalise(closed)
-    today = clock.now().date()
+    today = clock.today()
     with pytest.raises(TenderError) as error:
         services.record_payment(accountant, award, today, "100000", "OP-2026-0001")
     assert "Payments are recorded once the visa on the commitment is granted." in messages_of(error)
@@ -408,7 +408,7 @@ def test_partial_payments_then_a_payment_over_the_remaining_amount_is_refused(
 def test_payment_input_is_checked(closed, accountant, other_accountant, clock):
     award = finalise(closed)
     grant_visa(closed, accountant)
-    today = clock.now().date()
+    today = clock.today()
     cases = [
         ((accountant, award, today, "-5", "OP-1"), "The amount must be greater than zero."),
         ((accountant, award, today, "12.3456", "OP-1"), "at most 2 digit(s) after the decimal point"),
@@ -479,7 +479,7 @@ def test_two_accountants_paying_at_once_never_exceed_the_awarded_amount(buyer, c
         try:
             barrier.wait()
             with translation.override("en"):  # a new thread starts in the default language
-                services.record_payment(accountant, award, clock.now().date(), "300000.00", reference)
+                services.record_payment(accountant, award, clock.today(), "300000.00", reference)
             outcomes.append("paid")
         except TenderError as error:
             outcomes.append(" ".join(error.messages))

@@ -151,7 +151,7 @@ def test_the_accountant_of_the_perimeter_sees_verifies_grants_and_records_paymen
     response = client.post(reverse("awards:visa", args=[award.pk]), {"decision": "refused", "reason": ""})
     assert response.status_code == 400 and "Say why the visa is refused" in text(response)
     assert not Visa.objects.exists()
-    today = clock.now().date().isoformat()
+    today = clock.today().isoformat()
     granted = {
         "decision": "granted",
         "commitment_amount": "585000",

@@ -52,8 +52,16 @@ class Bidder(threading.Thread):
         self.answers: list[tuple[float, float, int]] = []  # (sent at, seconds to answer, status)
         self.unanswered = 0  # attempts that got no answer (connection lost) or a 503
         self.stopping = threading.Event()
+        self.failure: BaseException | None = None  # what stopped the loop, for stop_all to report
 
     def run(self) -> None:
+        try:
+            self._bid_until_stopped()
+        except BaseException as failure:
+            self.failure = failure
+            raise
+
+    def _bid_until_stopped(self) -> None:
         with httpx.Client(timeout=10, cookies={"sessionid": self.session}) as client:
             step = 0
             while not self.stopping.is_set():
@@ -79,6 +87,9 @@ class Bidder(threading.Thread):
             if response.status_code == 503:
                 self.unanswered += 1
                 time.sleep(0.1)
+                continue
+            if response.status_code == 429:  # too many attempts while the room recovered: nothing written
+                time.sleep(float(response.headers["Retry-After"]))
                 continue
             assert response.status_code in (201, 422), response.text
             if response.status_code == 201:
@@ -151,6 +162,7 @@ def stop_all(threads) -> None:
     for thread in threads:
         thread.join(70)
         assert not thread.is_alive(), f"{thread} did not stop"
+        assert getattr(thread, "failure", None) is None, f"{thread} failed: {thread.failure!r}"
 
 
 def acknowledged_equals_ledger(bidders, lot_id: int) -> int:

@@ -147,7 +147,7 @@ def the_procedure(buyer, company, other_company, category, region, clock):
     applications.decide(s.president, admitted, [(s.examined.lots.get(), "admitted", "")])
     finalise(s.final)
     grant_visa(s.final, s.accountant)
-    awards.record_payment(s.accountant, s.final.award, clock.now().date(), "100000", "OP-2026-0001")
+    awards.record_payment(s.accountant, s.final.award, clock.today(), "100000", "OP-2026-0001")
 
     # An award whose candidate is asked for its documents, on a notice written in Arabic.
     s.pending = close_auction(buyer, category, region, clock, reference="AO-I18N-PENDING", language="ar")

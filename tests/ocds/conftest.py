@@ -92,5 +92,5 @@ def paid(awarded, buyer_org, clock):
     half = (award.amount / 2).quantize(award.amount)
     for amount in (half, award.amount - half):
         clock.advance(timedelta(days=1))
-        services.record_payment(accountant, award, clock.now().date(), amount, f"OP-{amount}")
+        services.record_payment(accountant, award, clock.today(), amount, f"OP-{amount}")
     return awarded

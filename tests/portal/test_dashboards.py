@@ -191,7 +191,7 @@ def test_payments_received_are_listed_for_the_awarded_company(client, closed, bu
     finalise(closed)
     accountant = ministry_accountant(buyer_org)
     grant_visa(closed, accountant)
-    awards.record_payment(accountant, closed.award, clock.now().date(), Decimal("100000.00"), "OP-2026-77")
+    awards.record_payment(accountant, closed.award, clock.today(), Decimal("100000.00"), "OP-2026-77")
 
     html = page(client, closed.ranked[0]).content.decode()
     assert "OP-2026-77" in html and 'data-testid="payment"' in html
@@ -361,7 +361,7 @@ def test_the_accountant_gives_visas_then_records_payments_in_its_perimeter_only(
     (item,) = page(client, accountant).context["todos"]
     assert item.label == "Record the payments"
     award = closed.award
-    awards.record_payment(accountant, award, clock.now().date(), award.amount, "OP-1")
+    awards.record_payment(accountant, award, clock.today(), award.amount, "OP-1")
     assert page(client, accountant).context["todos"] == []
 
 
