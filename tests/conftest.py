@@ -174,6 +174,16 @@ def clock(db):
 
 
 @pytest.fixture
+def fresh_token_cache():
+    """The room's cache of API tokens emptied around the test (it lives as long as the process)."""
+    from seei.room import tokens
+
+    tokens.forget_all()
+    yield
+    tokens.forget_all()
+
+
+@pytest.fixture
 def category(db):
     from seei.core.translated import make
     from seei.tenders.models import Category

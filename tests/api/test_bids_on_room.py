@@ -12,20 +12,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from seei.core.uploads import SealedBodyASGIHandler
-from seei.room import tokens
 from seei.room.app import create_app
 from tests.api.conftest import ApiClient, token_for
 from tests.auctions.conftest import ledger_length, make_auction, open_room
 from tests.conftest import off_loop
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    tokens.forget_all()
-    yield
-    tokens.forget_all()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_token_cache")]
 
 
 @pytest.fixture

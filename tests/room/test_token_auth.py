@@ -18,14 +18,7 @@ from tests.api.conftest import token_for
 from tests.room.conftest import names_of, session_cookie
 from tests.room.servers import WebServer
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    tokens.forget_all()
-    yield
-    tokens.forget_all()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_token_cache")]
 
 
 @pytest.fixture
