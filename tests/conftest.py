@@ -1,5 +1,6 @@
 """Shared fixtures: organisations, people, a notice ready to publish, and the test clock."""
 
+import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -208,6 +209,11 @@ def off_loop(call, *args):
     event loop runs, and Playwright's runs in the main thread once a browser test has run."""
     with ThreadPoolExecutor(1) as executor:
         return executor.submit(call, *args).result()
+
+
+def run_async(coroutine):
+    """``asyncio.run`` off Playwright's event loop (see ``off_loop``): whatever ran before."""
+    return off_loop(asyncio.run, coroutine)
 
 
 def make_member(email, organisation, role, manager=False, **extra):

@@ -14,7 +14,7 @@ from seei.auctions import bidding, ledger, rules, services
 from seei.auctions.batches import GroupQueue
 from seei.auctions.models import BidAttempt, LedgerEntry
 from seei.auctions.verify import verify_ledger
-from tests.conftest import Client
+from tests.conftest import Client, run_async
 
 from .conftest import move_before_close, open_room
 
@@ -34,7 +34,7 @@ def test_items_waiting_on_a_key_are_handled_together_in_order_and_split_by_size(
     async def main():
         return await asyncio.gather(*(queue.submit("lot", n) for n in range(5)), queue.submit("other", 7))
 
-    assert asyncio.run(main()) == [0, 10, 20, 30, 40, 70]
+    assert run_async(main()) == [0, 10, 20, 30, 40, 70]
     assert batches == [("lot", [0, 1]), ("other", [7]), ("lot", [2, 3]), ("lot", [4])]
 
 
@@ -54,7 +54,7 @@ def test_an_item_that_fails_its_batch_fails_alone_and_the_others_are_run_again_i
             *(queue.submit("lot", item) for item in ("a", "boom", "b", "bad")), return_exceptions=True
         )
 
-    first, boom, second, bad = asyncio.run(main())
+    first, boom, second, bad = run_async(main())
     assert (first, second) == ("A", "B")
     assert isinstance(boom, RuntimeError) and isinstance(bad, ValueError) and str(bad) == "bad"
     assert runs == [["a", "boom", "b"], ["a"], ["boom"], ["b"], ["bad"]]
@@ -93,7 +93,7 @@ def place_together(live, bids):
                 return_exceptions=True,
             )
 
-    return asyncio.run(main())
+    return run_async(main())
 
 
 def test_bids_that_wait_together_are_each_decided_chained_and_audited(live, clock):
@@ -218,7 +218,7 @@ def test_a_bid_the_database_could_not_store_fails_no_other_bid_and_leaves_the_po
         finally:
             await pool.close()
 
-    before, (a, nul, nul_outsider, c), after = asyncio.run(main())
+    before, (a, nul, nul_outsider, c), after = run_async(main())
     assert len(after) == 102
     assert all(result.accepted for result in before + after), [r.reason for r in after if not r.accepted]
     assert a.accepted and c.accepted

@@ -15,6 +15,7 @@ import pytest
 from seei.auctions import bidding, events, flood, ledger, services, signing
 from seei.auctions.bidding import state as known_states
 from seei.auctions.models import BidAttempt, LedgerEntry
+from tests.conftest import run_async
 
 from .conftest import bid, ledger_length, move_before_close, open_room, room_row
 
@@ -121,7 +122,7 @@ def test_the_snapshot_is_the_same_through_every_read(live):
         async with bidding.connection() as conn:
             return await bidding.room_snapshot(conn, live.lot.pk)
 
-    from_async, from_sync = asyncio.run(read()), bidding.snapshot_sync(live.lot.pk)
+    from_async, from_sync = run_async(read()), bidding.snapshot_sync(live.lot.pk)
 
     assert {k: v for k, v in from_async.items() if k not in ("server_time", "remaining_ms")} == {
         k: v for k, v in from_sync.items() if k not in ("server_time", "remaining_ms")
@@ -384,7 +385,7 @@ def test_a_request_needs_a_usable_id(live, request_id):
             )
 
     with pytest.raises(ValueError, match="request_id"):
-        asyncio.run(run())
+        run_async(run())
     assert not BidAttempt.objects.exists()
 
 
@@ -393,12 +394,12 @@ def test_access_tells_who_may_watch(live):
         async with bidding.connection() as conn:
             return await bidding.access(conn, lot_id=live.lot.pk, user_id=user_id)
 
-    bidder = asyncio.run(role(live.bidders[0].user_id))
+    bidder = run_async(role(live.bidders[0].user_id))
     assert (bidder.role, bidder.pseudonym) == ("bidder", live.pseudonym(live.bidders[0]))
-    assert asyncio.run(role(live.buyer.user_id)).role == "buyer"
-    assert asyncio.run(role(live.commission.user_id)).role == "commission"
-    assert not asyncio.run(role(live.outsiders[0].user_id)).allowed
-    assert not asyncio.run(role(None)).allowed
+    assert run_async(role(live.buyer.user_id)).role == "buyer"
+    assert run_async(role(live.commission.user_id)).role == "commission"
+    assert not run_async(role(live.outsiders[0].user_id)).allowed
+    assert not run_async(role(None)).allowed
 
 
 def test_one_person_bids_and_watches_only_as_the_membership_it_acts_through(live, clock):
@@ -426,10 +427,10 @@ def test_one_person_bids_and_watches_only_as_the_membership_it_acts_through(live
             )
             return seen.role, result.reason
 
-    assert asyncio.run(attempt(as_buyer.pk)) == ("buyer", "not_admitted")
+    assert run_async(attempt(as_buyer.pk)) == ("buyer", "not_admitted")
     assert selectors.watcher_role(as_buyer, live.room) == "buyer"
     clock.advance(timedelta(seconds=5))  # the person's attempt counts in its pace on the lot
-    role, reason = asyncio.run(attempt(company.pk))
+    role, reason = run_async(attempt(company.pk))
     assert role == "bidder" and reason != "not_admitted"
     assert selectors.watcher_role(company, live.room) == "bidder"
 
@@ -547,12 +548,12 @@ def test_from_a_pool_an_outsider_is_refused_and_with_no_audit_nothing_is_written
         finally:
             await pool.close()
 
-    outsider = asyncio.run(place(live.outsiders[0], "590000"))
+    outsider = run_async(place(live.outsiders[0], "590000"))
     assert (outsider.accepted, outsider.reason) == (False, "not_admitted")
     assert (ledger_length(live.lot), room_row(live.lot)) == (before_length, before_room)
     assert not BidAttempt.objects.exists()
 
-    accepted = asyncio.run(place(live.bidders[0], "590000"))
+    accepted = run_async(place(live.bidders[0], "590000"))
     assert accepted.accepted and ledger_length(live.lot) == before_length + 1
     assert json.loads(accepted.encode()) == json.loads(json.dumps(accepted.to_dict()))
     assert accepted.frame == events.encode(accepted.snapshot)
@@ -593,7 +594,7 @@ def test_handed_over_frames_leave_in_chain_order_and_only_the_latest_of_a_backlo
         await asyncio.gather(first, *backlog)
         assert events.hand_over(7, 2, b"late") is None  # older than what left: nothing more to send
 
-    asyncio.run(main())
+    run_async(main())
 
     # One round trip per round, every lot's latest frame in it, in the order of each lot's chain.
     lot_7, lot_8 = events.channel(7), events.channel(8)

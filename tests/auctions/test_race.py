@@ -20,7 +20,7 @@ from seei.auctions.models import LedgerEntry
 from seei.auctions.verify import main as verify_main
 from seei.auctions.verify import verify_ledger
 from seei.tenders.models import Lot
-from tests.conftest import Client
+from tests.conftest import Client, run_async
 
 from .conftest import make_auction, move_before_close, open_room
 
@@ -100,7 +100,7 @@ def test_thirty_bidders_racing_the_close(buyer, category, region, clock, tmp_pat
     )
     open_room(auction, clock)
 
-    results, closes = asyncio.run(race(auction, clock))
+    results, closes = run_async(race(auction, clock))
 
     # The close ran once, whoever got there first; a late worker finds it done.
     assert closes.count("closed") == 1 and closes[-1] in ("closed", "already")

@@ -20,6 +20,7 @@ from seei.auctions.models import Heartbeat, LedgerEntry, Suspension
 from seei.auctions.verify import verify_ledger
 from seei.tenders.errors import TenderError
 from tests.api.conftest import ApiClient, token_for
+from tests.conftest import run_async
 
 from .conftest import bid, move_before_close, open_room
 
@@ -304,10 +305,9 @@ def _wait_for(condition, seconds: float = 5.0) -> None:
 
 
 def _room_snapshot(auction):
-    import asyncio
 
     async def read():
         async with bidding.connection() as conn:
             return await bidding.room_snapshot(conn, auction.lot.pk)
 
-    return asyncio.run(read())
+    return run_async(read())

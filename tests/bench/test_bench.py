@@ -19,13 +19,7 @@ import pytest
 from bench import bids, fanout, load, services, sqlbase, stats
 from bench.broadcast_server import frame_of
 from bench.viewers import Viewers
-from tests.conftest import off_loop
-
-
-def run(coroutine):
-    """asyncio.run off Playwright's event loop (see ``off_loop``)."""
-    return off_loop(asyncio.run, coroutine)
-
+from tests.conftest import run_async
 
 # --- figures --------------------------------------------------------------------------------------
 
@@ -75,7 +69,7 @@ def test_closed_loop_is_bounded_in_count_and_counts_outcomes():
 
         return run
 
-    result = run(load.closed_loop([operation(True), operation(False)], duration=10, max_each=4))
+    result = run_async(load.closed_loop([operation(True), operation(False)], duration=10, max_each=4))
     assert len(calls) == 8
     assert result.ok + result.refused == 7
     assert result.errors == {"ValueError: boom": 1}
@@ -87,7 +81,7 @@ def test_closed_loop_is_bounded_in_time():
         await asyncio.sleep(0.05)
         return True
 
-    result = run(load.closed_loop([slow], duration=0.2, max_each=1_000_000))
+    result = run_async(load.closed_loop([slow], duration=0.2, max_each=1_000_000))
     assert 2 <= result.ok <= 6
     assert result.elapsed < 1
 
@@ -127,7 +121,7 @@ def test_http_connection_keeps_alive_and_reads_both_framings():
         server.close()
         return first, second
 
-    first, second = run(scenario())
+    first, second = run_async(scenario())
     assert first[0] == 201 and first[2] == b'{"a":1}'
     assert second[0] == 200 and second[2] == b"abcde"
     assert seen == [b"POST /echo HTTP/1.1", b"GET /chunked HTTP/1.1"]  # one connection, two requests
@@ -180,7 +174,7 @@ def test_viewers_receive_every_paced_frame_and_the_last_of_a_burst(tmp_path):
             finally:
                 await control.close()
 
-        result = run(scenario())
+        result = run_async(scenario())
     assert result.connected == 6 and not result.failed
     assert result.lost == 0 and result.burst_missing == 0 and result.out_of_order == 0
     assert len(result.latencies) == 6 * 3
@@ -219,7 +213,7 @@ def test_bare_transaction_baseline_places_bids():
             await conn.execute("DROP TABLE bench_bid; DROP TABLE bench_lot")
         return result, rows
 
-    result, rows = run(scenario())
+    result, rows = run_async(scenario())
     assert result.ok == 2 * 3 * 4 and not result.errors
     assert [(lot, bids_) for lot, _price, bids_ in rows] == [(1, 12), (2, 12)]
     assert rows[0][1] == sqlbase.STARTING_PRICE - 12 * sqlbase.CENT
@@ -254,7 +248,7 @@ def test_bench_auction_accepts_every_bench_bid(clock):
                     answers.append((result.accepted, result.reason))
         return answers
 
-    answers = run(scenario())
+    answers = run_async(scenario())
     assert answers == [(True, None)] * 9
 
 
@@ -351,7 +345,7 @@ def test_human_bidder_stops_when_its_lot_refuses_as_closed():
     lot = peak.Lot(1, end=0.0, bidders=[bidder])
     pace = peak.Pace(calm=(0.0, 0.001), rush=(0.0, 0.001), rush_seconds=1.0)
     result = LoadResult()
-    run(peak.human_bidder(lot, bidder, pace, random.Random(1), result, deadline=1e12))
+    run_async(peak.human_bidder(lot, bidder, pace, random.Random(1), result, deadline=1e12))
     assert (result.ok, result.refused, bidder.answers, bidder.closed) == (3, 1, 4, True)
     assert lot.seqs == [2, 3, 4]
 
@@ -379,7 +373,7 @@ def test_paced_pages_send_at_the_rate_until_told_to_stop():
         server.close()
         return result
 
-    result = run(scenario())
+    result = run_async(scenario())
     sent = result.ok + sum(result.errors.values())
     assert 8 <= sent <= 16  # 40/s for 0.3 s
     assert result.ok and result.errors == {"404 on /missing": sent - result.ok}

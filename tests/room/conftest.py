@@ -2,12 +2,11 @@
 it (the buyer, a commission member, a company of another lot, a company not admitted), and a
 session cookie for any of them."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
 
-from tests.conftest import Client, make_company, make_member, off_loop
+from tests.conftest import Client, make_company, make_member
 
 
 @pytest.fixture
@@ -86,8 +85,3 @@ def names_of(*memberships) -> list[str]:
         found += [organisation.name, user.email, user.get_full_name()]
         found += [value for value in (organisation.ice, organisation.rc) if value]
     return [value for value in found if value]
-
-
-def run_async(coroutine):
-    """asyncio.run off Playwright's event loop (see ``off_loop``)."""
-    return off_loop(asyncio.run, coroutine)

@@ -3,8 +3,8 @@
 import pytest
 
 from seei.room import auth
-from tests.conftest import Client
-from tests.room.conftest import run_async, session_cookie
+from tests.conftest import Client, run_async
+from tests.room.conftest import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ import redis
 from seei.auctions import events
 from seei.ops.metrics import FRAMES_SENT
 from seei.room.fanout import FEED_DOWN, PONG, AsgiSocket, Frame, Hub, Subscriber
-from tests.room.conftest import run_async
+from tests.conftest import run_async
 
 
 class Socket:

@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 
 from seei.room.fanout import PONG, Hub, Subscriber, local_socket
 from seei.room.server import ROOM_SERVER_OPTIONS, FrameWriter, Inbox
-from tests.room.conftest import run_async
+from tests.conftest import run_async
 from tests.room.servers import free_port, wait_until
 
 LOT = 1

@@ -271,7 +271,10 @@ def ended_announcement(author):
 
     start = clock.now() - timedelta(days=2)
     return Announcement.objects.create(
-        title=make("fr", fr="Maintenance"), starts_at=start, ends_at=start + timedelta(hours=1), created_by=author
+        title=make("fr", fr="Maintenance"),
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        created_by=author,
     )
 
 
