@@ -287,7 +287,7 @@ def open_room(lot_id: int) -> Outcome:
         room.status, room.opened_at, room.updated_at = Room.Status.OPEN, now, now
         room.save(update_fields=["status", "opened_at", "updated_at"])
         Lot.objects.filter(pk=lot_id, status=Lot.Status.SCHEDULED).update(status=Lot.Status.RUNNING)
-        portal_cache.bump()  # an update() sends no signal
+        portal_cache.bump(room.lot.tender_id)  # an update() sends no signal
         suspension = active_suspension()
         if suspension is not None:
             _suspend_room(room, suspension)
@@ -488,7 +488,7 @@ def _end_suspension(suspension: Suspension, at: datetime, user: User | None) -> 
         _append(room, ledger.Chain.resume(_head(room), at), state, at, status=Room.Status.OPEN, **opened)
         # A room paused before its opening job ran is running now all the same.
         Lot.objects.filter(pk=lot_id, status=Lot.Status.SCHEDULED).update(status=Lot.Status.RUNNING)
-        portal_cache.bump()  # an update() sends no signal
+        portal_cache.bump(room.lot.tender_id)  # an update() sends no signal
         tasks.schedule_close(lot_id, state.closes_at)
         resumed.append(lot_id)
         _publish_on_commit(lot_id)

@@ -1,9 +1,12 @@
 """What the public portal keeps in cache, and when it goes stale.
 
-Every entry is keyed by a generation token that any change the public could see replaces
-(publication, erratum, document, answer, lot status, award, a buyer's or category's name…),
-and by the clock's window: between two application deadlines no notice moves from open to
-closed, so nothing the clock decides changes either. Only what is the same for every visitor
+Every entry is keyed by generation tokens that changes the public could see replace, and by the
+clock's window: between two application deadlines no notice moves from open to closed, so nothing
+the clock decides changes either. A change of one notice (publication, erratum, document, answer,
+lot status, award…) replaces that notice's token and the lists' one: the search pages are computed
+again, every other notice's page stays cached (at a national peak, lots close every second). A
+change every page may show (a buyer's, category's or region's name) replaces the shared token,
+which every key holds. Only what is the same for every visitor
 is cached (the search page's content, a notice's public parts, the filters' options, rendered
 without any user or CSRF token), never anything personal.
 
@@ -17,6 +20,7 @@ import uuid
 from datetime import datetime
 
 from django.core.cache import caches
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
@@ -33,21 +37,34 @@ def _key(*parts) -> str:
     return ":".join(["portal", connection.settings_dict["NAME"], *map(str, parts)])
 
 
+def _renew(*parts) -> None:
+    _cache().set(_key("generation", *parts), uuid.uuid4().hex, timeout=None)
+
+
 def new_generation() -> None:
     """Forget every cached page at once (``bump`` also does it again at commit)."""
-    _cache().set(_key("generation"), uuid.uuid4().hex, timeout=None)
+    _renew("shared")
 
 
-def bump() -> None:
-    """The public pages changed: forget everything cached. Called at once, so the writer's own
-    transaction reads fresh results, and again at commit, so a page computed by another process
-    before the commit is not kept under the new generation."""
-    new_generation()
-    transaction.on_commit(new_generation)
+def _forget_notice(tender_id: int) -> None:
+    _renew("notice", tender_id)
+    _renew("lists")
 
 
-def generation() -> str:
-    cache, key = _cache(), _key("generation")
+def bump(tender_id: int | None = None) -> None:
+    """The public pages changed: those of notice ``tender_id`` and the lists, or (no notice) all.
+    Forgotten at once, so the writer's own transaction reads fresh results, and again at commit, so
+    a page computed by another process before the commit is not kept under the new generation."""
+    if tender_id is None:
+        new_generation()
+        transaction.on_commit(new_generation)
+    else:
+        _forget_notice(tender_id)
+        transaction.on_commit(lambda: _forget_notice(tender_id))
+
+
+def _token(*parts) -> str:
+    cache, key = _cache(), _key("generation", *parts)
     current = cache.get(key)
     if current is None:
         cache.add(key, uuid.uuid4().hex, timeout=None)  # another process may have just set one
@@ -55,11 +72,19 @@ def generation() -> str:
     return current
 
 
-def _clock_window(generation: str, now: datetime) -> str:
-    """The window between two deadlines that contains ``now``, as a key part."""
+def generation(notice: int | None = None) -> str:
+    """The tokens a value is kept under: the shared one, and the notice's (its page and flags) or
+    the lists' (search pages and anything else drawn from many notices)."""
+    own = ("notice", notice) if notice is not None else ("lists",)
+    return f"{_token('shared')}.{_token(*own)}"
+
+
+def _clock_window(now: datetime) -> str:
+    """The window between two deadlines that contains ``now``, as a key part: the deadline that
+    ends it (the same for every process and every change that moves no deadline)."""
     from seei.tenders.selectors import public_tenders
 
-    cache, key = _cache(), _key("window", generation)
+    cache, key = _cache(), _key("window", generation())
     moment = now.timestamp()
     window = cache.get(key)
     if window is None or not window[0] <= moment < window[1]:
@@ -70,14 +95,14 @@ def _clock_window(generation: str, now: datetime) -> str:
         )
         window = (moment, following.timestamp() if following else math.inf)
         cache.set(key, window, timeout=TIMEOUT)
-    return f"{window[0]}-{window[1]}"
+    return str(window[1])
 
 
-def remember(name: str, parts: tuple, now: datetime, compute):
-    """The cached value of ``compute()`` for these (hashable, repr-stable) parts, at ``now``."""
-    current = generation()
+def remember(name: str, parts: tuple, now: datetime, compute, notice: int | None = None):
+    """The cached value of ``compute()`` for these (hashable, repr-stable) parts, at ``now``;
+    ``notice``: the value is one notice's, forgotten with its changes only."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    key = _key(name, current, _clock_window(current, now), digest)
+    key = _key(name, generation(notice), _clock_window(now), digest)
     cache = _cache()
     value = cache.get(key)
     if value is None:
@@ -88,6 +113,26 @@ def remember(name: str, parts: tuple, now: datetime, compute):
 
 def _on_change(sender, **kwargs) -> None:
     bump()
+
+
+# The notice a saved row belongs to (its page and the lists change; no other notice's).
+NOTICE_OF = {
+    "tenders.Tender": lambda row: row.pk,
+    "tenders.Lot": lambda row: row.tender_id,
+    "tenders.Item": lambda row: row.lot.tender_id,
+    "tenders.TenderDocument": lambda row: row.tender_id,
+    "tenders.Erratum": lambda row: row.tender_id,
+    "tenders.Clarification": lambda row: row.tender_id,
+    "awards.Award": lambda row: row.lot.tender_id,
+    "applications.Examination": lambda row: row.tender_id,  # its close: the red flags' application counts
+}
+
+
+def _on_notice_change(sender, instance, **kwargs) -> None:
+    try:
+        bump(NOTICE_OF[sender._meta.label](instance))
+    except ObjectDoesNotExist:  # a row deleted with its parent: whose notice is gone, so all
+        bump()
 
 
 def _on_organisation_change(sender, instance, created=False, **kwargs) -> None:
@@ -102,18 +147,11 @@ def connect_signals() -> None:
     """Bump on every saved or deleted row the public pages show."""
     from django.apps import apps
 
-    for label in (
-        "tenders.Tender",
-        "tenders.Lot",
-        "tenders.Item",
-        "tenders.TenderDocument",
-        "tenders.Erratum",
-        "tenders.Clarification",
-        "tenders.Category",
-        "tenders.Region",
-        "awards.Award",
-        "applications.Examination",  # its close: the red flags' application counts
-    ):
+    for label in NOTICE_OF:
+        model = apps.get_model(label)
+        post_save.connect(_on_notice_change, sender=model, dispatch_uid=f"portal-cache-{label}")
+        post_delete.connect(_on_notice_change, sender=model, dispatch_uid=f"portal-cache-delete-{label}")
+    for label in ("tenders.Category", "tenders.Region"):  # names every page may show
         model = apps.get_model(label)
         post_save.connect(_on_change, sender=model, dispatch_uid=f"portal-cache-{label}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"portal-cache-delete-{label}")

@@ -139,7 +139,7 @@ def _public_notice(pk, now) -> dict:
 def _detail_context(request, pk, clarification_form=None) -> dict:
     now = clock.now()
     parts = (get_language(), pk, redflags.thresholds_digest())
-    notice = cache.remember("notice", parts, now, lambda: _public_notice(pk, now))
+    notice = cache.remember("notice", parts, now, lambda: _public_notice(pk, now), notice=pk)
     company_member = _is_company_member(request)
     deadline_open = now < notice["deadline"] and not notice.get("cancelled")
     return {

@@ -250,12 +250,11 @@ def compute(lots: list[Lot], notice_years: dict[int, int], errata=None) -> list[
 # The scopes the pages and the API ask for ---------------------------------------------------------
 
 
-def _remember(scope: str, compute_items):
+def _remember(scope: str, compute_items, notice: int | None = None):
     """Kept where the portal keeps its pages (shared by every process, or nothing kept at all),
-    under its generation and the thresholds in force."""
-    key = ":".join(
-        ("redflags", connection.settings_dict["NAME"], portal_cache.generation(), thresholds_digest(), scope)
-    )
+    under its generation (the notice's, for one notice's flags) and the thresholds in force."""
+    generation = portal_cache.generation(notice)
+    key = ":".join(("redflags", connection.settings_dict["NAME"], generation, thresholds_digest(), scope))
     cache = caches["portal"]
     items = cache.get(key)
     if items is None:
@@ -291,7 +290,7 @@ def notice_flags(tender_id: int) -> list[RedFlag]:
         lots = list(_lots(tender_id=tender_id))
         return compute(lots, _first_years(lots))
 
-    return _remember(f"notice:{tender_id}", compute_notice)
+    return _remember(f"notice:{tender_id}", compute_notice, notice=tender_id)
 
 
 def flags_of(tender: Tender) -> list[RedFlag]:

@@ -105,6 +105,29 @@ def test_an_erratum_shows_at_once_in_the_search_and_on_the_notice(client, publis
     assert "Erratum 1" in html and "Purchase of crutches" in html
 
 
+def test_a_change_to_one_notice_keeps_every_other_notice_cached(
+    client, published_tender, buyer, clock, category, region
+):
+    """At a national peak lots close every second: each close must not empty every notice's page."""
+    other = notice(buyer, clock, "AO-2026-002", category=category, region=region)
+    page, other_page = (reverse("portal:tender", args=[pk]) for pk in (published_tender.pk, other.pk))
+    first = queries(client, page)
+    cached = queries(client, page)
+    client.get(other_page)
+    assert cached < first
+
+    services.publish_erratum(
+        buyer,
+        other,
+        "Le titre change",
+        tender_values={"title": make("fr", fr="Acquisition de béquilles", en="Purchase of crutches")},
+    )
+
+    assert queries(client, page) < first  # served from the cache; only the deadlines' window read again
+    assert "Purchase of crutches" in client.get(other_page).content.decode()
+    assert refs(search(client, q="béquilles")) == ["AO-2026-002"]
+
+
 def test_an_answer_shows_at_once_on_the_notice(client, published_tender, company, buyer):
     page = reverse("portal:tender", args=[published_tender.pk])
     question = services.ask_clarification(company, published_tender, "Le dossier technique est-il requis ?")
