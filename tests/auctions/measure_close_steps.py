@@ -87,9 +87,9 @@ def test_close_steps(buyer, category, region, clock, monkeypatch):
         start = time.perf_counter()
         assert services.close_room(auction.lot.pk).status == "closed"
         times["close_room (total, with on-commit)"].append((time.perf_counter() - start) * 1000)
-    from tests.conftest import run_after_close_jobs
+    if hasattr(services, "after_close"):  # after the change: the follow-ups, as the worker runs them
+        from tests.conftest import run_after_close_jobs
 
-    if hasattr(services, "after_close"):
         run_after_close_jobs()
     print()
     for name, values in times.items():
