@@ -26,6 +26,7 @@ from seei.auctions import bidding, events, ledger, rules, signing, watchdog
 from seei.auctions.models import BidAttempt, Bidder, LedgerEntry, Room, Suspension
 from seei.awards.services import start_award_after_close
 from seei.core import audit
+from seei.core.models import AuditEvent
 from seei.help import services as help_services
 from seei.ocds import hooks as ocds
 from seei.portal import cache as portal_cache
@@ -316,19 +317,42 @@ def close_room(lot_id: int) -> Outcome:
         now = db_now()
         if now < state.closes_at:
             return Outcome(lot_id, "not_due", state.closes_at)
-        lot, state = record_close(room, params, state, now)
+        record_close(room, params, state, now)
         _publish_on_commit(lot_id)
         if params.practice:
             from seei.practice.tasks import practice_closed
 
             transaction.on_commit(lambda: practice_closed(lot_id))
         else:
-            _tell_closed(lot, room, params, state, now)
-            transaction.on_commit(lambda: start_award_after_close(lot_id))
-            if lot.status == Lot.Status.UNSUCCESSFUL:  # no bid: a step of the notice (else the award's)
-                ocds.step_happened(lot.tender_id)
+            from seei.auctions.tasks import schedule_after_close
+
+            schedule_after_close(lot_id)  # queued with the close: it exists exactly when the close commits
         log_close(room, now)
     return Outcome(lot_id, "closed")
+
+
+def after_close(lot_id: int) -> bool:
+    """What follows a real lot's committed close, off the clock's lane (``tasks.after_close``): everyone
+    is told the outcome, an unsuccessful lot is a step of its notice (a closed one's is the award's),
+    and the award starts. Only the close's entry and the log must be atomic with it; these are told
+    or made once, whoever runs this and however often (the audit row ``auction.outcome_told``, and
+    ``start_award``'s own lock). False when there is nothing (or nothing any more) to do."""
+    with transaction.atomic():
+        room = _lock(lot_id)
+        if room is None or room.status != Room.Status.CLOSED or room.params.get("practice"):
+            return False
+        lot = Lot.objects.select_related("tender").get(pk=lot_id)
+        told = AuditEvent.objects.filter(
+            action="auction.outcome_told", object_type=lot._meta.label_lower, object_id=str(lot.pk)
+        ).exists()
+        if not told:
+            params, state = rules_of(room)
+            _tell_closed(lot, room, params, state, room.closed_at)
+            audit.record("auction.outcome_told", lot)
+            if lot.status == Lot.Status.UNSUCCESSFUL:  # no bid: a step of the notice (else the award's)
+                ocds.step_happened(lot.tender_id)
+    start_award_after_close(lot_id)
+    return not told
 
 
 def log_close(room: Room, at: datetime) -> None:

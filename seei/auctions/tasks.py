@@ -5,17 +5,19 @@ the room lock and is idempotent). The worker runs this queue on a lane of its ow
 quarter second, so a room opens and closes on its second whatever else the worker is doing. The close
 is deferred to the closing time and, when the close moved meanwhile (an extension, a suspension),
 deferred again to the new time; the sweep every minute catches whatever a lost job missed. A
-queueing lock keeps one pending job per room and kind.
+queueing lock keeps one pending job per room and kind. The close's follow-ups (the outcome told,
+the award started) are a job of their own, queued in the close's transaction, on another queue.
 """
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
-from procrastinate import exceptions
+from procrastinate import RetryStrategy, exceptions
 from procrastinate.contrib.django import app
 
 QUEUE = "auctions"
+AFTER_CLOSE_QUEUE = "auctions.after_close"  # the close's follow-ups (``services.after_close``)
 
 
 def _real_time(moment: datetime) -> datetime:
@@ -78,21 +80,26 @@ def close_room(lot_id: int) -> str:
         outcome = services.close_room(lot_id)
         if outcome.status == "not_due":
             schedule_close(lot_id, outcome.when)
-        elif outcome.status == "already":
-            _start_award_if_missed(lot_id)
         return outcome.status
 
     return _with_fresh_connections(run)
 
 
-def _start_award_if_missed(lot_id: int) -> None:
-    """A close retried after its worker died between the close and the award's start: start the award
-    now rather than at the awards' sweep (``start_award`` is idempotent: usually nothing to do)."""
-    from seei.awards.services import start_award_after_close
-    from seei.tenders.models import Lot
+def schedule_after_close(lot_id: int) -> None:
+    """Called in the close's transaction. Its queue is not the clock's: the clock lane's workers stay
+    free for the next closes, and the other lane (every queue) tells and starts the award."""
+    after_close.defer(lot_id=lot_id)
 
-    if Lot.objects.real().filter(pk=lot_id).exists():  # practice goes on from ``practice_closed``
-        start_award_after_close(lot_id)
+
+@app.task(
+    name="seei.auctions.after_close",
+    queue=AFTER_CLOSE_QUEUE,
+    retry=RetryStrategy(max_attempts=5, exponential_wait=5),
+)
+def after_close(lot_id: int) -> bool:
+    from seei.auctions import services
+
+    return _with_fresh_connections(lambda: services.after_close(lot_id))
 
 
 @app.periodic(cron="* * * * *", periodic_id="sweep")

@@ -215,7 +215,7 @@ def _practice_auction(lot) -> bool:
 
 
 def start_award_after_close(lot_id: int) -> None:
-    """``start_award`` for an on-commit hook: a failure is logged and never reaches the close
+    """``start_award`` for the close's follow-ups: a failure is logged and never reaches them
     (the periodic sweep in seei.awards.tasks starts the award later)."""
     try:
         start_award(lot_id)

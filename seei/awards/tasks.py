@@ -1,7 +1,7 @@
 """The task worker's jobs for the awards: start any award the close's hook missed; lapse a candidate
 whose documents deadline passed without documents.
 
-The close starts the award right after it commits (``services.start_award_after_close``); this
+The close's follow-up job starts the award (``services.start_award_after_close``); this
 sweep, every five minutes, catches a lot whose hook failed or ran nowhere. ``start_award`` is
 idempotent and locks the lot, so any number of workers may run it.
 """

@@ -37,6 +37,37 @@ def root(leaves: Sequence[bytes]) -> bytes:
     return node_hash(root(leaves[:k]), root(leaves[k:]))
 
 
+def frontier(leaves: Sequence[bytes]) -> list[bytes]:
+    """The roots of the perfect subtrees the tree of ``leaves`` is made of, largest (leftmost) first:
+    one per bit set in ``len(leaves)``. With them a leaf is appended and the root found in O(log n)."""
+    out: list[bytes] = []
+    for size, leaf in enumerate(leaves):
+        out = append_to_frontier(out, size, leaf)
+    return out
+
+
+def append_to_frontier(frontier: Sequence[bytes], size: int, leaf: bytes) -> list[bytes]:
+    """The frontier of the tree of ``size`` leaves with ``leaf`` appended: equal subtrees merge as a
+    binary counter carries (``size``'s low set bits are the subtrees the new leaf completes)."""
+    out = [*frontier, leaf]
+    while size & 1:
+        right = out.pop()
+        out.append(node_hash(out.pop(), right))
+        size >>= 1
+    return out
+
+
+def frontier_root(frontier: Sequence[bytes]) -> bytes:
+    """MTH of the tree whose frontier this is: RFC 9162 splits at the largest power of two, so the
+    largest subtree is the left child and the rest, folded from the right, the right child."""
+    if not frontier:
+        return EMPTY_ROOT
+    out = frontier[-1]
+    for subtree in reversed(frontier[:-1]):
+        out = node_hash(subtree, out)
+    return out
+
+
 def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     """PATH(m, D[n]): the audit path of leaf ``index`` in the tree of ``leaves``."""
     n = len(leaves)

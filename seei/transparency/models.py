@@ -33,6 +33,9 @@ class TreeHead(models.Model):
     at = models.DateTimeField()
     prev = models.CharField(max_length=64)
     signature = models.CharField(max_length=100)
+    # The tree's frontier (``merkle.frontier``, hex), so the next append needs no other leaf. Not signed:
+    # anyone can recompute it from the leaves. Null on heads written before it existed.
+    frontier = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["size"]

@@ -3,6 +3,8 @@
 Called inside the close's transaction (``seei.auctions.services.record_close``), so the lot is in the
 log exactly when its close is committed. Any number of workers may close lots at once: an advisory
 lock held until the transaction ends serialises appends, so each reads the head the last one wrote.
+Each head keeps the tree's frontier (``merkle.frontier``): an append reads no other leaf and hashes
+O(log n) nodes, however long the log.
 """
 
 from django.db import connection
@@ -28,10 +30,11 @@ def append(room: Room, at) -> TreeHead | None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
     if LogLeaf.objects.filter(lot_id=room.lot_id).exists():
         return None
-    leaves = [bytes.fromhex(value) for value in LogLeaf.objects.values_list("leaf_hash", flat=True)]
+    previous = TreeHead.objects.order_by("-size").first()
+    size = previous.size if previous else 0
     leaf = merkle.leaf_hash(heads.leaf_data(room.ref, room.seq, room.last_hash))
     LogLeaf.objects.create(
-        index=len(leaves),
+        index=size,
         lot_id=room.lot_id,
         lot_ref=room.ref,
         seq=room.seq,
@@ -39,18 +42,33 @@ def append(room: Room, at) -> TreeHead | None:
         leaf_hash=leaf.hex(),
         appended_at=at,
     )
-    leaves.append(leaf)
-    previous = TreeHead.objects.order_by("-size").first()
+    frontier = merkle.append_to_frontier(_frontier(previous), size, leaf)
     body = heads.head_body(
-        len(leaves),
-        merkle.root(leaves),
+        size + 1,
+        merkle.frontier_root(frontier),
         at,
         heads.head_hash(previous.as_head()) if previous else heads.FIRST_PREV,
     )
     signed = ledger.sign_document(signing.private_key(), body)
     return TreeHead.objects.create(
-        size=body["size"], root=body["root"], at=at, prev=body["prev"], signature=signed["signature"]
+        size=body["size"],
+        root=body["root"],
+        at=at,
+        prev=body["prev"],
+        signature=signed["signature"],
+        frontier=[subtree.hex() for subtree in frontier],
     )
+
+
+def _frontier(head: TreeHead | None) -> list[bytes]:
+    """The frontier of ``head``'s tree: stored with it, or (a head written before it was) computed once
+    from its leaves."""
+    if head is None:
+        return []
+    if head.frontier is not None:
+        return [bytes.fromhex(subtree) for subtree in head.frontier]
+    leaves = LogLeaf.objects.filter(index__lt=head.size).order_by("index").values_list("leaf_hash", flat=True)
+    return merkle.frontier([bytes.fromhex(value) for value in leaves])
 
 
 def append_missing() -> int:

@@ -14,7 +14,7 @@ from seei.auctions.verify import main as verify_main
 from seei.auctions.verify import verify_ledger
 from seei.core.models import AuditEvent
 from seei.tenders.models import Lot
-from tests.conftest import off_loop
+from tests.conftest import off_loop, run_after_close_jobs
 
 from .conftest import bid, ledger_length, move_before_close, open_room, room_row
 
@@ -82,6 +82,9 @@ def test_everyone_is_told_the_outcome_and_only_the_pseudonym(auction, clock):
     bid(auction, second, "585000")
     move_before_close(auction, clock, -1)
     services.close_room(auction.lot.pk)
+    assert not Notification.objects.exists()  # told by the close's follow-up job, off the clock's lane
+    assert run_after_close_jobs() == 1
+    assert services.after_close(auction.lot.pk) is False  # run again (a retry, another worker): told once
 
     def body(member):
         return Notification.objects.get(user=member.user, subject__startswith="Auction closed").body
@@ -102,6 +105,7 @@ def test_a_lot_without_any_bid_is_unsuccessful(auction, clock):
     move_before_close(auction, clock, -1)
 
     assert services.close_room(auction.lot.pk).status == "closed"
+    run_after_close_jobs()
 
     assert Lot.objects.get(pk=auction.lot.pk).status == "unsuccessful"
     assert LedgerEntry.objects.get(room__lot=auction.lot, type="close").data["winner"] is None
@@ -161,6 +165,7 @@ def test_two_workers_racing_close_the_lot_once(auction, clock):
 
     assert sorted(outcomes) == ["already", "closed"]
     assert LedgerEntry.objects.filter(room__lot=auction.lot, type="close").count() == 1
+    assert run_after_close_jobs() == 1  # one close, one follow-up
     assert (
         Notification.objects.filter(
             user=auction.bidders[0].user, subject__startswith="Auction closed"
@@ -199,7 +204,7 @@ def test_the_worker_runs_the_jobs(auction, clock):
     with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
         off_loop(  # its asyncio.run, whatever ran in this thread before
             lambda: worker_app.run_worker(
-                queues=["auctions"],
+                queues=["auctions", tasks.AFTER_CLOSE_QUEUE],
                 wait=False,
                 install_signal_handlers=False,
                 listen_notify=False,
@@ -213,7 +218,12 @@ def test_the_worker_runs_the_jobs(auction, clock):
         ("seei.auctions.close_room", {"lot_id": auction.lot.pk}, "succeeded"),
         ("seei.auctions.open_room", {"lot_id": auction.lot.pk}, "succeeded"),
     ]
+    follow_up = ProcrastinateJob.objects.get(queue_name=tasks.AFTER_CLOSE_QUEUE)
+    assert (follow_up.args, follow_up.status) == ({"lot_id": auction.lot.pk}, "succeeded")
     assert auction.room.status == "closed"
+    assert Notification.objects.filter(
+        user=auction.bidders[0].user, subject__startswith="Auction closed"
+    ).exists()
     assert Lot.objects.get(pk=auction.lot.pk).status == "closed"
 
 

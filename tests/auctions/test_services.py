@@ -6,6 +6,7 @@ import pytest
 
 from seei.auctions import services, watchdog
 from seei.ocds import hooks as ocds
+from tests.conftest import run_after_close_jobs
 
 from .conftest import bid, make_auction, open_room
 
@@ -34,6 +35,8 @@ def test_only_an_unsuccessful_close_is_a_step_of_the_notice(two_lots, monkeypatc
 
     assert services.close_room(won.lot.pk).status == "closed"
     assert services.close_room(empty.lot.pk).status == "closed"
+    assert published == []  # a follow-up of the close, not in its transaction
+    assert run_after_close_jobs() == 2
 
     won.lot.refresh_from_db()
     empty.lot.refresh_from_db()

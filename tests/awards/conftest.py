@@ -10,12 +10,13 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from tests.conftest import item_values, lot_values, make_company, make_member
+from tests.conftest import item_values, lot_values, make_company, make_member, run_after_close_jobs
 
 
 def pdf_bytes(title: str = "Attestation") -> bytes:
@@ -172,7 +173,10 @@ def close_auction(
     clock.advance(Room.objects.get(lot=lot).closes_at - clock.now() + timedelta(seconds=2))
     assert auctions.close_room(lot.pk).status == "closed"
     if start:
-        awards.start_award(lot)
+        assert run_after_close_jobs() == 1  # the close's follow-ups: everyone told, the award started
+    else:
+        with mock.patch.object(awards, "start_award", lambda lot: None):  # told, the award's start missed
+            run_after_close_jobs()
     order = sorted(range(len(prices)), key=lambda i: (Decimal(prices[i]), i))
     lot.refresh_from_db()
     return ClosedLot(lot, buyer, president, [members[i] for i in order], members[len(prices) :])

@@ -179,21 +179,27 @@ def test_the_close_a_killed_worker_was_running_is_retried(auction, tmp_path):
     assert late <= timedelta(seconds=worker.STALLED_AFTER + 2 * worker.RETRY_EVERY + 3)
 
 
-def test_a_retried_close_starts_the_award_its_dead_worker_did_not(auction, monkeypatch):
-    """The worker died after the close committed, before the award's start: the close job, retried,
-    finds the room closed and starts the award (not the awards' sweep, five minutes later)."""
+def test_the_close_s_follow_ups_outlive_a_dead_worker(auction):
+    """The worker died after the close committed, before its follow-ups: they are a job committed with
+    the close, that any worker runs (the awards' sweep five minutes later is not needed)."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
     from seei.auctions import services, tasks
     from seei.awards.models import Award
 
     open_now(auction)
     bid(auction, auction.bidders[0], "590000")
     test_database().put_clock_before(auction.room.closes_at, 0)
-    with monkeypatch.context() as dying:
-        dying.setattr(services, "start_award_after_close", lambda lot_id: None)
-        assert services.close_room(auction.lot.pk).status == "closed"
+    assert services.close_room(auction.lot.pk).status == "closed"  # and the worker dies
     assert not Award.objects.filter(lot=auction.lot).exists()
 
-    assert tasks.close_room(lot_id=auction.lot.pk) == "already"
+    job = ProcrastinateJob.objects.get(task_name="seei.auctions.after_close")
+    assert (job.queue_name, job.args, job.status) == (
+        tasks.AFTER_CLOSE_QUEUE,
+        {"lot_id": auction.lot.pk},
+        "todo",
+    )
+    assert tasks.after_close(lot_id=auction.lot.pk) is True
 
     award = Award.objects.get(lot=auction.lot)
     assert award.steps.get().bidder.pseudonym == auction.pseudonym(auction.bidders[0])

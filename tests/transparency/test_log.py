@@ -205,3 +205,33 @@ def test_lots_closed_before_the_log_existed_are_appended_once(buyer, category, r
     ]
     assert services.append_missing() == 0 and TreeHead.objects.count() == 2
     assert verify_ledger(ledger_document(first.room), public_key=platform_key(), require_log=True).ok
+
+
+def test_an_append_reads_no_leaf_but_after_a_head_without_frontier(
+    buyer, category, region, clock, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from seei.transparency import services
+
+    class HeadsWithoutFrontier:  # the heads of a version that kept no frontier
+        def order_by(self, *fields):
+            return TreeHead.objects.order_by(*fields)
+
+        def create(self, frontier, **fields):
+            return TreeHead.objects.create(**fields)
+
+    with monkeypatch.context() as before:
+        before.setattr(services, "TreeHead", SimpleNamespace(objects=HeadsWithoutFrontier()))
+        for i in range(3):
+            close_auction(buyer, category, region, clock, reference=f"AO-LOG-00{i}")
+    assert list(TreeHead.objects.values_list("frontier", flat=True)) == [None, None, None]
+    close_auction(buyer, category, region, clock, reference="AO-LOG-003")  # computes it from the leaves, once
+    with monkeypatch.context() as no_leaves:
+        no_leaves.setattr(merkle, "frontier", lambda leaves: pytest.fail("read every leaf"))
+        close_auction(buyer, category, region, clock, reference="AO-LOG-004")
+    leaves = [bytes.fromhex(h) for h in LogLeaf.objects.order_by("index").values_list("leaf_hash", flat=True)]
+    assert [head.root for head in TreeHead.objects.order_by("size")] == [
+        merkle.root(leaves[:size]).hex() for size in range(1, 6)
+    ]
+    assert TreeHead.objects.get(size=5).frontier == [subtree.hex() for subtree in merkle.frontier(leaves)]

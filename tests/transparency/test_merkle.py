@@ -85,3 +85,23 @@ def test_bad_arguments():
         merkle.consistency_proof(4, leaves_of(3))
     assert not merkle.verify_inclusion(-1, 3, b"", [], b"")
     assert not merkle.verify_consistency(3, 2, b"", b"", [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(0, 300))
+def test_the_frontier_gives_the_root_of_every_size(n):
+    leaves = leaves_of(n)
+    frontier = merkle.frontier(leaves)
+    assert len(frontier) == n.bit_count()
+    assert merkle.frontier_root(frontier) == merkle.root(leaves) == naive_root(leaves)
+
+
+@settings(max_examples=50, deadline=None)
+@given(n=st.integers(0, 100), more=st.integers(1, 40))
+def test_appending_to_a_frontier_is_recomputing_it(n, more):
+    leaves = leaves_of(n + more)
+    frontier = merkle.frontier(leaves[:n])
+    for size in range(n, n + more):
+        frontier = merkle.append_to_frontier(frontier, size, leaves[size])
+        assert merkle.frontier_root(frontier) == merkle.root(leaves[: size + 1])
+    assert frontier == merkle.frontier(leaves)
