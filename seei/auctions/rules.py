@@ -758,18 +758,22 @@ def phase(params: LotParams, state: State, now: datetime) -> Status:
     return "closed" if now >= state.closes_at else "open"
 
 
+def time_left(state: State, status: Status, now: datetime) -> timedelta:
+    """What the countdown shows in phase ``status``: stopped while suspended, nothing unless open."""
+    if status == "suspended" and state.suspended_at is not None:
+        return state.closes_at - state.suspended_at  # the clock is stopped
+    if status == "open":
+        return state.closes_at - now
+    return timedelta(0)
+
+
 def view(params: LotParams, state: State, now: datetime, viewer: str | None = None) -> dict[str, Any]:
     """The visibility-filtered snapshot. Without a viewer it is the same for everyone: the
     ranking lists pseudonyms only (with amounts when visibility is "all"), so each client
     finds its own rank in it."""
     now = utc(now)
     status = phase(params, state, now)
-    if status == "suspended" and state.suspended_at is not None:
-        remaining = state.closes_at - state.suspended_at  # the clock is stopped
-    elif status == "open":
-        remaining = state.closes_at - now
-    else:
-        remaining = timedelta(0)
+    remaining = time_left(state, status, now)
     ranking = state.ranking()
     snapshot: dict[str, Any] = {
         "seq": state.seq,

@@ -44,12 +44,7 @@ def build_snapshot(
     change of a busy room, so it reads the state once (see rules.view for the same view, per viewer).
     """
     status = rules.phase(params, state, now)
-    if status == "suspended" and state.suspended_at is not None:
-        remaining = state.closes_at - state.suspended_at  # the clock is stopped
-    elif status == "open":
-        remaining = state.closes_at - now
-    else:
-        remaining = timedelta(0)
+    remaining = rules.time_left(state, status, now)
     closed = state.status == "closed"
     show_amounts = closed or params.visibility == "all"
     ordered = state.ranking()
