@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from seei.auctions import bidding, events, flood, ledger, services, signing
+from seei.auctions import bidding, events, flood, ledger, rules, services, signing
 from seei.auctions.bidding import state as known_states
 from seei.auctions.models import BidAttempt, LedgerEntry
 from tests.conftest import run_async
@@ -523,9 +523,18 @@ def test_the_checkpoint_written_under_the_lock_is_the_states_own_dict(live):
         assert bid(live, live.bidders[number], str(590000 - 1000 * number)).accepted
     state = bidding.state_of_room_sync(Room.objects.get(lot=live.lot))
 
-    assert bidding.checkpoint_dict(state) == state.to_dict()
-    assert bidding.checkpoint_dict(state) == state.to_dict()  # the second time from the cache
+    assert json.loads(bidding.checkpoint_json(state)) == state.to_dict()
+    assert json.loads(bidding.checkpoint_json(state)) == state.to_dict()  # the second time from the cache
     assert len(state.bids) == 2
+    last = state.bids[-1]
+    params = rules.LotParams.from_dict(Room.objects.get(lot=live.lot).params)
+    later = rules.apply_bid(
+        params, state, state.bids[0].bidder, last.amount - 1000, last.at + timedelta(seconds=6)
+    )
+    assert isinstance(later, rules.Accepted)
+    # The cached text of the first two bids, extended by the third.
+    assert json.loads(bidding.checkpoint_json(later.state)) == later.state.to_dict()
+    assert json.loads(bidding.checkpoint_json(state)) == state.to_dict()  # an earlier state still
 
 
 def test_from_a_pool_an_outsider_is_refused_and_with_no_audit_nothing_is_written(live):

@@ -42,7 +42,7 @@ from seei.auctions.bidding.state import (
     MAX_DELTA,
     RoomNotFound,
     advance,
-    checkpoint_dict,
+    checkpoint_json,
     state_of_room_sync,
 )
 from seei.auctions.bidding.transaction import MAX_BATCH, SessionRefused, place_bid
@@ -69,7 +69,7 @@ __all__ = [
     "accepted_message",
     "advance",
     "build_snapshot",
-    "checkpoint_dict",
+    "checkpoint_json",
     "connection",
     "conninfo",
     "now_sql",

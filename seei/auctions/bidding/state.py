@@ -13,7 +13,8 @@ only, shared by the bid transaction and the snapshots.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from typing import Any
 
 from seei.auctions import rules
@@ -85,30 +86,32 @@ def _state(
     return state
 
 
-# id(bid) -> (bid, bid.to_dict()) for the bids of the rooms in memory (by identity: two bids may be
-# equal as values yet differ in how their amount is written)
-_bid_dicts: dict[int, tuple[rules.Bid, dict[str, Any]]] = {}
+# The JSON text of the bids of each room in memory, keyed by the id of its first bid: (first bid, how
+# many, the last of them, their text). A state's bids only ever grow by appending (rules.apply_bid), so
+# a checkpoint extends the text of the previous one by the bids since, by identity (two bids may be
+# equal as values yet differ in how their amount is written).
+_bids_text: dict[int, tuple[rules.Bid, int, rules.Bid, str]] = {}
 
 
-def checkpoint_dict(state: rules.State) -> dict[str, Any]:
-    """``state.to_dict()``, with each bid's dict made once per process: a checkpoint is written
-    under the room's lock and holds every bid so far, so it must not re-format them all each time."""
-    if len(_bid_dicts) > 200_000:
-        _bid_dicts.clear()
-    bids = []
-    for bid in state.bids:
-        known = _bid_dicts.get(id(bid))
-        if known is None or known[0] is not bid:
-            known = _bid_dicts[id(bid)] = (bid, bid.to_dict())
-        bids.append(known[1])
-    return {
-        "seq": state.seq,
-        "closes_at": rules.format_time(state.closes_at),
-        "extensions": state.extensions,
-        "status": state.status,
-        "suspended_at": None if state.suspended_at is None else rules.format_time(state.suspended_at),
-        "bids": bids,
-    }
+def checkpoint_json(state: rules.State) -> str:
+    """``json.dumps(state.to_dict())``, in meaning (jsonb keeps no spacing): a checkpoint is written
+    under the room's lock and holds every bid so far, so it must not format and encode them all each
+    time, only those since the last checkpoint this process wrote."""
+    bids = state.bids
+    empty = json.dumps(replace(state, bids=(), last_bids=None).to_dict())  # ends with "bids": []}
+    if not bids:
+        return empty
+    known = _bids_text.get(id(bids[0]))
+    if known is not None and known[0] is bids[0] and known[1] <= len(bids) and bids[known[1] - 1] is known[2]:
+        count, text = known[1], known[3]
+    else:
+        count, text = 0, ""
+    fresh = ", ".join(json.dumps(bid.to_dict()) for bid in bids[count:])
+    text = f"{text}, {fresh}" if text and fresh else text or fresh
+    if len(_bids_text) > 10_000:
+        _bids_text.clear()
+    _bids_text[id(bids[0])] = (bids[0], len(bids), bids[-1], text)
+    return f"{empty[:-2]}{text}]}}"
 
 
 def _state_sql(known: _Known | None) -> dict[str, Any]:
@@ -173,7 +176,5 @@ def state_of_room_sync(room) -> rules.State:
 def _json(value: Any) -> Any:
     # Django's cursor may hand jsonb back as text.
     if isinstance(value, str):
-        import json
-
         return json.loads(value)
     return value

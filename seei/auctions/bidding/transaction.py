@@ -64,7 +64,7 @@ from seei.auctions.bidding.state import (
     _state,
     _state_cache,
     _state_sql,
-    checkpoint_dict,
+    checkpoint_json,
 )
 from seei.room import history as room_history
 
@@ -146,7 +146,7 @@ WITH entry AS (
     RETURNING id, seq
 ), moved AS (
     UPDATE auctions_room
-    SET state = COALESCE(%(state)s, state), seq = %(seq)s, closes_at = %(closes_at)s, last_hash = %(hash)s,
+    SET state = COALESCE(%(state)s::jsonb, state), seq = %(seq)s, closes_at = %(closes_at)s, last_hash = %(hash)s,
         updated_at = %(at)s
     WHERE id = %(room_id)s AND seq < %(seq)s
 )
@@ -374,7 +374,7 @@ class _Writing:
                 ]
             ),
             "attempts": Jsonb(self.attempts),
-            "state": Jsonb(checkpoint_dict(batch.state)) if checkpoint else None,
+            "state": checkpoint_json(batch.state) if checkpoint else None,
             "seq": self.head["seq"],
             "hash": self.head["hash"],
             "closes_at": batch.state.closes_at,
