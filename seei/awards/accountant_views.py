@@ -252,8 +252,7 @@ def _context(request, award: Award, **extra) -> dict:
                 "committed_on": clock.today(),
             }
         ),
-        "payment_form": extra.pop("payment_form", None)
-        or PaymentForm(initial={"paid_on": clock.today()}),
+        "payment_form": extra.pop("payment_form", None) or PaymentForm(initial={"paid_on": clock.today()}),
         "reversal_form": extra.pop("reversal_form", None),
         **extra,
     }
