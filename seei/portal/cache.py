@@ -123,6 +123,14 @@ def _clock_window(now: datetime, lists_generation: str) -> str:
     return str(window[1])
 
 
+# The values this process last read from the shared cache, by key. A key holds the generations and
+# the window it was computed in, so its value never changes: read again, it need not be fetched and
+# unpickled again. Only values found in the shared cache are kept (never with a dummy one). Values
+# are shared by the requests that read them: never changed by their readers.
+RECENT = 500
+_recent: dict[str, object] = {}
+
+
 def remember(name: str, parts: tuple, now: datetime, compute, notice: int | None = None):
     """The cached value of ``compute()`` for these (hashable, repr-stable) parts, at ``now``;
     ``notice``: the value is one notice's, forgotten with its changes only."""
@@ -131,11 +139,18 @@ def remember(name: str, parts: tuple, now: datetime, compute, notice: int | None
     tokens = _tokens(SHARED, own, LISTS)
     window = _clock_window(now, f"{tokens[SHARED]}.{tokens[LISTS]}")
     key = _key(name, f"{tokens[SHARED]}.{tokens[own]}", window, digest)
+    value = _recent.get(key)
+    if value is not None:
+        return value
     cache = _cache()
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, timeout=TIMEOUT)
+    else:  # kept in the shared cache: this key's value can no longer change
+        if len(_recent) >= RECENT:
+            _recent.clear()
+        _recent[key] = value
     return value
 
 
