@@ -72,42 +72,85 @@ def _token(*parts) -> str:
     return current
 
 
+SHARED, LISTS = ("shared",), ("lists",)
+
+
+def _tokens(*owners: tuple) -> dict[tuple, str]:
+    """The tokens of these owners (``SHARED``, ``LISTS``, ("notice", id)) read in one round trip."""
+    keys = {owner: _key("generation", *owner) for owner in owners}
+    found = _cache().get_many(keys.values())
+    return {owner: found.get(key) or _token(*owner) for owner, key in keys.items()}
+
+
+def _own(notice: int | None) -> tuple:
+    return ("notice", notice) if notice is not None else LISTS
+
+
 def generation(notice: int | None = None) -> str:
     """The tokens a value is kept under: the shared one, and the notice's (its page and flags) or
     the lists' (search pages and anything else drawn from many notices)."""
-    own = ("notice", notice) if notice is not None else ("lists",)
-    return f"{_token('shared')}.{_token(*own)}"
+    tokens = _tokens(SHARED, _own(notice))
+    return f"{tokens[SHARED]}.{tokens[_own(notice)]}"
 
 
-def _clock_window(now: datetime) -> str:
+# Windows read from the shared cache, by their key (which holds the lists' generation): within its
+# bounds a window cannot change, so a process need not ask Redis for it again at every page.
+_windows: dict[str, tuple[float, float]] = {}
+
+
+def _clock_window(now: datetime, lists_generation: str) -> str:
     """The window between two deadlines that contains ``now``, as a key part: the deadline that
     ends it (the same for every process and every change that moves no deadline)."""
     from seei.tenders.selectors import public_tenders
 
-    cache, key = _cache(), _key("window", generation())
+    cache, key = _cache(), _key("window", lists_generation)
     moment = now.timestamp()
-    window = cache.get(key)
+    window = _windows.get(key)
     if window is None or not window[0] <= moment < window[1]:
-        following = (
-            public_tenders()
-            .filter(application_deadline__gt=now)
-            .aggregate(first=Min("application_deadline"))["first"]
-        )
-        window = (moment, following.timestamp() if following else math.inf)
-        cache.set(key, window, timeout=TIMEOUT)
+        window = cache.get(key)
+        if window is not None and window[0] <= moment < window[1]:
+            if len(_windows) > 100:  # old generations' windows: never asked for again
+                _windows.clear()
+            _windows[key] = window
+        else:
+            following = (
+                public_tenders()
+                .filter(application_deadline__gt=now)
+                .aggregate(first=Min("application_deadline"))["first"]
+            )
+            window = (moment, following.timestamp() if following else math.inf)
+            cache.set(key, window, timeout=TIMEOUT)
     return str(window[1])
+
+
+# The values this process last read from the shared cache, by key. A key holds the generations and
+# the window it was computed in, so its value never changes: read again, it need not be fetched and
+# unpickled again. Only values found in the shared cache are kept (never with a dummy one). Values
+# are shared by the requests that read them: never changed by their readers.
+RECENT = 500
+_recent: dict[str, object] = {}
 
 
 def remember(name: str, parts: tuple, now: datetime, compute, notice: int | None = None):
     """The cached value of ``compute()`` for these (hashable, repr-stable) parts, at ``now``;
     ``notice``: the value is one notice's, forgotten with its changes only."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    key = _key(name, generation(notice), _clock_window(now), digest)
+    own = _own(notice)
+    tokens = _tokens(SHARED, own, LISTS)
+    window = _clock_window(now, f"{tokens[SHARED]}.{tokens[LISTS]}")
+    key = _key(name, f"{tokens[SHARED]}.{tokens[own]}", window, digest)
+    value = _recent.get(key)
+    if value is not None:
+        return value
     cache = _cache()
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, timeout=TIMEOUT)
+    else:  # kept in the shared cache: this key's value can no longer change
+        if len(_recent) >= RECENT:
+            _recent.clear()
+        _recent[key] = value
     return value
 
 

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from seei.accounts.models import Role
-from seei.tenders.models import Erratum, Item, Lot, Tender, TenderDocument
+from seei.tenders.models import Erratum, Item, Lot, Tender
 
 
 def public_tenders():
@@ -20,7 +20,6 @@ def public_tenders():
 
 def public_tender(pk) -> Tender:
     """A notice at its public address: published, or cancelled (it then says so, with the reason)."""
-    documents = TenderDocument.objects.select_related("erratum", "withdrawn_by")  # as the notice shows them
     visible = [Tender.Status.PUBLISHED, Tender.Status.CANCELLED]
     # Ordered within their parent only: the models' orderings would join up to the notice to sort.
     tender = (
@@ -31,7 +30,7 @@ def public_tender(pk) -> Tender:
         .prefetch_related(
             Prefetch("lots", queryset=Lot.objects.order_by("number")),
             Prefetch("lots__items", queryset=Item.objects.order_by("position", "id")),
-            Prefetch("documents", queryset=documents),
+            "documents",
             Prefetch("errata", queryset=Erratum.objects.order_by("number")),
         )
         .filter(pk=pk)
@@ -39,7 +38,18 @@ def public_tender(pk) -> Tender:
     )
     if tender is None:
         raise Http404(_("This notice does not exist or is not published."))
+    _link_errata(tender)
     return tender
+
+
+def _link_errata(tender: Tender) -> None:
+    """Each document's erratum (that added it, that withdrew it) from the notice's errata, read
+    already: no join bringing two errata (their snapshots of the whole notice) with each document."""
+    errata = {erratum.pk: erratum for erratum in tender.errata.all()}
+    for document in tender.documents.all():
+        for name in ("erratum", "withdrawn_by"):
+            if (erratum := errata.get(getattr(document, f"{name}_id"))) is not None:
+                setattr(document, name, erratum)
 
 
 def buyer_tenders(membership):

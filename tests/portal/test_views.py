@@ -375,6 +375,31 @@ def test_detail_shows_the_errata_history(client, tender_with_document, buyer):
     assert "<details>" in html and "version 1" in html
 
 
+def test_the_documents_errata_are_read_with_the_notice(
+    tender_with_document, buyer, django_assert_num_queries
+):
+    """No join bringing two errata with each document, nor a query per document for them."""
+    from seei.tenders.selectors import public_tender
+
+    tender = tender_with_document
+    old = tender.documents.get()
+    services.publish_erratum(
+        buyer,
+        tender,
+        "Correction",
+        withdrawn_documents=[old],
+        new_documents=[("Cahier corrigé", pdf("cahier-v2.pdf", PDF_BYTES + b"%v2\n"))],
+    )
+    notice = public_tender(tender.pk)
+
+    with django_assert_num_queries(0):
+        linked = {
+            d.title: (d.erratum and d.erratum.number, d.withdrawn_by and d.withdrawn_by.number)
+            for d in notice.documents.all()
+        }
+    assert linked == {old.title: (None, 1), "Cahier corrigé": (1, None)}
+
+
 # Clarifications -------------------------------------------------------------------------------
 
 ORIGINAL = "Nous, Atlas Médical SARL de Casablanca, voulons savoir si le dossier technique est obligatoire."
