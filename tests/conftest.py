@@ -216,6 +216,22 @@ def run_async(coroutine):
     return off_loop(asyncio.run, coroutine)
 
 
+def run_after_close_jobs() -> int:
+    """What the worker does with the follow-ups the closes queued (``seei.auctions.tasks.after_close``),
+    in order; returns how many ran."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from seei.auctions import tasks
+
+    jobs = ProcrastinateJob.objects.filter(task_name="seei.auctions.after_close", status="todo").order_by(
+        "id"
+    )
+    for job in jobs:
+        tasks.after_close(**job.args)
+        ProcrastinateJob.objects.filter(pk=job.pk).delete()
+    return len(jobs)
+
+
 def make_member(email, organisation, role, manager=False, **extra):
     from seei.accounts.models import Membership, User
 
@@ -419,19 +435,3 @@ def pytest_sessionfinish(session):
             "Processes started by the tests were still alive at the end: " + ", ".join(left), red=True
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-def run_after_close_jobs() -> int:
-    """What the worker does with the follow-ups the closes queued (``seei.auctions.tasks.after_close``),
-    in order; returns how many ran."""
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
-    from seei.auctions import tasks
-
-    jobs = ProcrastinateJob.objects.filter(task_name="seei.auctions.after_close", status="todo").order_by(
-        "id"
-    )
-    for job in jobs:
-        tasks.after_close(**job.args)
-        ProcrastinateJob.objects.filter(pk=job.pk).delete()
-    return len(jobs)

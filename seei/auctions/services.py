@@ -26,7 +26,6 @@ from seei.auctions import bidding, events, ledger, rules, signing, watchdog
 from seei.auctions.models import BidAttempt, Bidder, LedgerEntry, Room, Suspension
 from seei.awards.services import start_award_after_close
 from seei.core import audit
-from seei.core.models import AuditEvent
 from seei.help import services as help_services
 from seei.ocds import hooks as ocds
 from seei.portal import cache as portal_cache
@@ -342,9 +341,7 @@ def after_close(lot_id: int) -> bool:
         if room is None or room.status != Room.Status.CLOSED or room.params.get("practice"):
             return False
         lot = Lot.objects.select_related("tender").get(pk=lot_id)
-        told = AuditEvent.objects.filter(
-            action="auction.outcome_told", object_type=lot._meta.label_lower, object_id=str(lot.pk)
-        ).exists()
+        told = audit.of("auction.outcome_told", lot).exists()
         if not told:
             params, state = rules_of(room)
             _tell_closed(lot, room, params, state, room.closed_at)

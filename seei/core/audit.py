@@ -31,6 +31,11 @@ def record(action: str, obj=None, actor=None, organisation=None, **data) -> Audi
     )
 
 
+def of(action: str, obj):
+    """The events ``action`` recorded about ``obj``."""
+    return AuditEvent.objects.filter(action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
 def client_address(request) -> str:
     """The client's full address (behind the trusted proxies, the one they relayed)."""
     return str(client_ip(request)) if request is not None else ""

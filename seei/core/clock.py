@@ -6,7 +6,7 @@ can move time for every process (web, room, worker) without sleeping.
 """
 
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -27,7 +27,7 @@ def now() -> datetime:
     return current
 
 
-def today():
+def today() -> date:
     """Today's date where SEEI runs (settings.TIME_ZONE): a date a user gives or reads is a local one."""
     return timezone.localtime(now()).date()
 

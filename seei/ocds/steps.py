@@ -23,8 +23,7 @@ from datetime import datetime
 from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from seei.awards.models import Award, Payment, Visa
-from seei.core import clock
-from seei.core.models import AuditEvent
+from seei.core import audit, clock
 from seei.ocds import build
 from seei.ocds.build import ACTIVE, CANCELLED, COMPLETE, UNSUCCESSFUL, Notice
 from seei.ocds.models import Release
@@ -43,11 +42,7 @@ class Step:
 
 
 def _audit_time(action: str, obj) -> datetime | None:
-    event = (
-        AuditEvent.objects.filter(action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk))
-        .order_by("at")
-        .first()
-    )
+    event = audit.of(action, obj).order_by("at").first()
     return event.at if event else None
 
 

@@ -86,11 +86,15 @@ def _own(notice: int | None) -> tuple:
     return ("notice", notice) if notice is not None else LISTS
 
 
+def _joined(tokens: dict[tuple, str], own: tuple) -> str:
+    return f"{tokens[SHARED]}.{tokens[own]}"
+
+
 def generation(notice: int | None = None) -> str:
     """The tokens a value is kept under: the shared one, and the notice's (its page and flags) or
     the lists' (search pages and anything else drawn from many notices)."""
-    tokens = _tokens(SHARED, _own(notice))
-    return f"{tokens[SHARED]}.{tokens[_own(notice)]}"
+    own = _own(notice)
+    return _joined(_tokens(SHARED, own), own)
 
 
 # Windows read from the shared cache, by their key (which holds the lists' generation): within its
@@ -137,8 +141,7 @@ def remember(name: str, parts: tuple, now: datetime, compute, notice: int | None
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     own = _own(notice)
     tokens = _tokens(SHARED, own, LISTS)
-    window = _clock_window(now, f"{tokens[SHARED]}.{tokens[LISTS]}")
-    key = _key(name, f"{tokens[SHARED]}.{tokens[own]}", window, digest)
+    key = _key(name, _joined(tokens, own), _clock_window(now, _joined(tokens, LISTS)), digest)
     value = _recent.get(key)
     if value is not None:
         return value

@@ -86,10 +86,11 @@ def _state(
     return state
 
 
-# The JSON text of the bids of each room in memory, keyed by the id of its first bid: (first bid, how
-# many, the last of them, their text). A state's bids only ever grow by appending (rules.apply_bid), so
-# a checkpoint extends the text of the previous one by the bids since, by identity (two bids may be
-# equal as values yet differ in how their amount is written).
+# The JSON text of the bids of each room in memory, keyed by the id of its first bid (kept alive by
+# the entry, so no other object takes its id): (first bid, how many, the last of them, their text). A
+# state's bids only ever grow by appending (rules.apply_bid), so a checkpoint extends the text of the
+# previous one by the bids since, by identity (two bids may be equal as values yet differ in how their
+# amount is written).
 _bids_text: dict[int, tuple[rules.Bid, int, rules.Bid, str]] = {}
 
 
@@ -97,21 +98,22 @@ def checkpoint_json(state: rules.State) -> str:
     """``json.dumps(state.to_dict())``, in meaning (jsonb keeps no spacing): a checkpoint is written
     under the room's lock and holds every bid so far, so it must not format and encode them all each
     time, only those since the last checkpoint this process wrote."""
-    bids = state.bids
-    empty = json.dumps(replace(state, bids=(), last_bids=None).to_dict())  # ends with "bids": []}
+    head = replace(state, bids=(), last_bids=None).to_dict()
+    del head["bids"]
+    return f'{json.dumps(head)[:-1]}, "bids": [{_bids_json(state.bids)}]}}'
+
+
+def _bids_json(bids: tuple[rules.Bid, ...]) -> str:
     if not bids:
-        return empty
-    known = _bids_text.get(id(bids[0]))
-    if known is not None and known[0] is bids[0] and known[1] <= len(bids) and bids[known[1] - 1] is known[2]:
-        count, text = known[1], known[3]
-    else:
-        count, text = 0, ""
-    fresh = ", ".join(json.dumps(bid.to_dict()) for bid in bids[count:])
-    text = f"{text}, {fresh}" if text and fresh else text or fresh
+        return ""
+    _first, count, last, text = _bids_text.get(id(bids[0]), (None, 0, None, ""))
+    if count > len(bids) or (count and bids[count - 1] is not last):
+        count, text = 0, ""  # another history of the room than the one encoded: afresh
+    text = ", ".join(part for part in (text, *(json.dumps(bid.to_dict()) for bid in bids[count:])) if part)
     if len(_bids_text) > 10_000:
         _bids_text.clear()
     _bids_text[id(bids[0])] = (bids[0], len(bids), bids[-1], text)
-    return f"{empty[:-2]}{text}]}}"
+    return text
 
 
 def _state_sql(known: _Known | None) -> dict[str, Any]:
