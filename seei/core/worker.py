@@ -49,13 +49,20 @@ class Lane:
     polling: float
 
 
-def lanes() -> tuple[Lane, ...]:
+LANES = ("clock", "jobs")
+
+
+def lanes(names: tuple[str, ...] = LANES) -> tuple[Lane, ...]:
+    """The lanes ``names`` (all by default). A process may run one lane only (``seei worker --lane``):
+    a separate process for the clock keeps the closes off the GIL of the other jobs, which are
+    heavier (an award's start, alerts): under load they held a close for tens of seconds."""
     from seei.auctions.tasks import QUEUE
 
-    return (
+    every = (
         Lane("clock", (QUEUE,), concurrency=4, polling=CLOCK_POLLING),
         Lane("jobs", None, concurrency=2, polling=JOBS_POLLING),
     )
+    return tuple(lane for lane in every if lane.name in names)
 
 
 def close_connections_after_job(call_next, context, worker):
@@ -136,7 +143,7 @@ async def _keep_retrying_stalled(job_manager) -> None:
             log.warning("could not look for stalled jobs: %s", error)
 
 
-async def _session(name: str) -> None:
+async def _session(name: str, names: tuple[str, ...]) -> None:
     """The lanes and the stalled-job retrier on one pool, until any lane stops (or cancellation)."""
     app = _worker_app()
     async with app.open_async():
@@ -154,7 +161,7 @@ async def _session(name: str) -> None:
                 ),
                 name=lane.name,
             )
-            for lane in lanes()
+            for lane in lanes(names)
         ]
         retrier = asyncio.create_task(_keep_retrying_stalled(app.job_manager), name="stalled")
         try:
@@ -168,7 +175,7 @@ async def _session(name: str) -> None:
             await asyncio.gather(*tasks, retrier, return_exceptions=True)
 
 
-async def run(name: str = "seei") -> None:
+async def run(name: str = "seei", names: tuple[str, ...] = LANES) -> None:
     """Run the task worker until cancelled; whenever it stops (a database outage), start it again
     once the database answers."""
     from asgiref.sync import sync_to_async
@@ -179,7 +186,7 @@ async def run(name: str = "seei") -> None:
             # The periodic deferrer defers through Django's connection of asgiref's thread, which
             # nothing else closes: after an outage it would fail for good, and the worker with it.
             await sync_to_async(connections.close_all)()
-            await _session(name)
+            await _session(name, names)
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -187,7 +194,7 @@ async def run(name: str = "seei") -> None:
         await asyncio.sleep(RESTART_DELAY)
 
 
-def run_until_signalled(name: str) -> None:
+def run_until_signalled(name: str, names: tuple[str, ...] = LANES) -> None:
     """``run`` in this process until SIGTERM or SIGINT, which end it after the running jobs."""
     import signal
 
@@ -200,7 +207,7 @@ def run_until_signalled(name: str) -> None:
 
         watcher = await watchdog.start(watchdog.WORKER)
         with contextlib.suppress(asyncio.CancelledError):
-            await run(name)
+            await run(name, names)
         await watcher.stop()
 
     asyncio.run(main())

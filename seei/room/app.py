@@ -413,6 +413,9 @@ def _bid_answer(request: BidRequest, outcome, language: str) -> Response:
     return response
 
 
+NO_QUERY = QueryParams("")
+
+
 class BidRequest:
     """What ``bid_view`` reads of a request, straight from the ASGI scope: the headers in a plain dict
     (looked up several times per bid), the body read no further than MAX_BODY. It keeps the code of
@@ -432,7 +435,8 @@ class BidRequest:
 
     @property
     def query_params(self) -> QueryParams:
-        return QueryParams(self._scope["query_string"])
+        query = self._scope["query_string"]
+        return QueryParams(query) if query else NO_QUERY  # a bid's address has none: not parsed each time
 
     @property
     def cookies(self) -> dict[str, str]:
@@ -549,16 +553,24 @@ async def push_first_snapshot(subscriber, lot_id: int) -> None:
         subscriber.push_first(Frame(first))
 
 
-async def recheck_access(subscriber, websocket: WebSocket, lot_id: int, person: auth.Person | None) -> None:
+async def recheck_access(
+    subscriber, websocket: WebSocket, lot_id: int, person: auth.Person | None, *, reads: dict | None = None
+) -> None:
     """Read the socket's login and its right to the room again (``rechecks``, every
     SEEI_ROOM_RECHECK_SECONDS): a logout, a password change, an expired session, a removal from the
     commission or from the bidders closes the socket (4401: log in again; 4403: no longer allowed),
-    and no frame follows."""
+    and no frame follows. The sockets of a round with the same lot and credentials share one read."""
     from seei.auctions import bidding
 
+    credentials = (lot_id, tuple(websocket.scope["headers"]))  # only the headers the check reads are kept
+    reads = {} if reads is None else reads
+    read = reads.get(credentials)
+    if read is None:
+        read = reads[credentials] = asyncio.ensure_future(_read_viewer(websocket, lot_id))
     try:
-        async with _pool().connection() as conn:
-            now, access = await viewer(conn, websocket, lot_id)
+        now, access = await asyncio.shield(
+            read
+        )  # a check cancelled (the process stops) leaves it to the others
     except BadToken:  # revoked since (or its person deactivated)
         code, reason = CLOSE_SESSION_ENDED, "token revoked"
     except Exception as error:
@@ -579,6 +591,11 @@ async def recheck_access(subscriber, websocket: WebSocket, lot_id: int, person: 
     log.info("room: socket of lot %s closed (%s)", lot_id, reason)
     with contextlib.suppress(Exception):  # the client may be gone already
         await websocket.close(code, reason)
+
+
+async def _read_viewer(websocket: WebSocket, lot_id: int):
+    async with _pool().connection() as conn:
+        return await viewer(conn, websocket, lot_id)
 
 
 rechecks = Rechecks(recheck_access)

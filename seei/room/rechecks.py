@@ -1,6 +1,8 @@
 """One loop per process re-reads every open socket's right to its room, every
 SEEI_ROOM_RECHECK_SECONDS: a task and a timer of its own per socket would cost each of thousands of
-viewers a kilobyte or two, for a check that runs twice a minute."""
+viewers a kilobyte or two, for a check that runs twice a minute. The checks of one round share a
+``reads`` dict: sockets that would read the same thing (the same lot, the same credentials: all the
+anonymous viewers of a lot) read it once, so a round costs a query per lot and login, not per socket."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ AT_ONCE = 16  # checks in flight together: a few pool connections, never all of 
 
 class Rechecks:
     def __init__(self, check: Callable[..., Awaitable[None]]) -> None:
-        self._check = check  # check(key, *details): closes the socket if it lost its right
+        self._check = check  # check(key, *details, reads=…): closes the socket if it lost its right
         self._sockets: dict[Any, tuple] = {}
         self._task: asyncio.Task | None = None
 
@@ -32,10 +34,11 @@ class Rechecks:
         while self._sockets:
             await asyncio.sleep(settings.SEEI_ROOM_RECHECK_SECONDS)
             due = list(self._sockets.items())
+            reads: dict[Any, asyncio.Future] = {}
             for start in range(0, len(due), AT_ONCE):
                 await asyncio.gather(
                     *(
-                        self._check(key, *details)
+                        self._check(key, *details, reads=reads)
                         for key, details in due[start : start + AT_ONCE]
                         if key in self._sockets
                     )

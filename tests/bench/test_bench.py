@@ -398,3 +398,52 @@ def test_bench_auction_with_a_closing_closes_then_with_its_extensions():
     assert room.params["extension_window_us"] == 10_000_000 and room.params["extension_cap"] == 2
     job = ProcrastinateJob.objects.get(queueing_lock=f"auctions.close.{lot_id}")
     assert abs(job.scheduled_at - room.closes_at) < timedelta(milliseconds=1)
+
+
+def test_viewer_socket_reads_frames_cut_anywhere_and_answers_pings():
+    from bench.viewers import ViewerSocket
+
+    class Transport:
+        def __init__(self):
+            self.written, self.closed = [], False
+
+        def write(self, data):
+            self.written.append(data)
+
+        def close(self):
+            self.closed = True
+
+    async def scenario():
+        frames = []
+        closed = asyncio.get_running_loop().create_future()
+        socket = ViewerSocket(b"GET / HTTP/1.1\r\n\r\n", frames.append, closed)
+        transport = Transport()
+        socket.connection_made(transport)
+        long = b'{"seq":7,' + b"x" * 300 + b"}"
+        wire = (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+            + bytes((0x82, 9))
+            + b'{"seq":1}'
+            + bytes((0x82, 126))
+            + len(long).to_bytes(2, "big")
+            + long
+            + bytes((0x89, 2))
+            + b"hi"  # a ping
+        )
+        for byte in range(len(wire)):  # one byte at a time: every cut is a cut somewhere
+            socket.data_received(wire[byte : byte + 1])
+        assert socket.opened.done() and frames == [b'{"seq":1}', long]
+        pong = transport.written[-1]
+        assert pong[0] == 0x8A and pong[1] == 0x80 | 2  # a pong, masked
+        mask = pong[2:6]
+        assert bytes(b ^ mask[i % 4] for i, b in enumerate(pong[6:])) == b"hi"
+        socket.connection_lost(None)
+        assert closed.done()
+
+        refused = ViewerSocket(b"", frames.append, asyncio.get_running_loop().create_future())
+        refused.connection_made(Transport())
+        refused.data_received(b"HTTP/1.1 403 Forbidden\r\n\r\n")
+        with pytest.raises(ConnectionError):
+            await refused.opened
+
+    run_async(scenario())

@@ -100,6 +100,28 @@ def test_a_room_opens_and_closes_on_its_second(running_worker, auction):
     assert running_worker.alive() and "Traceback" not in running_worker.output()
 
 
+def test_the_clock_and_the_other_jobs_in_processes_of_their_own(auction, tmp_path):
+    """``seei worker --lane clock`` closes on the second and queues the follow-ups, which only a worker
+    running the other jobs (``--lane jobs``) does: the award starts once it runs."""
+    from seei.awards.models import Award
+
+    sql, lot_id = test_database(), auction.lot.pk
+    open_now(auction)
+    bid(auction, auction.bidders[0], "590000")
+    with Worker(tmp_path, name="clock", lanes=("clock",)) as clock:
+        clock.ready()
+        due = room(sql, lot_id)["closes_at"]
+        sql.put_clock_before(due, 1)
+        closed = wait_for_status(sql, lot_id, "closed", timeout=10)
+        assert timedelta(0) <= closed["closed_at"] - due <= ON_TIME
+        follow_ups = "SELECT status FROM procrastinate_jobs WHERE task_name = 'seei.auctions.after_close'"
+        assert sql.rows(follow_ups) == [("todo",)]  # not the clock's
+        with Worker(tmp_path, name="jobs", lanes=("jobs",)) as jobs:
+            jobs.ready()
+            wait_until(lambda: sql.rows(follow_ups) == [("succeeded",)], 30, "the follow-ups")
+    assert Award.objects.filter(lot=auction.lot).exists()
+
+
 def test_a_worker_killed_before_the_close_the_next_one_closes_once_on_time(auction, tmp_path):
     sql, lot_id = test_database(), auction.lot.pk
     open_now(auction)

@@ -84,21 +84,30 @@ def task_workers(database_url: str) -> set[int]:
 class Worker(Child):
     """``seei worker``: the task worker as its own process, on the test database or ``database_url``."""
 
-    def __init__(self, log_dir: Path, redis_url: str = "", *, database_url: str = "", name: str = "worker"):
+    def __init__(
+        self,
+        log_dir: Path,
+        redis_url: str = "",
+        *,
+        database_url: str = "",
+        name: str = "worker",
+        lanes: tuple[str, ...] = (),
+    ):
+        from seei.core import worker
+
         env = environment(redis_url) | ({"DATABASE_URL": database_url} if database_url else {})
         self.database_url = env["DATABASE_URL"]
         self._known = task_workers(self.database_url)
-        super().__init__(name, [sys.executable, "-m", "seei.cli", "worker"], env, log_dir / f"{name}.log")
+        self.lanes = len(worker.lanes(lanes or worker.LANES))
+        args = [sys.executable, "-m", "seei.cli", "worker", *(f"--lane={lane}" for lane in lanes)]
+        super().__init__(name, args, env, log_dir / f"{name}.log")
 
     def ready(self, timeout: float = 30) -> float:
         """Wait until every lane of this worker is registered; the seconds it took."""
-        from seei.core import worker
-
         started = time.monotonic()
-        lanes = len(worker.lanes())
         try:
             wait_until(
-                lambda: len(task_workers(self.database_url) - self._known) >= lanes or not self.alive(),
+                lambda: len(task_workers(self.database_url) - self._known) >= self.lanes or not self.alive(),
                 timeout,
                 f"{self.name} ready",
             )

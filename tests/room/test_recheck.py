@@ -109,3 +109,38 @@ def test_a_recheck_that_fails_closes_the_socket_rather_than_leave_it_unchecked(
     with socket_of(client, lot, session_cookie(company)) as ws:
         next_snapshot(ws)
         assert close_of(ws) == (1011, "server error")
+
+
+def test_sockets_with_the_same_credentials_share_one_read_a_round(
+    client,  # noqa: F811
+    open_room,
+    lot,
+    company,
+    monkeypatch,
+):
+    """Thousands of anonymous viewers of a lot: one read of their right a round, not one each."""
+    from seei.room import app
+
+    real_viewer, reads = app.viewer, []
+
+    async def counted(conn, websocket, lot_id):
+        reads.append(dict(websocket.scope["headers"]).get(b"cookie"))
+        return await real_viewer(conn, websocket, lot_id)
+
+    monkeypatch.setattr(app, "viewer", counted)
+    lot.public_watch = True
+    lot.save(update_fields=["public_watch"])
+    anonymous = {"origin": ORIGIN, "x-seei-language": "en"}
+    url = f"/room/lots/{lot.pk}/ws"
+    with (
+        client.websocket_connect(url, headers=anonymous) as first,
+        client.websocket_connect(url, headers=anonymous) as second,
+        socket_of(client, lot, session_cookie(company)) as third,
+    ):
+        for ws in (first, second, third):
+            next_snapshot(ws)
+        handshakes = len(reads)
+        time.sleep(0.5)  # several rounds
+    rounds = reads[handshakes:]
+    anonymous_reads, logged_in_reads = rounds.count(None), len(rounds) - rounds.count(None)
+    assert anonymous_reads >= 2 and abs(anonymous_reads - logged_in_reads) <= 1  # one each a round

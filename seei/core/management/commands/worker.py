@@ -12,8 +12,22 @@ class Command(BaseCommand):
 
     requires_system_checks = []  # a worker coming back after a crash should be up within a second
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--lane",
+            action="append",
+            choices=worker.LANES,
+            help=(
+                "run only this lane (repeatable; default: all): 'clock' opens and closes the rooms, "
+                "'jobs' runs every other job. A busy platform runs the clock in a process of its own."
+            ),
+        )
+
     def handle(self, *args, **options):
         # The URLs imported now (seconds), not by the first close's links, inside its transaction
         # while the lot's row is locked and its bidders wait.
         reverse("portal:home")
-        worker.run_until_signalled("seei-worker")
+        names = tuple(options["lane"] or worker.LANES)
+        worker.run_until_signalled(
+            "seei-worker-" + "-".join(names) if options["lane"] else "seei-worker", names
+        )
