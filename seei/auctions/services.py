@@ -296,6 +296,18 @@ def open_room(lot_id: int) -> Outcome:
     return Outcome(lot_id, "opened")
 
 
+def close_ahead(lot_id: int) -> datetime | None:
+    """The open room's closing time if it is still to come, read without the lock (else None). A close
+    only ever moves later, so a job that finds it ahead goes back to the queue at once: it does not wait
+    for the lot's lock behind the last minute's bids, nor settle the watchdog (every lot extended at
+    the peak sends its first close job back so)."""
+    closes_at = Room.objects.filter(lot_id=lot_id, status=Room.Status.OPEN).values_list(
+        "closes_at", flat=True
+    )
+    closes_at = closes_at.first()
+    return closes_at if closes_at is not None and db_now() < closes_at else None
+
+
 def close_room(lot_id: int) -> Outcome:
     """Close at the closing time, re-checked under the lock: ``not_due`` (with the new time) when
     the close moved, ``already`` when another worker closed it. Appends the final entry with the

@@ -76,6 +76,10 @@ def close_room(lot_id: int) -> str:
     from seei.auctions import services, watchdog
 
     def run():
+        ahead = services.close_ahead(lot_id)
+        if ahead is not None:
+            schedule_close(lot_id, ahead)
+            return "not_due"
         watchdog.settle()  # an outage not recorded yet first: it may suspend the lot or move its close
         outcome = services.close_room(lot_id)
         if outcome.status == "not_due":

@@ -143,6 +143,29 @@ def test_the_close_is_rechecked_under_the_lock_and_rescheduled_when_it_moved(auc
     assert tasks.close_room(lot_id=auction.lot.pk) == "already"
 
 
+def test_a_close_job_that_is_not_due_yet_does_not_wait_for_the_lot_s_lock(auction, clock):
+    """Every lot extended at the peak sends its first close job back: it must not queue behind the
+    last minute's bids for the lot's row (the close would then be late for the lots after it)."""
+    import psycopg
+
+    from seei.core import database
+
+    open_room(auction, clock)
+    move_before_close(auction, clock, 30)
+    bid(auction, auction.bidders[0], "590000")  # the close moves
+    clock.advance(timedelta(seconds=31))  # the first closing time has passed, not the new one
+    with psycopg.connect(database.url()) as holder:  # a bid's transaction holding the lot's row
+        holder.execute("SELECT 1 FROM auctions_room WHERE lot_id = %s FOR UPDATE", [auction.lot.pk])
+        answers = []
+        job = threading.Thread(target=lambda: answers.append(tasks.close_room(lot_id=auction.lot.pk)))
+        job.start()
+        job.join(10)  # waiting for the row, it would still wait here
+        assert answers == ["not_due"]
+    job.join()
+    move_before_close(auction, clock, -1)
+    assert tasks.close_room(lot_id=auction.lot.pk) == "closed"
+
+
 def test_two_workers_racing_close_the_lot_once(auction, clock):
     open_room(auction, clock)
     bid(auction, auction.bidders[0], "590000")
