@@ -277,6 +277,11 @@ def test_generated_notices_are_searchable_like_seei_indexes_them():
     assert Tender.objects.filter(pk=sample.pk).values_list("search", flat=True).get() == generated
     assert search.matching(Tender.objects.all(), "fauteuils").exists()
     assert sample.lots.get().items.count() == 1
+    # Each has its publication's release, as on a real platform: the open data sweep finds none missing.
+    from seei.ocds import build, steps
+
+    assert not steps.behind(notices).exists()
+    assert sample.ocds_releases.get().data["ocid"] == build.ocid(sample)
 
 
 # --- the peak scenario's pieces -------------------------------------------------------------------
