@@ -301,10 +301,8 @@ def close_ahead(lot_id: int) -> datetime | None:
     only ever moves later, so a job that finds it ahead goes back to the queue at once: it does not wait
     for the lot's lock behind the last minute's bids, nor settle the watchdog (every lot extended at
     the peak sends its first close job back so)."""
-    closes_at = Room.objects.filter(lot_id=lot_id, status=Room.Status.OPEN).values_list(
-        "closes_at", flat=True
-    )
-    closes_at = closes_at.first()
+    rooms = Room.objects.filter(lot_id=lot_id, status=Room.Status.OPEN)
+    closes_at = rooms.values_list("closes_at", flat=True).first()
     return closes_at if closes_at is not None and db_now() < closes_at else None
 
 

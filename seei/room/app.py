@@ -568,9 +568,8 @@ async def recheck_access(
     if read is None:
         read = reads[credentials] = asyncio.ensure_future(_read_viewer(websocket, lot_id))
     try:
-        now, access = await asyncio.shield(
-            read
-        )  # a check cancelled (the process stops) leaves it to the others
+        # Shielded: a check cancelled (the process stops) leaves the shared read to the others.
+        now, access = await asyncio.shield(read)
     except BadToken:  # revoked since (or its person deactivated)
         code, reason = CLOSE_SESSION_ENDED, "token revoked"
     except Exception as error:
