@@ -348,10 +348,12 @@ WHERE r.tender_id = %(template)s
 
 def notices(base: Base, count: int) -> None:
     """``count`` published notices (one lot, one item each), spread over two years, searchable."""
+    from django.conf import settings
     from django.db import connection
     from django.utils import timezone
 
     from seei.core.translated import make
+    from seei.ocds import publish
     from seei.tenders.models import Item, Lot, Tender
 
     moment = timezone.now()
@@ -409,10 +411,6 @@ def notices(base: Base, count: int) -> None:
         # Each notice's publication release, as the publication's hook stores it: else the hourly open
         # data sweep (``seei.ocds.publish.sweep``) would find them all missing and publish 100,000
         # releases in the middle of the peak, which a real platform never has to.
-        from django.conf import settings
-
-        from seei.ocds import publish
-
         publish.sync(template.pk)
         cursor.execute(RELEASES_SQL, {"template": template.pk, "prefix": settings.SEEI_OCID_PREFIX})
         for table in ("tenders_tender", "tenders_lot", "tenders_item"):

@@ -554,7 +554,7 @@ async def push_first_snapshot(subscriber, lot_id: int) -> None:
 
 
 async def recheck_access(
-    subscriber, websocket: WebSocket, lot_id: int, person: auth.Person | None, *, reads: dict | None = None
+    subscriber, websocket: WebSocket, lot_id: int, person: auth.Person | None, *, reads: dict
 ) -> None:
     """Read the socket's login and its right to the room again (``rechecks``, every
     SEEI_ROOM_RECHECK_SECONDS): a logout, a password change, an expired session, a removal from the
@@ -563,7 +563,6 @@ async def recheck_access(
     from seei.auctions import bidding
 
     credentials = (lot_id, tuple(websocket.scope["headers"]))  # only the headers the check reads are kept
-    reads = {} if reads is None else reads
     read = reads.get(credentials)
     if read is None:
         read = reads[credentials] = asyncio.ensure_future(_read_viewer(websocket, lot_id))

@@ -8,6 +8,7 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from tests.room.conftest import session_cookie
+from tests.room.servers import wait_until
 from tests.room.test_app import ORIGIN, bid_headers, client, next_snapshot  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -140,7 +141,7 @@ def test_sockets_with_the_same_credentials_share_one_read_a_round(
         for ws in (first, second, third):
             next_snapshot(ws)
         handshakes = len(reads)
-        time.sleep(0.5)  # several rounds
+        wait_until(lambda: len([r for r in reads[handshakes:] if r is not None]) >= 3, 10, "three rounds")
     rounds = reads[handshakes:]
     anonymous_reads, logged_in_reads = rounds.count(None), len(rounds) - rounds.count(None)
     assert anonymous_reads >= 2 and abs(anonymous_reads - logged_in_reads) <= 1  # one each a round

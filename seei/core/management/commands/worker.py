@@ -27,7 +27,5 @@ class Command(BaseCommand):
         # The URLs imported now (seconds), not by the first close's links, inside its transaction
         # while the lot's row is locked and its bidders wait.
         reverse("portal:home")
-        names = tuple(options["lane"] or worker.LANES)
-        worker.run_until_signalled(
-            "seei-worker-" + "-".join(names) if options["lane"] else "seei-worker", names
-        )
+        lanes = tuple(options["lane"] or ())
+        worker.run_until_signalled("-".join(("seei-worker", *lanes)), lanes or worker.LANES)
