@@ -200,7 +200,10 @@ def documents(tender: Tender):
 
 
 def published_clarifications(tender: Tender) -> list[dict]:
-    """Answered questions as published: only these four values, never the company or asker."""
+    """Answered questions as published: only these four values, never the company or asker. With a
+    notice read by ``public_tender``, which knows whether it has any: none is looked for in vain."""
+    if not tender.answered:
+        return []
     return list(
         Clarification.objects.filter(tender=tender, answered_at__isnull=False)
         .order_by("answered_at", "id")

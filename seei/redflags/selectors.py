@@ -121,14 +121,15 @@ def _count_by_lot(queryset) -> dict[int, int]:
     return dict(queryset.values_list("lot").annotate(n=Count("pk", distinct=True)).values_list("lot", "n"))
 
 
+BEFORE_ROOM = {Lot.Status.OPEN, Lot.Status.EXAMINATION}
+
+
 def _lot_facts(lots: list[Lot]) -> dict[int, rules.LotFacts]:
-    # Most lots have no outcome, room or award yet: what could only find nothing is not even read.
-    rooms = {
-        lot_id: state
-        for lot_id, state in Room.objects.filter(lot__in=lots, status=Room.Status.CLOSED).values_list(
-            "lot", "state"
-        )
-    }
+    # Most lots have no outcome, room or award yet: what could only find nothing is not even read
+    # (a lot still open or under examination has no room).
+    rooms = {}
+    if any(lot.status not in BEFORE_ROOM for lot in lots):
+        rooms = dict(Room.objects.filter(lot__in=lots, status=Room.Status.CLOSED).values_list("lot", "state"))
     # How many applied and how many were excluded tells how many were admitted: kept back until
     # the lot's outcome, as OCDS and the statistics do (the room closed, or the lot unsuccessful).
     outcomes = [lot for lot in lots if lot.pk in rooms or lot.status == Lot.Status.UNSUCCESSFUL]

@@ -1,12 +1,12 @@
 """Reads that enforce who may see what."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from seei.accounts.models import Role
-from seei.tenders.models import Erratum, Item, Lot, Tender
+from seei.tenders.models import Clarification, Erratum, Item, Lot, Tender
 
 
 def public_tenders():
@@ -16,6 +16,9 @@ def public_tenders():
         .select_related("buyer", "category", "region")
         .prefetch_related(Prefetch("lots", queryset=Lot.objects.order_by("number")))
     )
+
+
+_answered = Clarification.objects.filter(answered_at__isnull=False)
 
 
 def public_tender(pk) -> Tender:
@@ -31,13 +34,17 @@ def public_tender(pk) -> Tender:
             Prefetch("lots", queryset=Lot.objects.order_by("number")),
             Prefetch("lots__items", queryset=Item.objects.order_by("position", "id")),
             "documents",
-            Prefetch("errata", queryset=Erratum.objects.order_by("number")),
         )
+        .annotate(answered=Exists(_answered.filter(tender=OuterRef("pk"))))
         .filter(pk=pk)
-        .first()
     )
-    if tender is None:
-        raise Http404(_("This notice does not exist or is not published."))
+    try:
+        tender = tender.get()  # by its key: no ordering to compile
+    except Tender.DoesNotExist:
+        raise Http404(_("This notice does not exist or is not published.")) from None
+    # An erratum is numbered by the version it makes: a notice still at version 1 has none to read.
+    errata = Erratum.objects.order_by("number") if tender.version > 1 else Erratum.objects.none()
+    prefetch_related_objects([tender], Prefetch("errata", queryset=errata))
     _link_errata(tender)
     return tender
 

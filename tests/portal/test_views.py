@@ -400,6 +400,24 @@ def test_the_documents_errata_are_read_with_the_notice(
     assert linked == {old.title: (None, 1), "Cahier corrigé": (1, None)}
 
 
+def test_a_notice_reads_no_errata_answers_or_rooms_it_cannot_have(client, published_tender):
+    """At version 1 a notice has no erratum, with no answered question none is published, and a lot
+    still open for applications has no room: none of these is looked for (a cold page costs a
+    query each). Each shows once it exists (the tests above and below)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("portal:tender", args=[published_tender.pk]))
+
+    assert response.status_code == 200
+    tables = ("tenders_erratum", "tenders_clarification", "auctions_room")
+    read = [
+        query["sql"] for query in captured if query["sql"].startswith(tuple(f'SELECT "{t}".' for t in tables))
+    ]
+    assert read == []
+
+
 # Clarifications -------------------------------------------------------------------------------
 
 ORIGINAL = "Nous, Atlas Médical SARL de Casablanca, voulons savoir si le dossier technique est obligatoire."
