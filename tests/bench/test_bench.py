@@ -127,6 +127,35 @@ def test_http_connection_keeps_alive_and_reads_both_framings():
     assert seen == [b"POST /echo HTTP/1.1", b"GET /chunked HTTP/1.1"]  # one connection, two requests
 
 
+def test_bids_run_opens_every_connection_before_the_first_bid():
+    """As the baseline's pool opens its connections before it is measured."""
+    from bench import bids
+
+    events = []
+
+    class Connection:
+        writer = None
+
+        async def open(self):
+            events.append("open")
+
+    class FakeBidder:
+        def __init__(self):
+            self.connection = Connection()
+
+        async def bid(self):
+            events.append("bid")
+            return True
+
+        async def close(self):
+            pass
+
+    result = run_async(bids.run([FakeBidder() for _ in range(5)], duration=5, max_each=1))
+
+    assert result.ok == 5
+    assert events == ["open"] * 5 + ["bid"] * 5
+
+
 def test_bidder_amounts_decrease_and_never_collide():
     lot = [bids.Bidder(1, 7, "key", index, 3, run="t") for index in range(3)]
     amounts = []
