@@ -142,8 +142,10 @@ def open_room(auction, clock, after=timedelta(seconds=1)):
 
 
 def move_before_close(auction, clock, seconds: float):
-    """Put the clock ``seconds`` before the room's current closing time."""
-    clock.advance(auction.room.closes_at - clock.now() - timedelta(seconds=seconds))
+    """Put the clock ``seconds`` before the room's current closing time, or leave it where it is when it
+    is already past that: the clock of record never goes back (a bid would then seem to come before the
+    same bidder's last one)."""
+    clock.advance(max(timedelta(0), auction.room.closes_at - clock.now() - timedelta(seconds=seconds)))
 
 
 async def _place(lot_id, user_id, amount, request_id, lang):
