@@ -15,7 +15,10 @@ A slow socket must not hold the others back nor pile up stale frames: a frame is
 when the socket can take it; otherwise it waits in a one-frame slot, and a newer one replaces it,
 so a viewer that cannot keep up gets the latest state, not every intermediate one (coalescing).
 The same holds for the process: of the frames of a lot that come in together (read at once), only
-the latest goes out. Clock frames ({"type": "time"}) and pongs have their own slot, so they never
+the latest goes out. "Latest" is by the entry a frame shows (its ``seq``), not by arrival: with
+several room processes, each publishes the bids it decided, so a lot's frames may reach a process
+out of the chain's order, and an older one must never push out the newer (at the close, a viewer
+would be left with the lot still open). Clock frames ({"type": "time"}) and pongs have their own slot, so they never
 push a snapshot out. A clock frame also says whether this process's feed is live: while its Redis
 subscription is down it carries ``"live": false`` (and one such frame goes out as soon as the loss is
 noticed), so a page can tell its viewer that the prices shown may be out of date.
@@ -28,6 +31,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -52,14 +56,24 @@ REDIS_CONNECT_TIMEOUT = 2.0
 JOIN_TIMEOUT = 5.0  # seconds a new viewer waits for its lot's subscription before reading the snapshot
 
 
+# A snapshot's own seq comes first after its lot (``build_snapshot``), before any history line's.
+_SEQ = re.compile(rb'"seq":(\d+)')
+_SEQ_WITHIN = 64  # bytes
+
+
 class Frame:
     """A frame for many sockets: its payload, and its bytes on the wire, framed once when first needed."""
 
-    __slots__ = ("data", "_wire")
+    __slots__ = ("data", "seq", "_wire")
 
     def __init__(self, data: bytes):
         self.data = data
+        match = _SEQ.search(data, 0, _SEQ_WITHIN)
+        self.seq = int(match.group(1)) if match else None  # the ledger entry it shows (None: not a snapshot)
         self._wire: bytes | None = None
+
+    def older_than(self, other: Frame) -> bool:
+        return self.seq is not None and other.seq is not None and self.seq < other.seq
 
     @property
     def wire(self) -> bytes:
@@ -137,12 +151,12 @@ class Subscriber:
         socket.on_writable = self._flush
 
     def push(self, frame: Frame) -> None:
-        """Offer a snapshot frame; one still waiting is replaced (coalescing). Never blocks."""
+        """Offer a snapshot frame; one still waiting is replaced unless it is newer (coalescing). Never blocks."""
         socket = self._socket
         if self._frame is None and socket.can_write():
             socket.write(frame)
             FRAMES_SENT.count += 1
-        else:
+        elif self._frame is None or not frame.older_than(self._frame):
             self._frame = frame
 
     def push_first(self, frame: Frame) -> None:
@@ -181,7 +195,7 @@ class Hub:
         self._thread: int | None = None
         self._tasks: list[asyncio.Task] = []
         self._local_listener = None
-        self._due: dict[int, bytes] = {}  # lot id -> its latest frame, delivered on the loop's next turn
+        self._due: dict[int, Frame] = {}  # lot id -> its latest frame, delivered on the loop's next turn
         self.frames_in = 0  # frames received by this process (one per change, whatever the sockets)
         self.subscribed = asyncio.Event()  # connected to the feed
         # With Redis: the lots' channels. ``_ready[lot]`` resolves once Redis confirmed the latest
@@ -241,12 +255,13 @@ class Hub:
         if lot_id in self._lots:
             if not self._due:
                 asyncio.get_running_loop().call_soon(self._deliver_due)
-            self._due[lot_id] = data
+            frame, waiting = Frame(data), self._due.get(lot_id)
+            if waiting is None or not frame.older_than(waiting):
+                self._due[lot_id] = frame
 
     def _deliver_due(self) -> None:
         due, self._due = self._due, {}
-        for lot_id, data in due.items():
-            frame = Frame(data)
+        for lot_id, frame in due.items():
             for subscriber in self._lots.get(lot_id, ()):
                 subscriber.push(frame)
 

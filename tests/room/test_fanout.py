@@ -289,6 +289,36 @@ def test_frames_of_a_lot_that_come_in_together_go_out_as_the_latest_only():
     run_async(scenario())
 
 
+def test_an_older_frame_arriving_late_never_pushes_out_a_newer_one():
+    """With two room processes a lot's frames may come in out of the chain's order (each process
+    publishes the bids it decided): of a burst, and in a busy socket's slot, the newest seq stays,
+    so a viewer is never left with an older state (at the close: the lot still open)."""
+
+    async def scenario():
+        hub = Hub()
+        (fast,) = await subscribe(hub, 3, 1)
+        gate = asyncio.Event()
+        slow = Socket(gate)
+        slow_subscriber = watcher(slow)
+        await hub.join(3, slow_subscriber)
+        hub.deliver(3, b'{"lot":3,"seq":7,"status":"open"}')
+        await settle(lambda: len(fast.frames) == 1)  # the slow socket is now writing seq 7
+        close, late = b'{"lot":3,"seq":9,"status":"closed"}', b'{"lot":3,"seq":8,"status":"open"}'
+        hub.deliver(3, close)
+        hub.deliver(3, late)  # the same burst: read together
+        await settle(lambda: len(fast.frames) == 2)
+        hub.deliver(3, late)  # a burst of its own, while the slow socket still holds the close
+        await settle(lambda: len(fast.frames) == 3)
+        gate.set()
+        await settle(lambda: len(slow.frames) == 2)
+        await asyncio.sleep(0.02)
+        assert fast.frames[1] == close  # the late seq 8 after it is ignored by the page (older)
+        assert slow.frames == [b'{"lot":3,"seq":7,"status":"open"}', close]
+        await slow_subscriber.close()
+
+    run_async(scenario())
+
+
 def test_the_snapshot_read_on_connect_never_replaces_a_newer_frame():
     async def scenario():
         gate = asyncio.Event()
