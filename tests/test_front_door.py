@@ -83,8 +83,9 @@ def test_a_process_left_alive_is_reported_until_stopped(tmp_path):
 def test_ctrl_c_in_the_parent_stops_its_children(tmp_path):
     pid_file = tmp_path / "child.pid"
     parent = textwrap.dedent(f"""
-        import os, pathlib, time
+        import os, pathlib, signal, time
         from seei.core.children import Child
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as at a terminal, even if started with it ignored
         child = Child("sleeper", ["sleep", "300"], dict(os.environ), pathlib.Path({str(tmp_path / "s.log")!r}))
         pathlib.Path({str(pid_file)!r}).write_text(str(child.pid))
         time.sleep(300)
