@@ -550,7 +550,7 @@ async def push_first_snapshot(subscriber, lot_id: int) -> None:
     """In a call of its own: a local of ``lot_socket`` would keep the frame (a KiB) while the socket lives."""
     first = await snapshot_frame(lot_id)
     if first is not None:
-        subscriber.push_first(Frame(first))
+        subscriber.push(Frame(first))  # never replaces a newer frame waiting meanwhile
 
 
 async def recheck_access(

@@ -159,11 +159,6 @@ class Subscriber:
         elif self._frame is None or not frame.older_than(self._frame):
             self._frame = frame
 
-    def push_first(self, frame: Frame) -> None:
-        """The snapshot read on connect: it must not replace a newer frame waiting meanwhile."""
-        if self._frame is None:
-            self.push(frame)
-
     def push_control(self, frame: Frame) -> None:
         self._control = frame
         self._flush()

@@ -327,7 +327,7 @@ def test_the_snapshot_read_on_connect_never_replaces_a_newer_frame():
         subscriber.push(Frame(b'{"seq":1}'))
         await asyncio.sleep(0.01)  # the socket is now writing seq 1
         subscriber.push(Frame(b'{"seq":3}'))
-        subscriber.push_first(Frame(b'{"seq":2}'))  # read before seq 3 was pushed: older
+        subscriber.push(Frame(b'{"seq":2}'))  # read before seq 3 was pushed: older
         gate.set()
         await settle(lambda: len(socket.frames) == 2)
         await asyncio.sleep(0.02)
