@@ -171,6 +171,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "seei.accounts.context_processors.membership",
                 "seei.administration.context_processors.announcements",
+                "seei.portal.shared_pages.csrf_marker",  # after Django's own csrf: replaces it
             ],
             "builtins": [
                 "django.templatetags.i18n",

@@ -7,9 +7,9 @@ clock, so an announcement disappears at its ``ends_at`` to the second, cached or
 
 The ``default`` cache is shared by every process when Redis is configured; without it each process
 has its own (locmem), and a change made in another process shows there once the entry expires
-(``TIMEOUT``). The banner is part of the page layout (``base.html``), rendered on every request: the
-portal's cache (``seei.portal.cache``) keeps only the content of its public pages, never the layout,
-so a cached public page never carries an ended announcement.
+(``TIMEOUT``). The banner is part of the page layout (``base.html``), rendered on every request; a
+whole public page kept for visitors without a session (``seei.portal.shared_pages``) is kept under
+the announcements shown, so it never carries an ended one either.
 """
 
 from datetime import timedelta

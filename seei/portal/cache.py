@@ -8,7 +8,8 @@ again, every other notice's page stays cached (at a national peak, lots close ev
 change every page may show (a buyer's, category's or region's name) replaces the shared token,
 which every key holds. Only what is the same for every visitor
 is cached (the search page's content, a notice's public parts, the filters' options, rendered
-without any user or CSRF token), never anything personal.
+without any user or CSRF token; whole pages for visitors without a session, ``shared_pages``),
+never anything personal.
 
 The ``portal`` cache is Redis when REDIS_URL is set; without a cache shared by every process
 (web, worker), it is a dummy cache and nothing is kept, rather than something stale.

@@ -18,7 +18,7 @@ from seei.auctions.selectors import live_public_rooms
 from seei.core import clock
 from seei.core.forms import show_errors
 from seei.core.views import flash_refusal
-from seei.portal import cache, results, selectors, workspaces
+from seei.portal import cache, results, selectors, shared_pages, workspaces
 from seei.portal.cards import notice_cards
 from seei.portal.forms import ClarificationForm, NoticeSearchForm, ResultsForm, filter_options
 from seei.practice import services as practice
@@ -66,6 +66,10 @@ def _filters(form, request, now) -> str:
 
 
 def tender_list(request):
+    return shared_pages.page(request, "search-whole", lambda: _tender_list(request))
+
+
+def _tender_list(request):
     now = clock.now()
     form = NoticeSearchForm(request.GET or None)
     criteria = form.criteria() if form.is_bound else {}
@@ -155,7 +159,13 @@ def _detail_context(request, pk, clarification_form=None) -> dict:
 
 
 def tender_detail(request, pk):
-    return render(request, "portal/tender_detail.html", _detail_context(request, pk))
+    return shared_pages.page(
+        request,
+        "notice-whole",
+        lambda: render(request, "portal/tender_detail.html", _detail_context(request, pk)),
+        parts=(redflags.thresholds_digest(),),
+        notice=pk,
+    )
 
 
 def document_download(request, pk, document_pk):

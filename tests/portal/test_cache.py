@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from seei.core.translated import make
+from seei.portal import shared_pages
 from seei.tenders import services
 from tests.portal.test_views import login, notice, refs
 
@@ -189,3 +190,67 @@ def test_a_visitor_logging_in_sees_its_own_menu_on_a_cached_page(client, publish
 
     assert str(company.user) in html and "Ask a question" in html
     assert "Log in as a company to ask a question." not in html
+
+
+def test_a_visitor_with_nothing_of_its_own_gets_the_kept_page_with_its_own_token(published_tender):
+    """No query for a crawler's or a new visitor's page once another visitor has seen it; the page's
+    CSRF token is each visitor's own and works."""
+    from django.test import Client
+
+    page = reverse("portal:tender", args=[published_tender.pk])
+    first = Client(enforce_csrf_checks=True)
+    assert queries(first, page) > 0
+
+    second = Client(enforce_csrf_checks=True)
+    with CaptureQueriesContext(connection) as captured:
+        response = second.get(page)
+    read = [query["sql"] for query in captured.captured_queries if "core_clockoffset" not in query["sql"]]
+    assert read == []  # only the test clock's offset, read by every clock.now() of a test
+    assert response.templates == []  # not even the layout rendered
+    html = response.content.decode()
+    assert "Purchase of wheelchairs" in html and shared_pages.MARKER not in html
+    (token,) = csrf_tokens(html)
+    assert token not in csrf_tokens(first.get(page).content.decode())
+    changed = second.post(
+        reverse("set_language"), {"language": "ar", "next": page, "csrfmiddlewaretoken": token}
+    )
+    assert changed.status_code == 302  # the token matches this visitor's cookie: accepted
+
+
+def test_an_announcement_shows_at_once_on_a_kept_page_and_goes_at_its_end(
+    client, published_tender, admin_user, clock
+):
+    from seei.administration.models import Announcement
+
+    page = reverse("portal:tender", args=[published_tender.pk])
+    client.get(page)
+    assert "Maintenance samedi" not in client.get(page).content.decode()
+
+    Announcement.objects.create(
+        title=make("fr", fr="Maintenance samedi"),
+        starts_at=clock.now(),
+        ends_at=clock.now() + timedelta(hours=1),
+        created_by=admin_user,
+    )
+    assert "Maintenance samedi" in client.get(page).content.decode()
+
+    clock.advance(timedelta(hours=1))
+    assert "Maintenance samedi" not in client.get(page).content.decode()
+
+
+def test_a_visitor_with_a_session_never_gets_another_visitors_page(
+    client, published_tender, admin_user, clock
+):
+    """A visitor who hid an announcement (its session says so) is served its own page, not the kept one."""
+    from django.test import Client
+
+    from seei.administration.models import Announcement
+
+    announcement = Announcement.objects.create(
+        title=make("fr", fr="Maintenance samedi"), starts_at=clock.now(), created_by=admin_user
+    )
+    page = reverse("portal:tenders")
+    client.post(reverse("administration:announcement_dismiss", args=[announcement.pk]), {"next": page})
+
+    assert "Maintenance samedi" in Client().get(page).content.decode()
+    assert "Maintenance samedi" not in client.get(page).content.decode()
