@@ -210,7 +210,9 @@ def test_a_visitor_with_nothing_of_its_own_gets_the_kept_page_with_its_own_token
     html = response.content.decode()
     assert "Purchase of wheelchairs" in html and shared_pages.MARKER not in html
     (token,) = csrf_tokens(html)
-    assert token not in csrf_tokens(first.get(page).content.decode())
+    again = first.get(page)
+    assert token not in csrf_tokens(again.content.decode())
+    assert "Cookie" in again["Vary"]  # never kept by an HTTP cache for a visitor with a session
     changed = second.post(
         reverse("set_language"), {"language": "ar", "next": page, "csrfmiddlewaretoken": token}
     )
