@@ -98,6 +98,10 @@ def _tender_list(request):
 
 def results_list(request):
     """Awarded and unsuccessful lots with their savings, for anyone; the content is cached as the search's."""
+    return shared_pages.page(request, "results-whole", lambda: _results_list(request))
+
+
+def _results_list(request):
     now = clock.now()
     form = ResultsForm(request.GET or None)
     criteria = form.criteria() if form.is_bound else {}

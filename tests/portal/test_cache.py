@@ -192,12 +192,22 @@ def test_a_visitor_logging_in_sees_its_own_menu_on_a_cached_page(client, publish
     assert "Log in as a company to ask a question." not in html
 
 
-def test_a_visitor_with_nothing_of_its_own_gets_the_kept_page_with_its_own_token(published_tender):
+@pytest.mark.parametrize(
+    ("name", "shows"),
+    [
+        ("portal:tender", "Purchase of wheelchairs"),
+        ("portal:tenders", "AO-2026-001"),
+        ("portal:results", "Results"),
+    ],
+)
+def test_a_visitor_with_nothing_of_its_own_gets_the_kept_page_with_its_own_token(
+    published_tender, name, shows
+):
     """No query for a crawler's or a new visitor's page once another visitor has seen it; the page's
     CSRF token is each visitor's own and works."""
     from django.test import Client
 
-    page = reverse("portal:tender", args=[published_tender.pk])
+    page = reverse(name, args=[published_tender.pk] if name == "portal:tender" else [])
     first = Client(enforce_csrf_checks=True)
     assert queries(first, page) > 0
 
@@ -208,7 +218,7 @@ def test_a_visitor_with_nothing_of_its_own_gets_the_kept_page_with_its_own_token
     assert read == []  # only the test clock's offset, read by every clock.now() of a test
     assert response.templates == []  # not even the layout rendered
     html = response.content.decode()
-    assert "Purchase of wheelchairs" in html and shared_pages.MARKER not in html
+    assert shows in html and shared_pages.MARKER not in html
     (token,) = csrf_tokens(html)
     again = first.get(page)
     assert token not in csrf_tokens(again.content.decode())

@@ -159,7 +159,8 @@ def test_the_results_are_paginated_in_bounded_queries(
     assert len(second.context["page_obj"].object_list) == 2
     with CaptureQueriesContext(connection) as queries:
         client.get(URL + "?page=2&status=awarded")
-    assert len(queries) <= 10  # count, page, filter options, cache: not one per lot
+    read = [query for query in queries.captured_queries if "core_clockoffset" not in query["sql"]]
+    assert len(read) <= 10  # count, page, filter options, cache: not one per lot (nor the test clock's)
 
 
 def test_the_results_render_in_arabic_and_are_linked(client, outcomes):
