@@ -46,6 +46,9 @@ class ApiBidder(bids.Bidder):
         super().move(port)
         self.headers.pop("Origin", None)
 
+    async def enter(self) -> None:
+        """An integration has no page to load: its first bid looks its token up."""
+
 
 def bidders(ports: list[int], lot_id: int, keys: list[str]) -> list[ApiBidder]:
     """One bidder per key, spread over the web processes as ``bench.run`` spreads the room's."""

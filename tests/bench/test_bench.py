@@ -127,8 +127,9 @@ def test_http_connection_keeps_alive_and_reads_both_framings():
     assert seen == [b"POST /echo HTTP/1.1", b"GET /chunked HTTP/1.1"]  # one connection, two requests
 
 
-def test_bids_run_opens_every_connection_before_the_first_bid():
-    """As the baseline's pool opens its connections before it is measured."""
+def test_bids_run_opens_every_connection_and_enters_every_room_before_the_first_bid():
+    """As the baseline's pool opens its connections before it is measured; as a bidder's page loads
+    the room before its first bid."""
     from bench import bids
 
     events = []
@@ -143,6 +144,9 @@ def test_bids_run_opens_every_connection_before_the_first_bid():
         def __init__(self):
             self.connection = Connection()
 
+        async def enter(self):
+            events.append("enter")
+
         async def bid(self):
             events.append("bid")
             return True
@@ -153,7 +157,7 @@ def test_bids_run_opens_every_connection_before_the_first_bid():
     result = run_async(bids.run([FakeBidder() for _ in range(5)], duration=5, max_each=1))
 
     assert result.ok == 5
-    assert events == ["open"] * 5 + ["bid"] * 5
+    assert events == ["open"] * 5 + ["enter"] * 5 + ["bid"] * 5
 
 
 def test_bidder_amounts_decrease_and_never_collide():
