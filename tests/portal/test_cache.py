@@ -197,7 +197,7 @@ def test_a_visitor_logging_in_sees_its_own_menu_on_a_cached_page(client, publish
     [
         ("portal:tender", "Purchase of wheelchairs"),
         ("portal:tenders", "AO-2026-001"),
-        ("portal:results", "Results"),
+        ("portal:results", "Savings statistics by year"),  # the results page's own link
     ],
 )
 def test_a_visitor_with_nothing_of_its_own_gets_the_kept_page_with_its_own_token(
