@@ -50,9 +50,9 @@ class ApiBidder(bids.Bidder):
         """An integration has no page to load: its first bid looks its token up."""
 
 
-def bidders(ports: list[int], lot_id: int, keys: list[str]) -> list[ApiBidder]:
-    """One bidder per key, spread over the web processes as ``bench.run`` spreads the room's."""
-    return [ApiBidder(ports[i % len(ports)], lot_id, key, i, len(keys)) for i, key in enumerate(keys)]
+def bidders(port: int, lot_id: int, keys: list[str]) -> list[ApiBidder]:
+    """One bidder per key, on the lot's room process (``bench.run.Bench.room_port``), as the room's."""
+    return [ApiBidder(port, lot_id, key, i, len(keys)) for i, key in enumerate(keys)]
 
 
 async def run(bidders: list[ApiBidder], *, duration: float, max_each: int) -> LoadResult:
@@ -71,7 +71,7 @@ def hot(bench, level: int = 8, seconds: float | None = None) -> list[Figure]:
     name = f"api bids, hot lot, {level} bidders"
     people = data.people(level, "api-hot")
     lot = data.auction(bench.base, people, f"BENCH-API-HOT-{level}")
-    api_bidders = bidders(bench.ports, lot, tokens(people))
+    api_bidders = bidders(bench.room_port(0), lot, tokens(people))
     log(f"{name}: SEEI")
     result = run_async(run(api_bidders, duration=seconds or config.hot_seconds, max_each=config.max_each))
     log(f"  {result.summary()} refusals {bids.refusals(api_bidders)}")

@@ -199,6 +199,12 @@ class Bench:
                 f"no bid was accepted during the warm-up: {bids.refusals(bidders)} {dict(result.errors)}"
             )
 
+    def room_port(self, lot_number: int) -> int:
+        """The room process of a lot's bids: the proxy sends each lot's bids to one room process
+        (README, *Running it for real*), where they batch together instead of taking turns at the
+        lot's lock with another process's batches."""
+        return self.ports[lot_number % len(self.ports)]
+
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
@@ -219,7 +225,7 @@ class Bench:
         for level in config.hot_levels:
             lot = data.auction(self.base, people[:level], f"BENCH-HOT-{level}")
             bidders = [
-                bids.Bidder(self.ports[i % len(self.ports)], lot, p.session_key, i, level)
+                bids.Bidder(self.room_port(0), lot, p.session_key, i, level)
                 for i, p in enumerate(people[:level])
             ]
             self._bids_beside_baseline(
@@ -247,7 +253,7 @@ class Bench:
             group = people[number * per_lot : (number + 1) * per_lot]
             lot = data.auction(self.base, group, f"BENCH-MANY-{number}")
             bidders += [
-                bids.Bidder(self.ports[(number + i) % len(self.ports)], lot, p.session_key, i, per_lot)
+                bids.Bidder(self.room_port(number), lot, p.session_key, i, per_lot)
                 for i, p in enumerate(group)
             ]
         self._bids_beside_baseline(
@@ -597,12 +603,12 @@ class Bench:
         (person,) = data.people(1, "flood-in")
         outsiders = data.people(config.flood_accounts, "flood-out")
         lot = data.auction(self.base, [person], "BENCH-FLOOD")
-        bidder = bids.Bidder(self.ports[0], lot, person.session_key, 0, 1)
+        bidder = bids.Bidder(self.room_port(0), lot, person.session_key, 0, 1)
         log(f"flood: the admitted bidder alone ({config.alone_seconds:.0f} s)")
         alone = run_async(bids.run([bidder], duration=config.alone_seconds, max_each=config.alone_bids))
         log(f"  {alone.summary()}")
         flooders = [
-            bids.Bidder(self.ports[i % len(self.ports)], lot, p.session_key, i + 1, len(outsiders) + 1)
+            bids.Bidder(self.room_port(0), lot, p.session_key, i + 1, len(outsiders) + 1)
             for i, p in enumerate(outsiders)
         ]
         each = math.ceil(config.flood_attempts / len(flooders))
@@ -741,7 +747,7 @@ class Bench:
             )
             lot = data.auction(self.base, group, f"BENCH-PEAK-{number}", public_watch=True, closing=closing)
             bidders = [
-                bids.Bidder(self.ports[(number + i) % len(self.ports)], lot, p.session_key, i, per_lot)
+                bids.Bidder(self.room_port(number), lot, p.session_key, i, per_lot)
                 for i, p in enumerate(group)
             ]
             lots.append(peak.Lot(lot, end, bidders))
@@ -875,7 +881,7 @@ class Bench:
                 lot = data.auction(self.base, group, f"BENCH-SCALE-{processes}-{number}", public_watch=True)
                 lot_ids.append(lot)
                 bidders += [
-                    bids.Bidder(self.ports[(number + i) % len(self.ports)], lot, p.session_key, i, per_lot)
+                    bids.Bidder(self.room_port(number), lot, p.session_key, i, per_lot)
                     for i, p in enumerate(group)
                 ]
             result = run_async(
