@@ -516,6 +516,21 @@ def test_with_redis_each_snapshot_is_published_once_on_the_lots_channel(live, se
 # The hot path's shortcuts give the same results as the plain ones -----------------------------------
 
 
+def test_a_busy_rooms_checkpoints_thin_out_as_it_grows():
+    """Every 32 entries at first; then, since each checkpoint holds every bid, at most a quarter of the
+    room apart, so that all the checkpoints of a room write O(entries) bids in all, not O(entries²)."""
+    entries = 100_000
+    due = [seq for seq in range(1, entries + 1) if bidding.checkpoint_due(seq)]
+    assert due[:9] == [32, 64, 96, 128, 160, 192, 224, 256, 320]
+    assert not bidding.checkpoint_due(0)
+    written = sum(due)  # each checkpoint holds the room's entries so far
+    assert written <= 7 * entries  # at every 32 entries it would be about entries² / 64
+    last = 0
+    for seq in range(1, entries + 1):  # a read from the checkpoint folds at most a quarter of the room
+        last = seq if bidding.checkpoint_due(seq) else last
+        assert seq - last < max(bidding.CHECKPOINT_EVERY, seq / 4)
+
+
 def test_the_checkpoint_written_under_the_lock_is_the_states_own_dict(live):
     from seei.auctions.models import Room
 

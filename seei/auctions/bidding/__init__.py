@@ -42,6 +42,7 @@ from seei.auctions.bidding.state import (
     MAX_DELTA,
     RoomNotFound,
     advance,
+    checkpoint_due,
     checkpoint_json,
     state_of_room_sync,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "accepted_message",
     "advance",
     "build_snapshot",
+    "checkpoint_due",
     "checkpoint_json",
     "connection",
     "conninfo",

@@ -53,7 +53,6 @@ from seei.auctions.bidding.answers import (
 from seei.auctions.bidding.connections import Unavailable, now_sql, unavailable
 from seei.auctions.bidding.snapshots import build_snapshot, viewer_view
 from seei.auctions.bidding.state import (
-    CHECKPOINT_EVERY,
     STATE_COLUMN,
     TIME_AND_DELTA_SQL,
     RoomNotFound,
@@ -64,6 +63,7 @@ from seei.auctions.bidding.state import (
     _state,
     _state_cache,
     _state_sql,
+    checkpoint_due,
     checkpoint_json,
 )
 from seei.room import history as room_history
@@ -137,7 +137,7 @@ def _bids_sql() -> str:
 
 
 # What a batch decided, in one statement: the signed ledger entries of its accepted bids, the room's
-# head (and every CHECKPOINT_EVERY entries its checkpoint), and one audit row per attempt.
+# head (and now and then its checkpoint: checkpoint_due), and one audit row per attempt.
 WRITE_SQL = """
 WITH entry AS (
     INSERT INTO auctions_ledgerentry (room_id, seq, type, at, data, prev_hash, hash, signature)
@@ -357,7 +357,7 @@ class _Writing:
     decided: dict[tuple[int, str], _Outcome] = field(default_factory=dict)  # (bidder, request id) -> first
 
     def parameters(self, batch: _Batch) -> dict[str, Any]:
-        checkpoint = any(entry["seq"] % CHECKPOINT_EVERY == 0 for entry in batch.entries)
+        checkpoint = any(checkpoint_due(entry["seq"]) for entry in batch.entries)
         return {
             "room_id": self.room_id,
             "at": batch.now,
