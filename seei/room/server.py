@@ -2,11 +2,11 @@
 
     python -m seei.room.server [--host 127.0.0.1] [--port 8000] [--workers 1]
 
-The same as ``uvicorn seei.asgi:application`` plus: no per-message compression on sockets
-(one broadcast frame is the same bytes for everyone; deflating it per socket would cost CPU
-per viewer), a small maximum incoming message (clients only ever send a ping), the lifespan
-on (it opens the pool and the subscription), and sockets that take the room's broadcast frames
-already framed (``RoomWebSocketProtocol``).
+The same as ``uvicorn seei.asgi:application`` plus: a garbage collector set for a server
+(``seei.core.collector``), no per-message compression on sockets (one broadcast frame is the same
+bytes for everyone; deflating it per socket would cost CPU per viewer), a small maximum incoming
+message (clients only ever send a ping), the lifespan on (it opens the pool and the subscription),
+and sockets that take the room's broadcast frames already framed (``RoomWebSocketProtocol``).
 
 No client can starve the others (``RoomHttpProtocol``): a request must arrive within
 SEEI_REQUEST_TIMEOUT seconds (headers and body, plus one second per SEEI_MIN_BODY_RATE bytes of
@@ -249,6 +249,16 @@ def raise_file_limit() -> tuple[int, int]:
     return soft, resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def application():
+    """seei.asgi's application, once set up in this process (uvicorn's factory, called in each worker
+    process before it serves), with the garbage collector set for a server (seei.core.collector)."""
+    from seei.asgi import application
+    from seei.core import collector
+
+    collector.steady()
+    return application
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
@@ -265,7 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     # Printed, whatever the log level: an operator checks it (README, operations).
     print(f"seei.room.server: open files limit {after} (was {before})", flush=True)
     uvicorn.run(
-        "seei.asgi:application",
+        "seei.room.server:application",
+        factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
-from seei.core import worker
+from seei.core import collector, worker
 
 
 class Command(BaseCommand):
@@ -27,5 +27,6 @@ class Command(BaseCommand):
         # The URLs imported now (seconds), not by the first close's links, inside its transaction
         # while the lot's row is locked and its bidders wait.
         reverse("portal:home")
+        collector.steady()  # as in a room process: a close holds its lot's lock (seei.core.collector)
         lanes = tuple(options["lane"] or ())
         worker.run_until_signalled("-".join(("seei-worker", *lanes)), lanes or worker.LANES)
