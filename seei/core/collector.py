@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 
-YOUNG = 50_000  # net allocations between young collections (CPython: 700)
+YOUNG = 10_000  # net allocations between young collections (CPython: 700)
 MIDDLE = 20  # young collections between collections of the middle generation (CPython: 10)
 OLD = 100  # middle collections before a full collection is considered (CPython: 10)
 
