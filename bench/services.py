@@ -265,6 +265,10 @@ def start_pages(env: dict[str, str], workers: int = 2, threads: int = 8) -> Proc
         str(workers),
         "--threads",
         str(threads),
+        # Longer than the load generator keeps an idle connection (httpx: 5 s), as behind a proxy:
+        # with gunicorn's 2 s, it closed connections the clients were reusing (1 portal error a peak).
+        "--keep-alive",
+        "10",
         "--log-level",
         "warning",
     ]
