@@ -7,7 +7,7 @@ stopping the event loop, with every bid and frame of the process, for 0.3-0.8 s,
 nothing: what a room keeps (its sockets, the lots' states) lives as long as the process or the lot.
 The cycles SEEI makes (a connection's handshake, asyncio's futures) die young: young collections
 still free them, less often. Used by the room processes and the task worker; the page processes
-keep CPython's defaults (Django makes cycles on every request, and the peak measured no gain).
+keep CPython's defaults (set this way, the peak's portal measured no gain).
 """
 
 from __future__ import annotations
