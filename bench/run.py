@@ -205,6 +205,13 @@ class Bench:
         lot's lock with another process's batches."""
         return self.ports[lot_number % len(self.ports)]
 
+    def lot_bidders(self, lot_number: int, lot: int, people) -> list:
+        """A lot's bidders, one per person, on the lot's room process (``room_port``)."""
+        from bench import bids
+
+        port = self.room_port(lot_number)
+        return [bids.Bidder(port, lot, p.session_key, i, len(people)) for i, p in enumerate(people)]
+
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
@@ -217,17 +224,14 @@ class Bench:
     # --- 1. one hot lot -------------------------------------------------------------------------
 
     def hot(self) -> None:
-        from bench import api_bids, bids, data, sqlbase
+        from bench import api_bids, data, sqlbase
 
         config = self.config
         run_async(sqlbase.create_schema(self.db.conninfo, max(config.many_lots, 1)))
         people = data.people(max(config.hot_levels), "hot")
         for level in config.hot_levels:
             lot = data.auction(self.base, people[:level], f"BENCH-HOT-{level}")
-            bidders = [
-                bids.Bidder(self.room_port(0), lot, p.session_key, i, level)
-                for i, p in enumerate(people[:level])
-            ]
+            bidders = self.lot_bidders(0, lot, people[:level])
             self._bids_beside_baseline(
                 f"hot lot, {level} bidders",
                 bidders,
@@ -241,7 +245,7 @@ class Bench:
     # --- 2. many lots ---------------------------------------------------------------------------
 
     def many(self) -> None:
-        from bench import bids, data, sqlbase
+        from bench import data, sqlbase
 
         config = self.config
         lots, per_lot = config.many_lots, config.many_bidders
@@ -252,10 +256,7 @@ class Bench:
         for number in range(lots):
             group = people[number * per_lot : (number + 1) * per_lot]
             lot = data.auction(self.base, group, f"BENCH-MANY-{number}")
-            bidders += [
-                bids.Bidder(self.room_port(number), lot, p.session_key, i, per_lot)
-                for i, p in enumerate(group)
-            ]
+            bidders += self.lot_bidders(number, lot, group)
         self._bids_beside_baseline(
             f"{lots} lots x {per_lot} bidders",
             bidders,
@@ -746,10 +747,7 @@ class Bench:
                 config.peak_extension_cap,
             )
             lot = data.auction(self.base, group, f"BENCH-PEAK-{number}", public_watch=True, closing=closing)
-            bidders = [
-                bids.Bidder(self.room_port(number), lot, p.session_key, i, per_lot)
-                for i, p in enumerate(group)
-            ]
+            bidders = self.lot_bidders(number, lot, group)
             lots.append(peak.Lot(lot, end, bidders))
         notices = list(
             Tender.objects.filter(reference__startswith="BP-").values_list("pk", flat=True)[
@@ -866,7 +864,7 @@ class Bench:
     def peak_scaling(self) -> None:
         """Capacity for the model: back-to-back bids on many lots watched by viewers, with one room
         process then two (human-paced bids would measure the offered load, not what a process can do)."""
-        from bench import bids, data, peak
+        from bench import data, peak
 
         config = self.config
         counts = (1, 2) if self.redis.url else (1,)  # two processes need Redis between them
@@ -880,10 +878,7 @@ class Bench:
                 group = people[number * per_lot : (number + 1) * per_lot]
                 lot = data.auction(self.base, group, f"BENCH-SCALE-{processes}-{number}", public_watch=True)
                 lot_ids.append(lot)
-                bidders += [
-                    bids.Bidder(self.room_port(number), lot, p.session_key, i, per_lot)
-                    for i, p in enumerate(group)
-                ]
+                bidders += self.lot_bidders(number, lot, group)
             result = run_async(
                 peak.scaling(
                     lot_ids,

@@ -35,5 +35,5 @@ def test_a_room_server_process_serves_seei_with_what_it_built_frozen_and_the_thr
 
 def test_a_process_left_alone_keeps_cpythons_collector():
     """Only a process that serves sets it, as it starts: importing SEEI (as a test does) does not."""
-    same, threshold, frozen = started("from seei import asgi", "True")
+    _same, threshold, frozen = started("from seei import asgi", "True")
     assert threshold == (700, 10, 10) and frozen == 0
