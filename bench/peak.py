@@ -60,6 +60,32 @@ def closed_refusals(bidder: Bidder) -> int:
 
 
 @dataclass
+class Phases:
+    """Bid latencies by when each bid was sent: before ``rush_from`` (epoch seconds; no lot in its last
+    minute yet, every bidder at its calm pace) and from then on (the rush, the extensions, the closes),
+    with the answers per second of each: where the machine's capacity ends shows between the two."""
+
+    start: float
+    rush_from: float
+    calm: list[float] = field(default_factory=list)
+    rush: list[float] = field(default_factory=list)
+    last_sent: float = 0.0
+
+    def record(self, sent_at: float, latency: float) -> None:
+        (self.calm if sent_at < self.rush_from else self.rush).append(latency)
+        self.last_sent = max(self.last_sent, sent_at)
+
+    def rates(self) -> tuple[float, float]:
+        """Answers per second in the calm, then in the rush."""
+        calm_seconds = self.rush_from - self.start
+        rush_seconds = self.last_sent - self.rush_from
+        return (
+            len(self.calm) / calm_seconds if calm_seconds > 0 else 0.0,
+            len(self.rush) / rush_seconds if rush_seconds > 0 else 0.0,
+        )
+
+
+@dataclass
 class Lot:
     lot_id: int
     end: float  # its planned end (epoch seconds): extensions move the real one
@@ -75,8 +101,10 @@ async def human_bidder(
     result: LoadResult,
     deadline: float,
     clock: Callable[[], float] = time.time,
+    phases: Phases | None = None,
 ) -> None:
-    """Bid at a human pace until the lot refuses as closed, or until ``deadline``."""
+    """Bid at a human pace until the lot refuses as closed, or until ``deadline``; each latency also
+    in its phase (``phases``), by when the bid was sent."""
     bidder.keep_seq = True
     errors = 0
     try:
@@ -86,7 +114,7 @@ async def human_bidder(
                 return
             await asyncio.sleep(pause)
             before = closed_refusals(bidder)
-            sent = time.perf_counter()
+            sent_at, sent = clock(), time.perf_counter()
             try:
                 accepted = await bidder.bid()
             except Exception as error:
@@ -96,6 +124,8 @@ async def human_bidder(
                     return
                 continue
             result.latencies.append(time.perf_counter() - sent)
+            if phases is not None:
+                phases.record(sent_at, result.latencies[-1])
             if accepted:
                 result.ok += 1
                 lot.seqs.append(bidder.last_seq)
@@ -105,6 +135,18 @@ async def human_bidder(
                     return
     finally:
         await bidder.close()
+
+
+async def enter_rooms(bidders: list[Bidder], at_once: int = 32) -> None:
+    """Each bidder enters its lot's room before the start, as the room's page does before a first bid
+    (the hot and many-lots scenarios do the same): its room process knows the login by then."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def enter(bidder: Bidder) -> None:
+        async with gate:
+            await bidder.enter()
+
+    await asyncio.gather(*(enter(bidder) for bidder in bidders))
 
 
 async def paced_pages(
@@ -184,6 +226,7 @@ class PeakResult:
     lost: int = 0
     unclosed: int = 0  # lots the worker had not closed when the scenario gave up waiting
     out_of_order: int = 0
+    phases: Phases | None = None
     late_start: float = 0.0  # seconds the viewers took beyond the planned start (the lots' calm time shrinks)
 
     def frame_p(self, fraction: float) -> float:
@@ -246,14 +289,24 @@ async def run(
         opened = await room_seqs(conninfo, lot_ids)
         mark = max(seq for _status, seq in opened.values())  # no bid yet: only what follows is recorded
         await asyncio.gather(*(client.ask(f"mark {mark}") for client in clients))
+        await enter_rooms([bidder for lot in lots for bidder in lot.bidders])
         result.late_start = max(0.0, time.time() - start)
         await asyncio.sleep(max(0.0, start - time.time()))
 
         rng = random.Random(seed)
         began = time.perf_counter()
+        result.phases = Phases(start, min(lot.end for lot in lots) - pace.rush_seconds)
         bidding = [
             asyncio.create_task(
-                human_bidder(lot, bidder, pace, random.Random(rng.random()), result.bids, deadline)
+                human_bidder(
+                    lot,
+                    bidder,
+                    pace,
+                    random.Random(rng.random()),
+                    result.bids,
+                    deadline,
+                    phases=result.phases,
+                )
             )
             for lot in lots
             for bidder in lot.bidders

@@ -802,6 +802,7 @@ class Bench:
             Figure(f"{name}: bid p50", result.bids.p(0.5), "ms"),
             Figure(f"{name}: bid p99 (goal < 150 ms)", result.bids.p(0.99), "ms"),
             Figure(f"{name}: accepted bids/s", result.bids.rate, "bids/s"),
+            *self._peak_phases(name, result.phases),
             Figure(
                 f"{name}: frame p99 commit-to-viewer (goal <= 1.5x fan-out alone)",
                 result.frame_p(0.99),
@@ -833,6 +834,23 @@ class Bench:
                 "viewers": dict(result.failed),
             },
         }
+
+    @staticmethod
+    def _peak_phases(name: str, phases) -> list[Figure]:
+        """Bid p99 and answers/s before any lot's last minute (the calm) and from then on (the rush and
+        the closes): the load at which the machine's capacity ends lies between the two."""
+        rates = phases.rates()
+        return [
+            figure
+            for label, latencies, rate in (
+                ("the calm (before any lot's last minute)", phases.calm, rates[0]),
+                ("the rush and the closes", phases.rush, rates[1]),
+            )
+            for figure in (
+                Figure(f"{name}: bid p99 in {label}", stats.percentile(latencies, 0.99) * 1000, "ms"),
+                Figure(f"{name}: answers/s in {label}", rate, "answers/s"),
+            )
+        ]
 
     @staticmethod
     def _close_jobs(lot_ids: list[int]) -> dict:

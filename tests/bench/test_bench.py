@@ -383,9 +383,40 @@ def test_human_bidder_stops_when_its_lot_refuses_as_closed():
     lot = peak.Lot(1, end=0.0, bidders=[bidder])
     pace = peak.Pace(calm=(0.0, 0.001), rush=(0.0, 0.001), rush_seconds=1.0)
     result = LoadResult()
-    run_async(peak.human_bidder(lot, bidder, pace, random.Random(1), result, deadline=1e12))
+    phases = peak.Phases(start=0.0, rush_from=1e12)  # every bid sent in the calm
+    run_async(peak.human_bidder(lot, bidder, pace, random.Random(1), result, deadline=1e12, phases=phases))
     assert (result.ok, result.refused, bidder.answers, bidder.closed) == (3, 1, 4, True)
     assert lot.seqs == [2, 3, 4]
+    assert (phases.calm, phases.rush) == (result.latencies, [])
+
+
+def test_peak_phases_split_the_bids_by_when_they_were_sent():
+    from bench import peak
+
+    phases = peak.Phases(start=100.0, rush_from=110.0)
+    for sent_at in (100.5, 101.0, 109.9, 110.0, 112.0, 115.0, 120.0):
+        phases.record(sent_at, latency=sent_at)  # each bid's latency stands for its time here
+    assert phases.calm == [100.5, 101.0, 109.9]
+    assert phases.rush == [110.0, 112.0, 115.0, 120.0]
+    assert phases.rates() == (3 / 10, 4 / 10)  # answers/s: 10 s of calm, 10 s of rush until the last one
+
+
+def test_bidders_enter_their_rooms_a_few_at_a_time():
+    from bench import peak
+
+    inside = []
+
+    class FakeBidder:
+        async def enter(self):
+            inside.append(1)
+            assert len(inside) <= 3
+            await asyncio.sleep(0.001)
+            inside.pop()
+            self.entered = True
+
+    bidders = [FakeBidder() for _ in range(10)]
+    run_async(peak.enter_rooms(bidders, at_once=3))
+    assert all(bidder.entered for bidder in bidders) and not inside
 
 
 def test_paced_pages_send_at_the_rate_until_told_to_stop():
