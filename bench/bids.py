@@ -88,17 +88,22 @@ class Bidder:
         await self.connection.close()
 
 
-async def run(bidders: list[Bidder], *, duration: float, max_each: int) -> LoadResult:
-    """Every bidder bids back to back; the result counts accepted bids (201) and refusals. Each
-    bidder's connection is opened and its room entered first, as the baseline's pool opens its
-    connections before it is measured: 2,000 TCP handshakes and first logins at once are the load
+async def enter_all(bidders: list[Bidder]) -> None:
+    """Open each bidder's connection and enter its room before a measure, as the baseline's pool opens
+    its connections before it is measured: 2,000 TCP handshakes and first logins at once are the load
     generator's start, not a bid's cost (they made the whole p99 of 200 lots, up to 10 s)."""
+    await asyncio.gather(
+        *(bidder.connection.open() for bidder in bidders if bidder.connection.writer is None)
+    )
+    await asyncio.gather(*(bidder.enter() for bidder in bidders))
+
+
+async def run(bidders: list[Bidder], *, duration: float, max_each: int) -> LoadResult:
+    """Every bidder bids back to back, once all have entered (``enter_all``); the result counts
+    accepted bids (201) and refusals."""
     operations: list[Operation] = [bidder.bid for bidder in bidders]
     try:
-        await asyncio.gather(
-            *(bidder.connection.open() for bidder in bidders if bidder.connection.writer is None)
-        )
-        await asyncio.gather(*(bidder.enter() for bidder in bidders))
+        await enter_all(bidders)
         return await closed_loop(operations, duration=duration, max_each=max_each)
     finally:
         for bidder in bidders:

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bench.bids import Bidder
+from bench.bids import Bidder, enter_all
 from bench.fanout import connected, viewer_clients
 from bench.load import LoadResult
 from bench.stats import percentile
@@ -123,9 +123,10 @@ async def human_bidder(
                 if errors >= MAX_ERRORS_EACH:
                     return
                 continue
-            result.latencies.append(time.perf_counter() - sent)
+            latency = time.perf_counter() - sent
+            result.latencies.append(latency)
             if phases is not None:
-                phases.record(sent_at, result.latencies[-1])
+                phases.record(sent_at, latency)
             if accepted:
                 result.ok += 1
                 lot.seqs.append(bidder.last_seq)
@@ -135,18 +136,6 @@ async def human_bidder(
                     return
     finally:
         await bidder.close()
-
-
-async def enter_rooms(bidders: list[Bidder], at_once: int = 32) -> None:
-    """Each bidder enters its lot's room before the start, as the room's page does before a first bid
-    (the hot and many-lots scenarios do the same): its room process knows the login by then."""
-    gate = asyncio.Semaphore(at_once)
-
-    async def enter(bidder: Bidder) -> None:
-        async with gate:
-            await bidder.enter()
-
-    await asyncio.gather(*(enter(bidder) for bidder in bidders))
 
 
 async def paced_pages(
@@ -289,7 +278,8 @@ async def run(
         opened = await room_seqs(conninfo, lot_ids)
         mark = max(seq for _status, seq in opened.values())  # no bid yet: only what follows is recorded
         await asyncio.gather(*(client.ask(f"mark {mark}") for client in clients))
-        await enter_rooms([bidder for lot in lots for bidder in lot.bidders])
+        # Each bidder enters its room before the start, as the room's page does before a first bid.
+        await enter_all([bidder for lot in lots for bidder in lot.bidders])
         result.late_start = max(0.0, time.time() - start)
         await asyncio.sleep(max(0.0, start - time.time()))
 

@@ -839,17 +839,13 @@ class Bench:
     def _peak_phases(name: str, phases) -> list[Figure]:
         """Bid p99 and answers/s before any lot's last minute (the calm) and from then on (the rush and
         the closes): the load at which the machine's capacity ends lies between the two."""
-        rates = phases.rates()
+        calm_rate, rush_rate = phases.rates()
+        calm, rush = "the calm (before any lot's last minute)", "the rush and the closes"
         return [
-            figure
-            for label, latencies, rate in (
-                ("the calm (before any lot's last minute)", phases.calm, rates[0]),
-                ("the rush and the closes", phases.rush, rates[1]),
-            )
-            for figure in (
-                Figure(f"{name}: bid p99 in {label}", stats.percentile(latencies, 0.99) * 1000, "ms"),
-                Figure(f"{name}: answers/s in {label}", rate, "answers/s"),
-            )
+            Figure(f"{name}: bid p99 in {calm}", stats.percentile(phases.calm, 0.99) * 1000, "ms"),
+            Figure(f"{name}: answers/s in {calm}", calm_rate, "answers/s"),
+            Figure(f"{name}: bid p99 in {rush}", stats.percentile(phases.rush, 0.99) * 1000, "ms"),
+            Figure(f"{name}: answers/s in {rush}", rush_rate, "answers/s"),
         ]
 
     @staticmethod

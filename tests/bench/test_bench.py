@@ -401,22 +401,30 @@ def test_peak_phases_split_the_bids_by_when_they_were_sent():
     assert phases.rates() == (3 / 10, 4 / 10)  # answers/s: 10 s of calm, 10 s of rush until the last one
 
 
-def test_bidders_enter_their_rooms_a_few_at_a_time():
-    from bench import peak
+def test_bidders_open_their_connections_and_enter_their_rooms_before_a_measure():
+    from bench import bids
 
-    inside = []
+    class FakeConnection:
+        def __init__(self, writer):
+            self.writer, self.opened = writer, 0
+
+        async def open(self):
+            self.opened += 1
+            self.writer = object()
 
     class FakeBidder:
+        def __init__(self, writer=None):
+            self.connection, self.entered = FakeConnection(writer), False
+
         async def enter(self):
-            inside.append(1)
-            assert len(inside) <= 3
-            await asyncio.sleep(0.001)
-            inside.pop()
+            assert self.connection.writer is not None  # entered on its open connection
             self.entered = True
 
-    bidders = [FakeBidder() for _ in range(10)]
-    run_async(peak.enter_rooms(bidders, at_once=3))
-    assert all(bidder.entered for bidder in bidders) and not inside
+    already_open = FakeBidder(writer=object())
+    bidders = [FakeBidder() for _ in range(9)] + [already_open]
+    run_async(bids.enter_all(bidders))
+    assert all(bidder.entered for bidder in bidders)
+    assert [bidder.connection.opened for bidder in bidders] == [1] * 9 + [0]
 
 
 def test_paced_pages_send_at_the_rate_until_told_to_stop():
