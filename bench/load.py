@@ -45,16 +45,23 @@ class LoadResult:
 
 
 async def closed_loop(
-    operations: list[Operation], *, duration: float, max_each: int, max_errors: int = 50
+    operations: list[Operation],
+    *,
+    duration: float,
+    max_each: int,
+    max_errors: int = 50,
+    time_first: bool = True,
 ) -> LoadResult:
     """Run each operation in its own worker, back to back, until ``duration`` seconds have passed
-    or each worker did ``max_each`` operations; then wait for the operations in flight."""
+    or each worker did ``max_each`` operations; then wait for the operations in flight. Without
+    ``time_first``, each worker's first operation is counted but its latency is not: every worker
+    sends its first one in the same instant, which thousands of people never do."""
     result = LoadResult()
     deadline = time.perf_counter() + duration
     stop = asyncio.Event()
 
     async def worker(operation: Operation) -> None:
-        for _ in range(max_each):
+        for number in range(max_each):
             if stop.is_set() or time.perf_counter() >= deadline:
                 return
             started = time.perf_counter()
@@ -65,7 +72,8 @@ async def closed_loop(
                 if sum(result.errors.values()) >= max_errors:
                     stop.set()
                 continue
-            result.latencies.append(time.perf_counter() - started)
+            if number or time_first:
+                result.latencies.append(time.perf_counter() - started)
             if accepted:
                 result.ok += 1
             else:

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 
-from seei.auctions import bidding, ledger, rules, services
-from seei.auctions.batches import GroupQueue
+from seei.auctions import bidding, flood, ledger, rules, services
+from seei.auctions.batches import GroupQueue, Turns
 from seei.auctions.models import BidAttempt, LedgerEntry
 from seei.auctions.verify import verify_ledger
 from tests.conftest import Client, run_async
@@ -24,7 +24,8 @@ from .conftest import move_before_close, open_room
 def test_items_waiting_on_a_key_are_handled_together_in_order_and_split_by_size():
     batches = []
 
-    async def run_batch(key, items):
+    async def run_batch(key, take):
+        items = take()
         batches.append((key, list(items)))
         await asyncio.sleep(0)
         return [item * 10 for item in items]
@@ -41,7 +42,8 @@ def test_items_waiting_on_a_key_are_handled_together_in_order_and_split_by_size(
 def test_an_item_that_fails_its_batch_fails_alone_and_the_others_are_run_again_in_order():
     runs = []
 
-    async def run_batch(key, items):
+    async def run_batch(key, take):
+        items = take()
         runs.append(list(items))
         if "boom" in items:
             raise RuntimeError("the transaction failed")
@@ -58,6 +60,112 @@ def test_an_item_that_fails_its_batch_fails_alone_and_the_others_are_run_again_i
     assert (first, second) == ("A", "B")
     assert isinstance(boom, RuntimeError) and isinstance(bad, ValueError) and str(bad) == "bad"
     assert runs == [["a", "boom", "b"], ["a"], ["boom"], ["b"], ["bad"]]
+
+
+def test_a_batch_is_taken_when_it_can_run_so_items_arriving_while_it_waits_are_in_it():
+    """As a lot's batch waiting for a connection of a busy pool: the bids arriving meanwhile are in
+    it, not left to wait for it and then for a batch of their own."""
+    batches = []
+    connection = asyncio.Lock()  # the pool's one connection
+
+    async def run_batch(key, take):
+        async with connection:
+            batches.append(list(take()))
+            await asyncio.sleep(0)
+            return [item * 10 for item in take()]  # the same items when taken again
+
+    queue = GroupQueue(run_batch, max_batch=10)
+
+    async def main():
+        async with connection:  # busy with something else
+            first = asyncio.ensure_future(queue.submit("lot", 1))
+            await asyncio.sleep(0)  # its batch is waiting for the connection
+            later = [asyncio.ensure_future(queue.submit("lot", n)) for n in (2, 3)]
+            await asyncio.sleep(0)
+        return await asyncio.gather(first, *later)
+
+    assert run_async(main()) == [10, 20, 30]
+    assert batches == [[1, 2, 3]]
+
+
+@pytest.mark.parametrize("order", ["AB", "BA"])
+def test_when_more_keys_wait_than_may_run_the_batch_with_the_oldest_item_runs_first(order):
+    """One turn (a pool of one connection), lot A's first batch running: A's next bid and B's bid
+    arrive, in ``order``. Whichever came first runs first: A's next batch does not go behind B's
+    for having asked after it, nor does it keep the turn from an older bid of B."""
+    runs = []
+    gate = asyncio.Event()
+
+    async def run_batch(key, take):
+        items = take()
+        runs.append(items[0])
+        if len(runs) == 1:
+            await gate.wait()
+        return items
+
+    queue = GroupQueue(run_batch, max_batch=10, turns=lambda key: 1)
+    keys = {"A": "A2", "B": "B1"}
+
+    async def main():
+        first = asyncio.ensure_future(queue.submit("A", "A1"))
+        await asyncio.sleep(0)  # A's first batch runs and holds the one turn
+        later = [asyncio.ensure_future(queue.submit(key, keys[key])) for key in order]
+        await asyncio.sleep(0)  # B's batch waits for the turn
+        gate.set()
+        return await asyncio.gather(first, *later)
+
+    assert run_async(main()) == ["A1", *(keys[key] for key in order)]
+    assert runs == ["A1", *(keys[key] for key in order)]
+
+
+def test_a_batch_that_brings_its_own_connection_takes_no_turn():
+    """The API's bid holds its pool connection while it waits for its batch: were it to wait for a
+    turn too, it could wait for batches waiting for the connection it holds."""
+    gate = asyncio.Event()
+
+    async def run_batch(key, take):
+        if key == "pool":
+            await gate.wait()
+        return take()
+
+    queue = GroupQueue(run_batch, max_batch=10, turns=lambda key: 1 if key == "pool" else None)
+
+    async def main():
+        held = asyncio.ensure_future(queue.submit("pool", 1))  # holds the one turn until the gate opens
+        await asyncio.sleep(0)
+        own = await asyncio.wait_for(queue.submit("own connection", 2), 1)
+        gate.set()
+        return own, await held
+
+    assert run_async(main()) == (2, 1)
+
+
+def test_a_turn_given_to_a_cancelled_waiter_is_passed_on():
+    async def main():
+        turns = Turns(1)
+        await turns.take(0)
+        gone = asyncio.ensure_future(turns.take(1))
+        next_ = asyncio.ensure_future(turns.take(2))
+        await asyncio.sleep(0)
+        gone.cancel()
+        turns.give_back()
+        await asyncio.wait_for(next_, 1)
+        turns.give_back()
+        return turns.free
+
+    assert run_async(main()) == 1
+
+
+def test_a_batch_that_fails_before_it_takes_its_items_fails_the_items_waiting_then():
+    async def refused(key, take):
+        raise ConnectionError("no connection")
+
+    queue = GroupQueue(refused, max_batch=10)
+
+    async def main():
+        return await asyncio.gather(*(queue.submit("lot", n) for n in range(3)), return_exceptions=True)
+
+    assert [type(result) for result in run_async(main())] == [ConnectionError] * 3
 
 
 # The bids ----------------------------------------------------------------------------------------
@@ -151,6 +259,40 @@ def test_bids_that_wait_together_are_each_decided_chained_and_audited(live, cloc
     report = verify_ledger(client.get(f"/api/v1/lots/{live.lot.pk}/ledger").json(), public_key=key)
     assert report.ok, report.errors
     assert report.winner == live.pseudonym(third)
+
+
+def test_bids_arriving_while_a_lot_waits_for_a_busy_pools_connection_share_its_transaction(live, settings):
+    settings.SEEI_DB_POOL_SIZE = 2
+    first, second, third = live.bidders
+
+    async def main():
+        pool = bidding.pool()
+        await pool.open()
+        try:
+
+            def place(member, amount):
+                return asyncio.ensure_future(
+                    bidding.place_bid(
+                        pool, lot_id=live.lot.pk, user_id=member.user_id, amount=amount, request_id=amount
+                    )
+                )
+
+            assert not await flood.is_outsider(pool, live.lot.pk, first.user_id)  # the admitted, read
+            async with pool.connection(), pool.connection():  # the pool's connections, busy elsewhere
+                waiting = place(first, "590000")
+                await asyncio.sleep(0.05)  # its batch waits for the connection, then two more bids come
+                waiting = [waiting, place(second, "589000"), place(third, "588000")]
+                await asyncio.sleep(0.05)
+            return await asyncio.gather(*waiting)
+        finally:
+            await pool.close()
+
+    results = run_async(main())
+
+    assert [result.accepted for result in results] == [True, True, True]
+    entries = LedgerEntry.objects.filter(room__lot=live.lot, type="bid")
+    assert entries.count() == 3 and len({entry.at for entry in entries}) == 1  # one transaction
+    assert {result.snapshot["seq"] for result in results} == {max(entry.seq for entry in entries)}
 
 
 def test_a_refused_login_in_a_batch_writes_nothing_for_it_and_spares_the_others(live):

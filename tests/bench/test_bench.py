@@ -76,6 +76,18 @@ def test_closed_loop_is_bounded_in_count_and_counts_outcomes():
     assert len(result.latencies) == 7 and result.rate > 0
 
 
+def test_closed_loop_can_leave_each_workers_first_operation_untimed_but_counted():
+    delays = [0.05, 0.0, 0.0]  # the first call only is slow
+
+    async def operation():
+        await asyncio.sleep(delays.pop(0))
+        return True
+
+    result = run_async(load.closed_loop([operation], duration=10, max_each=3, time_first=False))
+    assert result.ok == 3
+    assert len(result.latencies) == 2 and max(result.latencies) < 0.05
+
+
 def test_closed_loop_is_bounded_in_time():
     async def slow():
         await asyncio.sleep(0.05)

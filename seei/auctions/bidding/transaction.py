@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+from django.conf import settings
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
@@ -251,27 +252,29 @@ async def place_bid(
     return result
 
 
-async def _run_batch(key: tuple, requests: list[_Request]) -> list[_Outcome | Exception]:
+async def _run_batch(key: tuple, take: Callable[[], list[_Request]]) -> list[_Outcome | Exception]:
+    """The lot's waiting bids (``take()``), taken once the batch holds its pool connection: those
+    arriving while it waits for one are decided in it, not in a batch after it (``batches``)."""
     lot_id, source = key
     try:
         if isinstance(source, AsyncConnectionPool):
             async with source.connection() as conn:
                 try:
-                    batch, outcomes = await _decide_and_store(conn, lot_id, requests)
+                    batch, outcomes = await _decide_and_store(conn, lot_id, take())
                 except psycopg.Error:
                     # After an error inside a pipeline, psycopg's record of the statements it prepared may
                     # no longer match the server's: the pool replaces this connection.
                     await conn.close()
                     raise
         else:
-            batch, outcomes = await _decide_and_store(source, lot_id, requests)
+            batch, outcomes = await _decide_and_store(source, lot_id, take())
     except psycopg.Error as error:
         failure = unavailable(error)
         if failure is None:
             raise  # perhaps one bid's fault: the batch is run again bid by bid
         # The database or the lot's lock, not a bid, failed: every bid of the batch gets the same
         # retryable answer at once (run again one by one, each would only wait as long again).
-        return [failure] * len(requests)
+        return [failure] * len(take())
     # After the commit, with the connection back in the pool.
     batch.snapshot = build_snapshot(lot_id, batch.params, batch.state, batch.now)
     if not batch.entries:
@@ -289,7 +292,14 @@ async def _run_batch(key: tuple, requests: list[_Request]) -> list[_Outcome | Ex
     return outcomes
 
 
-_bids: GroupQueue[_Request, _Outcome] = GroupQueue(_run_batch, MAX_BATCH)
+def _turns(key: tuple) -> int | None:
+    """As many lots' batches at once as the pool has connections; more wait for their turn, oldest bid
+    first. A batch on a connection of its own (the API's, held by its caller) takes no turn: one that
+    did could wait for batches waiting for the very connection it holds."""
+    return settings.SEEI_DB_POOL_SIZE if isinstance(key[1], AsyncConnectionPool) else None
+
+
+_bids: GroupQueue[_Request, _Outcome] = GroupQueue(_run_batch, MAX_BATCH, turns=_turns)
 
 
 async def _decide_and_store(conn, lot_id: int, requests: list[_Request]) -> tuple[_Batch, list]:
