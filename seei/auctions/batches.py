@@ -56,6 +56,8 @@ class Turns:
     async def keep(self, arrival: int) -> None:
         """A turn held, for a next batch whose oldest item came at ``arrival``: kept, unless an
         older item waits (then that one's batch runs first, and this one waits its turn)."""
+        while self._waiting and self._waiting[0][1].done():  # waiters cancelled while they waited
+            heapq.heappop(self._waiting)
         if self._waiting and self._waiting[0][0] < arrival:
             self.give_back()
             await self.take(arrival)

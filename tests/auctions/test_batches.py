@@ -156,6 +156,24 @@ def test_a_turn_given_to_a_cancelled_waiter_is_passed_on():
     assert run_async(main()) == 1
 
 
+def test_a_turn_is_kept_when_the_only_older_waiter_was_cancelled():
+    async def main():
+        turns = Turns(1)
+        await turns.take(5)
+        gone = asyncio.ensure_future(turns.take(1))
+        younger = asyncio.ensure_future(turns.take(9))
+        await asyncio.sleep(0)
+        gone.cancel()
+        await asyncio.sleep(0)
+        await asyncio.wait_for(turns.keep(7), 1)  # kept: the waiter of 9 came after
+        kept = not younger.done()
+        turns.give_back()
+        await asyncio.wait_for(younger, 1)
+        return kept
+
+    assert run_async(main())
+
+
 def test_a_batch_that_fails_before_it_takes_its_items_fails_the_items_waiting_then():
     async def refused(key, take):
         raise ConnectionError("no connection")
