@@ -26,7 +26,7 @@ class LoadResult:
     refused: int = 0
     errors: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
-    latencies: list[float] = field(default_factory=list)  # seconds, of every answered operation
+    latencies: list[float] = field(default_factory=list)  # seconds, of the answered operations timed
 
     @property
     def rate(self) -> float:
