@@ -67,12 +67,12 @@ class Phases:
 
     start: float
     rush_from: float
-    calm: list[float] = field(default_factory=list)
-    rush: list[float] = field(default_factory=list)
+    calm: LoadResult = field(default_factory=LoadResult)  # its latencies only
+    rush: LoadResult = field(default_factory=LoadResult)
     last_sent: float = 0.0
 
     def record(self, sent_at: float, latency: float) -> None:
-        (self.calm if sent_at < self.rush_from else self.rush).append(latency)
+        (self.calm if sent_at < self.rush_from else self.rush).latencies.append(latency)
         self.last_sent = max(self.last_sent, sent_at)
 
     def rates(self) -> tuple[float, float]:
@@ -80,8 +80,8 @@ class Phases:
         calm_seconds = self.rush_from - self.start
         rush_seconds = self.last_sent - self.rush_from
         return (
-            len(self.calm) / calm_seconds if calm_seconds > 0 else 0.0,
-            len(self.rush) / rush_seconds if rush_seconds > 0 else 0.0,
+            len(self.calm.latencies) / calm_seconds if calm_seconds > 0 else 0.0,
+            len(self.rush.latencies) / rush_seconds if rush_seconds > 0 else 0.0,
         )
 
 

@@ -842,9 +842,9 @@ class Bench:
         calm_rate, rush_rate = phases.rates()
         calm, rush = "the calm (before any lot's last minute)", "the rush and the closes"
         return [
-            Figure(f"{name}: bid p99 in {calm}", stats.percentile(phases.calm, 0.99) * 1000, "ms"),
+            Figure(f"{name}: bid p99 in {calm}", phases.calm.p(0.99), "ms"),
             Figure(f"{name}: answers/s in {calm}", calm_rate, "answers/s"),
-            Figure(f"{name}: bid p99 in {rush}", stats.percentile(phases.rush, 0.99) * 1000, "ms"),
+            Figure(f"{name}: bid p99 in {rush}", phases.rush.p(0.99), "ms"),
             Figure(f"{name}: answers/s in {rush}", rush_rate, "answers/s"),
         ]
 

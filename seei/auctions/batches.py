@@ -82,7 +82,7 @@ class GroupQueue(Generic[Item, Result]):
     ):
         self._run_batch = run_batch
         self.max_batch = max_batch
-        self._size = turns
+        self._turns_for = turns
         # per event loop: key -> the items waiting, as (item, future, arrival)
         self._waiting: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict] = (
             weakref.WeakKeyDictionary()
@@ -107,7 +107,7 @@ class GroupQueue(Generic[Item, Result]):
         return await future
 
     def _turns_of(self, key: Hashable) -> Turns | None:
-        size = self._size(key)
+        size = self._turns_for(key)
         if size is None:
             return None
         loop = asyncio.get_running_loop()

@@ -140,14 +140,22 @@ def test_a_batch_that_brings_its_own_connection_takes_no_turn():
     assert run_async(main()) == (2, 1)
 
 
-def test_a_turn_given_to_a_cancelled_waiter_is_passed_on():
+async def one_turn_held(held: int, cancelled: int, waiting: int):
+    """One turn, taken for an item of ``held``; a waiter for ``cancelled`` gone, one for ``waiting``
+    still waiting (its task is returned)."""
+    turns = Turns(1)
+    await turns.take(held)
+    gone = asyncio.ensure_future(turns.take(cancelled))
+    other = asyncio.ensure_future(turns.take(waiting))
+    await asyncio.sleep(0)
+    gone.cancel()
+    await asyncio.sleep(0)
+    return turns, other
+
+
+def test_a_turn_given_back_skips_a_cancelled_waiter():
     async def main():
-        turns = Turns(1)
-        await turns.take(0)
-        gone = asyncio.ensure_future(turns.take(1))
-        next_ = asyncio.ensure_future(turns.take(2))
-        await asyncio.sleep(0)
-        gone.cancel()
+        turns, next_ = await one_turn_held(0, cancelled=1, waiting=2)
         turns.give_back()
         await asyncio.wait_for(next_, 1)
         turns.give_back()
@@ -158,13 +166,7 @@ def test_a_turn_given_to_a_cancelled_waiter_is_passed_on():
 
 def test_a_turn_is_kept_when_the_only_older_waiter_was_cancelled():
     async def main():
-        turns = Turns(1)
-        await turns.take(5)
-        gone = asyncio.ensure_future(turns.take(1))
-        younger = asyncio.ensure_future(turns.take(9))
-        await asyncio.sleep(0)
-        gone.cancel()
-        await asyncio.sleep(0)
+        turns, younger = await one_turn_held(5, cancelled=1, waiting=9)
         await asyncio.wait_for(turns.keep(7), 1)  # kept: the waiter of 9 came after
         kept = not younger.done()
         turns.give_back()

@@ -399,7 +399,7 @@ def test_human_bidder_stops_when_its_lot_refuses_as_closed():
     run_async(peak.human_bidder(lot, bidder, pace, random.Random(1), result, deadline=1e12, phases=phases))
     assert (result.ok, result.refused, bidder.answers, bidder.closed) == (3, 1, 4, True)
     assert lot.seqs == [2, 3, 4]
-    assert (phases.calm, phases.rush) == (result.latencies, [])
+    assert (phases.calm.latencies, phases.rush.latencies) == (result.latencies, [])
 
 
 def test_peak_phases_split_the_bids_by_when_they_were_sent():
@@ -408,8 +408,8 @@ def test_peak_phases_split_the_bids_by_when_they_were_sent():
     phases = peak.Phases(start=100.0, rush_from=110.0)
     for sent_at in (100.5, 101.0, 109.9, 110.0, 112.0, 115.0, 120.0):
         phases.record(sent_at, latency=sent_at)  # each bid's latency stands for its time here
-    assert phases.calm == [100.5, 101.0, 109.9]
-    assert phases.rush == [110.0, 112.0, 115.0, 120.0]
+    assert phases.calm.latencies == [100.5, 101.0, 109.9]
+    assert phases.rush.latencies == [110.0, 112.0, 115.0, 120.0]
     assert phases.rates() == (3 / 10, 4 / 10)  # answers/s: 10 s of calm, 10 s of rush until the last one
 
 

@@ -30,7 +30,6 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
-from django.conf import settings
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
@@ -296,7 +295,8 @@ def _turns(key: tuple) -> int | None:
     """As many lots' batches at once as the pool has connections; more wait for their turn, oldest bid
     first. A batch on a connection of its own (the API's, held by its caller) takes no turn: one that
     did could wait for batches waiting for the very connection it holds."""
-    return settings.SEEI_DB_POOL_SIZE if isinstance(key[1], AsyncConnectionPool) else None
+    _lot_id, source = key
+    return source.max_size if isinstance(source, AsyncConnectionPool) else None
 
 
 _bids: GroupQueue[_Request, _Outcome] = GroupQueue(_run_batch, MAX_BATCH, turns=_turns)
