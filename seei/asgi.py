@@ -13,6 +13,8 @@ false``): broadcast frames are written as they are, never compressed per socket.
 
 import os
 
+from asgiref.sync import markcoroutinefunction
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seei.settings")
 
 import django  # noqa: E402
@@ -31,7 +33,8 @@ room_application = create_app(django=django_application)  # the API's bids with 
 ROOM_PREFIX = "/room/"
 
 
-async def application(scope, receive, send):
+@markcoroutinefunction  # a dispatcher (seei.room.headers.secured says why)
+def application(scope, receive, send):
     # Django serves neither the lifespan nor sockets; the room app answers them (a socket
     # outside /room/ gets its 404 there).
     path = scope["path"] if scope["type"] == "http" else ""
@@ -41,6 +44,5 @@ async def application(scope, receive, send):
         or path in OPS_PATHS
         or API_BIDS_PATH.fullmatch(path)
     ):
-        await room_application(scope, receive, send)
-    else:
-        await django_application(scope, receive, send)
+        return room_application(scope, receive, send)
+    return django_application(scope, receive, send)

@@ -17,6 +17,7 @@ import logging
 import re
 from types import SimpleNamespace
 
+from asgiref.sync import markcoroutinefunction
 from django.utils import translation
 from pydantic import ValidationError
 from starlette.requests import ClientDisconnect, cookie_parser
@@ -37,11 +38,11 @@ def serving(room, django):
 
     secure = headers.sender()
 
-    async def app(scope, receive, send):
+    @markcoroutinefunction  # a dispatcher (seei.room.headers.secured says why)
+    def app(scope, receive, send):
         if scope["type"] == "http" and (bid := API_BIDS_PATH.fullmatch(scope["path"])):
-            await endpoint(scope, receive, send, int(bid[1]), django=django, secure=secure)
-        else:
-            await room(scope, receive, send)
+            return endpoint(scope, receive, send, int(bid[1]), django=django, secure=secure)
+        return room(scope, receive, send)
 
     app.routes = getattr(room, "routes", [])
     return app

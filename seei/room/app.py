@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import psycopg
-from asgiref.sync import sync_to_async
+from asgiref.sync import markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.db import connections
 from django.utils import translation
@@ -649,20 +649,20 @@ def create_app(*, in_process_worker: bool | None = None, django=None):
         lifespan=lifespan,
     )
 
-    async def app(scope, receive, send):
+    @markcoroutinefunction  # a dispatcher (seei.room.headers.secured says why)
+    def app(scope, receive, send):
         if scope["type"] == "http" and (bids := BIDS_PATH.fullmatch(scope["path"])):
-            await bid_endpoint(scope, receive, send, int(bids[1]))
-        elif scope["type"] == "websocket" and (socket := SOCKET_PATH.fullmatch(scope["path"])):
+            return bid_endpoint(scope, receive, send, int(bids[1]))
+        if scope["type"] == "websocket" and (socket := SOCKET_PATH.fullmatch(scope["path"])):
             scope["path_params"] = {"lot_id": int(socket[1])}
-            await lot_socket(WebSocket(scope, receive, send))
-        elif (
+            return lot_socket(WebSocket(scope, receive, send))
+        if (
             scope["type"] == "http"
             and scope["path"].startswith("/room/")
             and not origins.host_allowed(Headers(scope=scope))
         ):
-            await _unknown_host(Request(scope, receive))(scope, receive, send)
-        else:
-            await routed(scope, receive, send)
+            return _unknown_host(Request(scope, receive))(scope, receive, send)
+        return routed(scope, receive, send)
 
     secured = headers.secured(app)
     secured.routes = (

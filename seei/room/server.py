@@ -204,9 +204,9 @@ class RoomWebSocketProtocol(WebSocketsSansIOProtocol):
         self.queue = Inbox()
         self.frame_writer = FrameWriter(self)
 
-    async def run_asgi(self) -> None:
+    def run_asgi(self):
         self.scope["extensions"][FRAMES_EXTENSION] = self.frame_writer
-        await super().run_asgi()
+        return super().run_asgi()  # its coroutine: no frame of ours for the socket's life
 
     async def send(self, message) -> None:
         await super().send(message)

@@ -4,14 +4,20 @@ The app runs for real (its lifespan opens the pool and the in-process fan-out) i
 test client; people are told apart by their Django session cookie.
 """
 
+import asyncio
+import gc
+import inspect
 import json
 import time
+from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+import seei
 from seei.room.app import create_app
 from tests.room.conftest import names_of, session_cookie
 
@@ -340,6 +346,31 @@ def test_nobody_can_talk_in_the_room(client, open_room, lot, company, other_comp
         )
         # The next thing the other bidder hears is the bid's snapshot, nothing the talker said.
         assert next_snapshot(listener)["bids"] == 1
+
+
+def test_an_open_socket_keeps_no_frame_of_the_layers_before_its_handler(settings, open_room, lot):
+    """Thousands of sockets stay open for hours: every layer between the server and the socket's
+    handler is a dispatcher that returns its inner app's awaitable, so none of them keeps a frame
+    alive per socket (seei.room.headers.secured)."""
+    from seei.asgi import application, django_application
+
+    assert asyncio.iscoroutinefunction(application)  # uvicorn serves it as ASGI 3 on its own
+    settings.REDIS_URL = ""
+    lot.public_watch = True
+    lot.save()
+    app = create_app(in_process_worker=False, django=django_application)  # with the API's bids layer
+    with TestClient(app, base_url=ORIGIN) as client:
+        with client.websocket_connect(f"/room/lots/{lot.pk}/ws", headers=headers()) as ws:
+            next_snapshot(ws)
+            alive = Counter(
+                each.cr_code.co_name
+                for each in gc.get_objects()
+                if inspect.iscoroutine(each)
+                and each.cr_frame is not None
+                and Path(each.cr_code.co_filename).is_relative_to(Path(seei.__file__).parent)
+            )
+    assert alive["lot_socket"] == 1  # the handler, waiting for the viewer's messages
+    assert not alive.keys() & {"application", "app", "with_headers"}
 
 
 # --- the clock ----------------------------------------------------------------------------------
