@@ -21,6 +21,8 @@ from collections import Counter
 from bench.load import HttpConnection, LoadResult, Operation, closed_loop
 
 START_CENTS = 10_000_000_000  # data.STARTING_PRICE in cents
+ENTER_ATTEMPTS = 5
+ENTER_PAUSE = 0.5  # seconds, times the attempt's number
 
 
 def amount_text(cents: int) -> str:
@@ -53,12 +55,18 @@ class Bidder:
         self.headers["Origin"] = f"http://127.0.0.1:{port}"
         self.connection = HttpConnection(port)
 
-    async def enter(self) -> None:
+    async def enter(self, pause: float = ENTER_PAUSE) -> None:
         """Load the lot's state as the room's page does before a first bid: the process then knows the
-        login, as it knows a real bidder's, and no bid of the measure pays for decoding it."""
-        status, _headers, answer = await self.connection.request(
-            "GET", f"/room/lots/{self.lot_id}/snapshot", self.headers
-        )
+        login, as it knows a real bidder's, and no bid of the measure pays for decoding it. A 503 (the
+        room's pool busy past its wait: 2,000 bidders enter at once, on a slow machine) is asked again
+        after a growing pause, as the page reconnects with backoff."""
+        for attempt in range(1, ENTER_ATTEMPTS + 1):
+            status, _headers, answer = await self.connection.request(
+                "GET", f"/room/lots/{self.lot_id}/snapshot", self.headers
+            )
+            if status != 503 or attempt == ENTER_ATTEMPTS:
+                break
+            await asyncio.sleep(pause * attempt)
         if status != 200:
             raise RuntimeError(f"the room's snapshot answered {status}: {answer[:200]!r}")
 

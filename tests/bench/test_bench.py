@@ -172,6 +172,28 @@ def test_bids_run_opens_every_connection_and_enters_every_room_before_the_first_
     assert events == ["open"] * 5 + ["enter"] * 5 + ["bid"] * 5
 
 
+def test_a_bidder_enters_again_after_a_busy_room_and_fails_on_anything_else():
+    class Answers:
+        def __init__(self, *statuses):
+            self.statuses, self.asked = list(statuses), 0
+
+        async def request(self, method, path, headers):
+            self.asked += 1
+            return self.statuses.pop(0), {}, b"{}"
+
+    bidder = bids.Bidder(0, 7, "key", 0, 1)
+    bidder.connection = Answers(503, 503, 200)
+    run_async(bidder.enter(pause=0))
+    assert bidder.connection.asked == 3
+    bidder.connection = Answers(403)
+    with pytest.raises(RuntimeError, match="403"):
+        run_async(bidder.enter(pause=0))
+    bidder.connection = Answers(*[503] * bids.ENTER_ATTEMPTS)
+    with pytest.raises(RuntimeError, match="503"):
+        run_async(bidder.enter(pause=0))
+    assert bidder.connection.asked == bids.ENTER_ATTEMPTS  # bounded
+
+
 def test_bidder_amounts_decrease_and_never_collide():
     lot = [bids.Bidder(1, 7, "key", index, 3, run="t") for index in range(3)]
     amounts = []
