@@ -56,19 +56,22 @@ class Turns:
     async def keep(self, arrival: int) -> None:
         """A turn held, for a next batch whose oldest item came at ``arrival``: kept, unless an
         older item waits (then that one's batch runs first, and this one waits its turn)."""
-        while self._waiting and self._waiting[0][1].done():  # waiters cancelled while they waited
-            heapq.heappop(self._waiting)
-        if self._waiting and self._waiting[0][0] < arrival:
+        oldest = self._oldest_waiting()
+        if oldest is not None and oldest[0] < arrival:
             self.give_back()
             await self.take(arrival)
 
     def give_back(self) -> None:
-        while self._waiting:
-            _arrival, turn = heapq.heappop(self._waiting)
-            if not turn.done():  # else its waiter was cancelled
-                turn.set_result(None)
-                return
-        self.free += 1
+        if self._oldest_waiting() is None:
+            self.free += 1
+        else:
+            heapq.heappop(self._waiting)[1].set_result(None)
+
+    def _oldest_waiting(self) -> tuple[int, asyncio.Future] | None:
+        """The oldest waiter still waiting, once those cancelled while they waited are dropped."""
+        while self._waiting and self._waiting[0][1].done():
+            heapq.heappop(self._waiting)
+        return self._waiting[0] if self._waiting else None
 
 
 class GroupQueue(Generic[Item, Result]):
