@@ -1,15 +1,16 @@
 """What the public portal keeps in cache, and when it goes stale.
 
-Every entry is keyed by generation tokens that changes the public could see replace, and by the
-clock's window: between two application deadlines no notice moves from open to closed, so nothing
-the clock decides changes either. A change of one notice (publication, erratum, document, answer,
-lot status, award…) replaces that notice's token and the lists' one: the search pages are computed
-again, every other notice's page stays cached (at a national peak, lots close every second). A
-change every page may show (a buyer's, category's or region's name) replaces the shared token,
-which every key holds. Only what is the same for every visitor
-is cached (the search page's content, a notice's public parts, the filters' options, rendered
-without any user or CSRF token; whole pages for visitors without a session, ``shared_pages``),
-never anything personal.
+Every entry is keyed by generation tokens that changes the public could see replace, and by what
+the clock decides: for the lists, the window between two application deadlines (within it no
+notice moves from open to closed); for one notice's pages, whether its own deadline has passed, so
+that another notice's deadline passing (tens a day) leaves them cached. A change of one notice
+(publication, erratum, document, answer, lot status, award…) replaces that notice's token and the
+lists' one: the search pages are computed again, every other notice's page stays cached (at a
+national peak, lots close every second). A change every page may show (a buyer's, category's or
+region's name) replaces the shared token, which every key holds. Only what is the same for every
+visitor is cached (the search page's content, a notice's public parts, the filters' options,
+rendered without any user or CSRF token; whole pages for visitors without a session,
+``shared_pages``), never anything personal.
 
 The ``portal`` cache is Redis when REDIS_URL is set; without a cache shared by every process
 (web, worker), it is a dummy cache and nothing is kept, rather than something stale.
@@ -76,11 +77,14 @@ def _token(*parts) -> str:
 SHARED, LISTS = ("shared",), ("lists",)
 
 
-def _tokens(*owners: tuple) -> dict[tuple, str]:
-    """The tokens of these owners (``SHARED``, ``LISTS``, ("notice", id)) read in one round trip."""
+def _tokens(*owners: tuple, deadline_of: int | None = None) -> tuple[dict[tuple, str], object]:
+    """The tokens of these owners (``SHARED``, ``LISTS``, ("notice", id)) and, with ``deadline_of``,
+    that notice's kept deadline (``_moment``), read in one round trip."""
     keys = {owner: _key("generation", *owner) for owner in owners}
-    found = _cache().get_many(keys.values())
-    return {owner: found.get(key) or _token(*owner) for owner, key in keys.items()}
+    deadline_key = _key("deadline", deadline_of)
+    found = _cache().get_many([*keys.values(), deadline_key] if deadline_of is not None else keys.values())
+    tokens = {owner: found.get(key) or _token(*owner) for owner, key in keys.items()}
+    return tokens, found.get(deadline_key)
 
 
 def _own(notice: int | None) -> tuple:
@@ -95,7 +99,7 @@ def generation(notice: int | None = None) -> str:
     """The tokens a value is kept under: the shared one, and the notice's (its page and flags) or
     the lists' (search pages and anything else drawn from many notices)."""
     own = _own(notice)
-    return _joined(_tokens(SHARED, own), own)
+    return _joined(_tokens(SHARED, own)[0], own)
 
 
 # Windows read from the shared cache, by their key (which holds the lists' generation): within its
@@ -128,10 +132,24 @@ def _clock_window(now: datetime, lists_generation: str) -> str:
     return str(window[1])
 
 
+def _moment(notice: int, token: str, kept, now: datetime) -> str:
+    """Whether the notice's own application deadline has passed, as a key part: the only thing the
+    clock decides on its pages. Its deadline is kept with the notice's token it was read under
+    (``kept``): one read before an erratum moved it is never taken for the new one's."""
+    from seei.tenders.models import Tender
+
+    if kept is None or kept[0] != token:
+        deadline = Tender.objects.filter(pk=notice).values_list("application_deadline", flat=True).first()
+        kept = (token, deadline)
+        _cache().set(_key("deadline", notice), kept, timeout=TIMEOUT)
+    return "open" if kept[1] is not None and now < kept[1] else "closed"
+
+
 # The values this process last read from the shared cache, by key. A key holds the generations and
-# the window it was computed in, so its value never changes: read again, it need not be fetched and
-# unpickled again. Only values found in the shared cache are kept (never with a dummy one). Values
-# are shared by the requests that read them: never changed by their readers.
+# the window (or the notice's side of its deadline) it was computed in, so its value never changes:
+# read again, it need not be fetched and unpickled again. Only values found in the shared cache are
+# kept (never with a dummy one). Values are shared by the requests that read them: never changed by
+# their readers.
 RECENT = 500
 _recent: dict[str, object] = {}
 
@@ -140,9 +158,14 @@ def remember(name: str, parts: tuple, now: datetime, compute, notice: int | None
     """The cached value of ``compute()`` for these (hashable, repr-stable) parts, at ``now``;
     ``notice``: the value is one notice's, forgotten with its changes only."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    own = _own(notice)
-    tokens = _tokens(SHARED, own, LISTS)
-    key = _key(name, _joined(tokens, own), _clock_window(now, _joined(tokens, LISTS)), digest)
+    if notice is None:
+        tokens, _ = _tokens(SHARED, LISTS)
+        generation = _joined(tokens, LISTS)
+        key = _key(name, generation, _clock_window(now, generation), digest)
+    else:
+        own = ("notice", notice)
+        tokens, kept = _tokens(SHARED, own, deadline_of=notice)
+        key = _key(name, _joined(tokens, own), _moment(notice, tokens[own], kept, now), digest)
     value = _recent.get(key)
     if value is not None:
         return value

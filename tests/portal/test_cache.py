@@ -152,6 +152,40 @@ def test_the_clock_closing_a_notice_shows_without_any_change(client, published_t
     assert "Closed for applications" in search(client).content.decode()
 
 
+def test_another_notices_deadline_passing_keeps_this_notices_page_cached(
+    client, published_tender, buyer, clock, category, region
+):
+    """Deadlines pass tens of times a day: each must not empty every notice's page, only its own."""
+    clock.advance(timedelta(hours=1))
+    later = notice(buyer, clock, "AO-2026-002", category=category, region=region, deadline_days=11)
+    page = reverse("portal:tender", args=[later.pk])
+    first = queries(client, page)
+    cached = queries(client, page)
+    assert cached < first
+
+    clock.advance(timedelta(days=11, minutes=-30))  # past the first notice's deadline, not this one's
+
+    assert queries(client, page) == cached
+    closed = client.get(reverse("portal:tender", args=[published_tender.pk])).content.decode()
+    assert "Closed for applications" in closed
+    assert "Closed for applications" not in client.get(page).content.decode()
+
+
+def test_a_notice_follows_its_deadline_as_moved_by_an_erratum(client, published_tender, buyer, clock):
+    page = reverse("portal:tender", args=[published_tender.pk])
+    assert "Closed for applications" not in client.get(page).content.decode()
+    later = published_tender.application_deadline + timedelta(days=10)
+
+    services.publish_erratum(
+        buyer, published_tender, "Plus de temps", tender_values={"application_deadline": later}
+    )
+    clock.advance(timedelta(days=15))  # past the first deadline, before the new one
+
+    assert "Closed for applications" not in client.get(page).content.decode()
+    clock.advance(timedelta(days=10))
+    assert "Closed for applications" in client.get(page).content.decode()
+
+
 def test_each_language_has_its_own_pages(client, published_tender):
     for language, title in (("en", "Purchase of wheelchairs"), ("fr", "Acquisition de fauteuils roulants")):
         with translation.override(language):
