@@ -17,11 +17,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
 from enum import StrEnum
+from itertools import islice
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -372,6 +373,55 @@ def _ranking_key(bid: Bid) -> tuple[Decimal, datetime, int]:
     return (bid.amount, bid.at, bid.seq)
 
 
+class Bids(Sequence[Bid]):
+    """A lot's bids in order, immutable; ``added`` returns them with one more in O(1) instead of
+    copying them all (that copy cost a lot of 10,000 bids 30 µs a bid, and made a replay of its
+    ledger quadratic). A state's bids and those of the states built on it share one list, each
+    seeing its first ``len``; adding to bids another state already added to (a batch decided again
+    after its transaction failed) copies them first, as every bid did before."""
+
+    __slots__ = ("_items", "_length")
+
+    def __init__(self, bids: Iterable[Bid] = ()):
+        self._items = list(bids)
+        self._length = len(self._items)
+
+    def added(self, bid: Bid) -> Bids:
+        items, length = self._items, self._length
+        if len(items) == length:
+            items.append(bid)  # atomic: of two states adding to this one at once, one takes the slot
+        if items[length] is not bid:
+            items = items[:length]
+            items.append(bid)
+        new = Bids.__new__(Bids)
+        new._items, new._length = items, length + 1
+        return new
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._items[: self._length][index])
+        if not -self._length <= index < self._length:
+            raise IndexError("bid index out of range")
+        return self._items[index % self._length]
+
+    def __iter__(self) -> Iterator[Bid]:
+        return islice(self._items, self._length)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Bids | tuple | list):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
 @dataclass(frozen=True)
 class State:
     """The lot's state folded from its ledger; ``seq`` is the last ledger entry applied."""
@@ -381,11 +431,13 @@ class State:
     extensions: int = 0
     status: Status = "scheduled"
     suspended_at: datetime | None = None
-    bids: tuple[Bid, ...] = ()
+    bids: Sequence[Bid] = ()  # kept as Bids
     # Derived from bids, kept so that a bid costs O(bidders) and not O(bids).
     last_bids: Mapping[str, Bid] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.bids, Bids):
+            object.__setattr__(self, "bids", Bids(self.bids))
         last = self.last_bids
         if last is None:
             last = {}
@@ -651,7 +703,7 @@ def apply_bid(
         status="open",
         closes_at=closes_at,
         extensions=extensions,
-        bids=state.bids + (bid,),
+        bids=state.bids.added(bid),
         last_bids=MappingProxyType({**state.last_bids, bidder: bid}),
     )
     return Accepted(new_state, bid, extended=extensions != state.extensions)

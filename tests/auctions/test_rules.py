@@ -658,3 +658,32 @@ def test_timings_have_upper_bounds(overrides):
         closes_at=T0 + timedelta(hours=24), extension_window=timedelta(hours=1), extension_cap=1000
     )
     assert at_limits.closes_at - at_limits.opens_at == timedelta(hours=24)
+
+
+def test_a_state_adding_a_bid_never_changes_another_states_bids():
+    """States of one lineage share their bids (adding one copies none of them); a state that adds
+    a bid after another state was built on it (a branch) keeps its own."""
+    params = make_params()
+    first = bids(params, ("B-1", "990", 1))
+    second = bids(params, ("B-2", "980", 2), state=first)
+    branch = bids(params, ("B-3", "985", 2), state=first)
+    third = bids(params, ("B-1", "970", 3), state=second)
+
+    assert [bid.bidder for bid in first.bids] == ["B-1"]
+    assert [bid.bidder for bid in second.bids] == ["B-1", "B-2"]
+    assert [bid.bidder for bid in branch.bids] == ["B-1", "B-3"]
+    assert [bid.bidder for bid in third.bids] == ["B-1", "B-2", "B-1"]
+    assert second.bids._items is third.bids._items and branch.bids._items is not third.bids._items
+    assert branch.winner().bidder == "B-3" and branch.bids[-1].amount == D("985.00")
+
+
+def test_a_states_bids_read_and_compare_as_a_tuple():
+    state = bids(make_params(), ("B-1", "990", 1), ("B-2", "980", 2), ("B-3", "970", 3))
+    as_tuple = tuple(state.bids)
+
+    assert state.bids == as_tuple and as_tuple == state.bids and state.bids != as_tuple[:2]
+    assert state.bids[1:] == as_tuple[1:] and state.bids[-1] is as_tuple[-1] and len(state.bids) == 3
+    with pytest.raises(IndexError):
+        state.bids[3]  # noqa: B018 (an index past the end, not one into the shared list)
+    assert hash(state) == hash(replace(state, bids=as_tuple)) and replace(state, bids=as_tuple) == state
+    assert State.from_dict(state.to_dict()) == state
