@@ -1,6 +1,6 @@
 """``make bench``: SEEI's figures beside their baselines, measured in the same run on 127.0.0.1.
 
-    python bench/run.py [--quick] [--only hot,many,fanout,portal,flood,peak] [--output bench/results.json]
+    python bench/run.py [--quick] [--only replay,hot,many,fanout,portal,flood,peak] [--output bench/results.json]
 
 Starts what it needs (see ``bench.services``), loads its own data (``bench.data``), runs each
 scenario for a bounded time and count, prints a table and writes a list of
@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
 from bench import services, stats  # noqa: E402
 from bench.stats import Figure  # noqa: E402
 
-SCENARIOS = ("hot", "many", "fanout", "portal", "flood", "peak")
+SCENARIOS = ("replay", "hot", "many", "fanout", "portal", "flood", "peak")
 CPU_NOTE = (
     "SEEI: its web processes' CPU; baseline: the harness's psycopg client CPU (PostgreSQL's not counted)"
 )
@@ -222,6 +222,12 @@ class Bench:
         embedded.stop_if_started_here()
 
     # --- 1. one hot lot -------------------------------------------------------------------------
+
+    def replay(self) -> None:
+        """The rules alone, in this process (``bench.replay``): an accepted bid as the lot grows."""
+        from bench import replay
+
+        self.add(*replay.figures())
 
     def hot(self) -> None:
         from bench import api_bids, data, sqlbase

@@ -562,3 +562,15 @@ def test_viewer_socket_reads_frames_cut_anywhere_and_answers_pings():
             await refused.opened
 
     run_async(scenario())
+
+
+def test_the_rules_figures_time_accepted_bids_at_each_size_reached():
+    from bench import replay
+
+    figures = replay.figures(count=2_000)
+
+    assert [f.name for f in figures] == [
+        "rules: an accepted bid at 1,000 bids",
+        "rules: a replay of 2,000 bids",
+    ]
+    assert figures[0].unit == "us" and figures[0].value > 0 and 0 < figures[1].value < 60
