@@ -15,6 +15,8 @@ from seei.auctions import reasons
 from seei.auctions.rules import (
     Accepted,
     AmountError,
+    Bid,
+    Bids,
     Decrement,
     LotParams,
     Reason,
@@ -246,3 +248,18 @@ def test_formatted_amounts_parse_back(units, minor, lang, arabic_digits):
     except AmountError as error:
         # Only "1,000"-like amounts (no decimals to tell) are refused, as ambiguous.
         assert error.code == Reason.AMBIGUOUS_AMOUNT and minor == 0 and text.count(",") == 1
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=60))
+def test_bids_added_from_any_earlier_bids_are_those_bids_and_the_new_one(choices):
+    """Bids (shared by the states of a lineage) against tuples: adding to any bids made so far, the
+    newest or an older one (a branch), gives exactly those bids and the new one, and leaves every
+    bids made before as they were."""
+    made = [(Bids(), ())]
+    for number, choice in enumerate(choices):
+        bids, model = made[choice % len(made)]
+        bid = Bid(seq=number + 1, bidder=f"B-{choice % 3}", amount=Decimal(1000 - number), at=T0)
+        made.append((bids.added(bid), (*model, bid)))
+        assert all(tuple(bids) == model and len(bids) == len(model) for bids, model in made)
+    assert all(bids == model and bids[-1:] == model[-1:] for bids, model in made[1:])
