@@ -22,6 +22,7 @@ import uuid
 from datetime import datetime
 
 from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, transaction
 from django.db.models import Min
@@ -157,6 +158,9 @@ _recent: dict[str, object] = {}
 def remember(name: str, parts: tuple, now: datetime, compute, notice: int | None = None):
     """The cached value of ``compute()`` for these (hashable, repr-stable) parts, at ``now``;
     ``notice``: the value is one notice's, forgotten with its changes only."""
+    cache = _cache()
+    if isinstance(cache, DummyCache):  # nothing is kept (no cache every process shares): no key to work out
+        return compute()
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     if notice is None:
         tokens, _ = _tokens(SHARED, LISTS)
@@ -169,7 +173,6 @@ def remember(name: str, parts: tuple, now: datetime, compute, notice: int | None
     value = _recent.get(key)
     if value is not None:
         return value
-    cache = _cache()
     value = cache.get(key)
     if value is None:
         value = compute()

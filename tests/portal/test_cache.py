@@ -186,6 +186,30 @@ def test_a_notice_follows_its_deadline_as_moved_by_an_erratum(client, published_
     assert "Closed for applications" in client.get(page).content.decode()
 
 
+def test_without_a_shared_cache_no_key_is_worked_out(client, published_tender, settings):
+    """On the embedded default nothing is kept: a page reads neither the deadlines' window nor a
+    notice's deadline for a key no cache will hold."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "portal": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    for url in (reverse("portal:tenders"), reverse("portal:tender", args=[published_tender.pk])):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        keys = [
+            q["sql"]
+            for q in captured.captured_queries
+            if 'MIN("tenders_tender"."application_deadline")' in q["sql"]
+        ]
+        keys += [
+            q["sql"]
+            for q in captured.captured_queries
+            if q["sql"].startswith('SELECT "tenders_tender"."application_deadline" FROM')
+        ]
+        assert keys == []
+        assert "AO-2026-001" in client.get(url).content.decode()
+
+
 def test_each_language_has_its_own_pages(client, published_tender):
     for language, title in (("en", "Purchase of wheelchairs"), ("fr", "Acquisition de fauteuils roulants")):
         with translation.override(language):
