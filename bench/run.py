@@ -221,13 +221,15 @@ class Bench:
 
         embedded.stop_if_started_here()
 
-    # --- 1. one hot lot -------------------------------------------------------------------------
+    # --- 9. the rules alone (first: no server takes part) ----------------------------------------
 
     def replay(self) -> None:
         """The rules alone, in this process (``bench.replay``): an accepted bid as the lot grows."""
         from bench import replay
 
         self.add(*replay.figures())
+
+    # --- 1. one hot lot -------------------------------------------------------------------------
 
     def hot(self) -> None:
         from bench import api_bids, data, sqlbase

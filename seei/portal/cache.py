@@ -167,7 +167,7 @@ def remember(name: str, parts: tuple, now: datetime, compute, notice: int | None
         generation = _joined(tokens, LISTS)
         key = _key(name, generation, _clock_window(now, generation), digest)
     else:
-        own = ("notice", notice)
+        own = _own(notice)
         tokens, kept = _tokens(SHARED, own, deadline_of=notice)
         key = _key(name, _joined(tokens, own), _moment(notice, tokens[own], kept, now), digest)
     value = _recent.get(key)
