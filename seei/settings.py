@@ -356,6 +356,10 @@ SEEI_DB_POOL_TIMEOUT = float(env("SEEI_DB_POOL_TIMEOUT", "3"))
 # per user on all lots, and per lot; past them a 429. A person bids at most once per lot interval.
 SEEI_BID_LIMIT_PER_USER = (int(env("SEEI_BID_LIMIT_PER_USER", "20")), 10.0)
 SEEI_BID_LIMIT_PER_LOT = (int(env("SEEI_BID_LIMIT_PER_LOT", "200")), 1.0)
+# How much a worker running the jobs lane alone (``seei worker --lane jobs``) lowers its CPU priority
+# (nice): an award's documents or an alert can wait a second where the rooms, the pages and the
+# clock lane share its cores; a bid cannot. 0 keeps the priority of the other processes.
+SEEI_WORKER_JOBS_NICE = int(env("SEEI_WORKER_JOBS_NICE", "10"))
 # The addresses allowed to read the details of /readyz and /metrics (seei/ops): loopback by default.
 SEEI_OPS_TRUSTED = env_list("SEEI_OPS_TRUSTED", "127.0.0.1,::1")
 # The reverse proxies (addresses or networks) whose X-Forwarded-For names the client, for the

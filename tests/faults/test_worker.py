@@ -5,9 +5,11 @@ Each test prints what it measured (the lateness of an opening or a close, the ou
 ``pytest -s tests/faults/test_worker.py`` shows it.
 """
 
+import os
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 
 from seei.core import worker
 from tests.auctions.conftest import bid
@@ -102,7 +104,8 @@ def test_a_room_opens_and_closes_on_its_second(running_worker, auction):
 
 def test_the_clock_and_the_other_jobs_in_processes_of_their_own(auction, tmp_path):
     """``seei worker --lane clock`` closes on the second and queues the follow-ups, which only a worker
-    running the other jobs (``--lane jobs``) does: the award starts once it runs."""
+    running the other jobs (``--lane jobs``) does: the award starts once it runs. The jobs' worker
+    yields the cores to the others (a lower CPU priority); the clock's keeps its own."""
     from seei.awards.models import Award
 
     sql, lot_id = test_database(), auction.lot.pk
@@ -118,6 +121,9 @@ def test_the_clock_and_the_other_jobs_in_processes_of_their_own(auction, tmp_pat
         assert sql.rows(follow_ups) == [("todo",)]  # not the clock's
         with Worker(tmp_path, name="jobs", lanes=("jobs",)) as jobs:
             jobs.ready()
+            own = os.getpriority(os.PRIO_PROCESS, 0)
+            assert os.getpriority(os.PRIO_PROCESS, clock.pid) == own
+            assert os.getpriority(os.PRIO_PROCESS, jobs.pid) == min(own + settings.SEEI_WORKER_JOBS_NICE, 19)
             wait_until(lambda: sql.rows(follow_ups) == [("succeeded",)], 30, "the follow-ups")
     assert Award.objects.filter(lot=auction.lot).exists()
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
@@ -19,7 +20,8 @@ class Command(BaseCommand):
             choices=worker.LANES,
             help=(
                 "run only this lane (repeatable; default: all): 'clock' opens and closes the rooms, "
-                "'jobs' runs every other job. A busy platform runs the clock in a process of its own."
+                "'jobs' runs every other job, alone at a lower CPU priority (SEEI_WORKER_JOBS_NICE). "
+                "A busy platform runs the clock in a process of its own."
             ),
         )
 
@@ -29,4 +31,5 @@ class Command(BaseCommand):
         reverse("portal:home")
         collector.steady()  # as in a room process: a close holds its lot's lock (seei.core.collector)
         lanes = tuple(options["lane"] or ())
+        worker.yield_the_cores(lanes or worker.LANES, settings.SEEI_WORKER_JOBS_NICE)
         worker.run_until_signalled("-".join(("seei-worker", *lanes)), lanes or worker.LANES)
