@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bench import cores
 from bench.bids import Bidder, enter_all
 from bench.fanout import connected, viewer_clients
 from bench.load import LoadResult
@@ -217,6 +218,7 @@ class PeakResult:
     out_of_order: int = 0
     phases: Phases | None = None
     late_start: float = 0.0  # seconds the viewers took beyond the planned start (the lots' calm time shrinks)
+    cores: dict[str, dict[str, float]] = field(default_factory=dict)  # phase -> part -> cores used
 
     def frame_p(self, fraction: float) -> float:
         return percentile(self.frame_latencies, fraction) * 1000
@@ -231,6 +233,22 @@ class PeakResult:
             f"p50 {self.frame_p(0.5):.1f} ms, p99 {self.frame_p(0.99):.1f} ms, lost {self.lost}; "
             f"portal: {self.portal.summary()}; unclosed lots {self.unclosed}"
         )
+
+
+async def _read_cores_at(moment: float, readings: dict, database: int | None) -> None:
+    await asyncio.sleep(max(0.0, moment - time.time()))
+    readings["rush"] = cores.read(database)
+
+
+def _cores_by_phase(readings: dict, end: cores.Reading) -> dict[str, dict[str, float]]:
+    """The cores each part used in the calm and in the rush (and the closes), as ``Phases`` splits the
+    bids; the whole bidding alone when it ended before any rush."""
+    if "rush" not in readings:
+        return {"bidding": cores.cores_used(readings["start"], end)}
+    return {
+        "calm": cores.cores_used(readings["start"], readings["rush"]),
+        "rush and closes": cores.cores_used(readings["rush"], end),
+    }
 
 
 async def room_seqs(conninfo: str, lot_ids: list[int]) -> dict[int, tuple[str, int]]:
@@ -283,9 +301,12 @@ async def run(
         result.late_start = max(0.0, time.time() - start)
         await asyncio.sleep(max(0.0, start - time.time()))
 
+        database = await cores.postmaster(conninfo)
         rng = random.Random(seed)
         began = time.perf_counter()
         result.phases = Phases(start, min(lot.end for lot in lots) - pace.rush_seconds)
+        readings = {"start": cores.read(database)}
+        rush_reading = asyncio.create_task(_read_cores_at(result.phases.rush_from, readings, database))
         bidding = [
             asyncio.create_task(
                 human_bidder(
@@ -313,6 +334,8 @@ async def run(
         )
         await asyncio.gather(*bidding)
         result.bids.elapsed = time.perf_counter() - began
+        rush_reading.cancel()
+        result.cores = _cores_by_phase(readings, cores.read(database))
         result.portal = await portal
 
         final: dict[int, int] = {}

@@ -823,6 +823,7 @@ class Bench:
             Figure(f"{name}: lots extended", extensions, f"of {len(lots)} lots"),
             Figure(f"{name}: errors (goal 0)", result.errors, "errors"),
             Figure(f"{name}: lost messages (goal 0)", result.lost, "msg"),
+            *self._peak_cores(name, result.cores),
         )
         self.facts["peak"] = {
             "close_jobs_seconds": self._close_jobs([lot.lot_id for lot in lots]),
@@ -854,6 +855,16 @@ class Bench:
             Figure(f"{name}: answers/s in {calm}", calm_rate, "answers/s"),
             Figure(f"{name}: bid p99 in {rush}", phases.rush.p(0.99), "ms"),
             Figure(f"{name}: answers/s in {rush}", rush_rate, "answers/s"),
+        ]
+
+    @staticmethod
+    def _peak_cores(name: str, by_phase: dict[str, dict[str, float]]) -> list[Figure]:
+        """Where the machine's cores went in each phase (``bench.cores``): the parts a capacity plan
+        gives machines to."""
+        return [
+            Figure(f"{name}: cores used, {phase}: {part}", used, "cores")
+            for phase, parts in by_phase.items()
+            for part, used in parts.items()
         ]
 
     @staticmethod

@@ -435,6 +435,37 @@ def test_peak_phases_split_the_bids_by_when_they_were_sent():
     assert phases.rates() == (3 / 10, 4 / 10)  # answers/s: 10 s of calm, 10 s of rush until the last one
 
 
+def test_cores_split_the_cpu_by_part_down_to_grandchildren():
+    """A viewers' client two levels below the bench burns half a second of CPU while a room process
+    sleeps: the load generator's part holds the half second, the rooms' nothing."""
+    import subprocess
+
+    from bench import cores
+
+    burn = "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\nprint(1, flush=True)\ntime.sleep(30)"
+    asleep = [sys.executable, "-c", "import time; time.sleep(30)", "-m", "seei.room.server"]
+    with (
+        subprocess.Popen(asleep) as room,
+        subprocess.Popen(
+            ["sh", "-c", f'{sys.executable} -c "{burn}" bench.viewers; true'], stdout=subprocess.PIPE
+        ) as shell,
+    ):
+        try:
+            before = cores.read()
+            shell.stdout.readline()  # burnt, still running
+            after = cores.read()
+        finally:
+            for process in (room, shell):
+                process.kill()
+        parts = {part for part, _seconds in after.processes.values()}
+        assert {"room processes", "load generator"} <= parts
+        used = cores.cores_used(before, after)
+    elapsed = after.seconds - before.seconds
+    assert used["load generator"] * elapsed >= 0.45
+    assert used["room processes"] * elapsed < 0.05
+    assert used[cores.LEFT_OVER] >= 0
+
+
 def test_bidders_open_their_connections_and_enter_their_rooms_before_a_measure():
     from bench import bids
 
