@@ -71,10 +71,28 @@ class Phases:
     calm: LoadResult = field(default_factory=LoadResult)  # its latencies only
     rush: LoadResult = field(default_factory=LoadResult)
     last_sent: float = 0.0
+    sent: list[tuple[float, float]] = field(default_factory=list)  # (seconds after the start, latency)
 
     def record(self, sent_at: float, latency: float) -> None:
         (self.calm if sent_at < self.rush_from else self.rush).latencies.append(latency)
         self.last_sent = max(self.last_sent, sent_at)
+        self.sent.append((sent_at - self.start, latency))
+
+    def by_time(self, width: float = 5.0) -> list[dict]:
+        """Answers/s, p50 and p99 (ms) of the bids sent in each ``width`` seconds from the start: the
+        rate offered as the lots near their ends, and where the latencies leave the machine's reach."""
+        bins: dict[int, list[float]] = {}
+        for after, latency in self.sent:
+            bins.setdefault(int(after // width), []).append(latency)
+        return [
+            {
+                "from_s": number * width,
+                "answers_per_s": round(len(latencies) / width, 1),
+                "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+                "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+            }
+            for number, latencies in sorted(bins.items())
+        ]
 
     def rates(self) -> tuple[float, float]:
         """Answers per second in the calm, then in the rush."""

@@ -836,6 +836,7 @@ class Bench:
                 "max": round(max(late), 3) if late else None,
                 "p50": round(stats.percentile(late, 0.5), 3) if late else None,
             },
+            "bids_by_time": result.phases.by_time() if result.phases else [],
             "portal": {"ok": result.portal.ok, "rate": round(result.portal.rate, 1)},
             "errors": {
                 "bids": dict(result.bids.errors),

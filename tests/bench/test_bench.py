@@ -433,6 +433,11 @@ def test_peak_phases_split_the_bids_by_when_they_were_sent():
     assert phases.calm.latencies == [100.5, 101.0, 109.9]
     assert phases.rush.latencies == [110.0, 112.0, 115.0, 120.0]
     assert phases.rates() == (3 / 10, 4 / 10)  # answers/s: 10 s of calm, 10 s of rush until the last one
+    assert phases.by_time(width=10.0) == [
+        {"from_s": 0.0, "answers_per_s": 0.3, "p50_ms": 101000.0, "p99_ms": 109900.0},
+        {"from_s": 10.0, "answers_per_s": 0.3, "p50_ms": 112000.0, "p99_ms": 115000.0},
+        {"from_s": 20.0, "answers_per_s": 0.1, "p50_ms": 120000.0, "p99_ms": 120000.0},
+    ]
 
 
 def test_cores_split_the_cpu_by_part_down_to_grandchildren():
