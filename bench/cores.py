@@ -46,7 +46,7 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def _command(pid: int) -> str:
+def command_of(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
 
 
@@ -70,8 +70,8 @@ async def postmaster(conninfo: str) -> int | None:
 
     async with await psycopg.AsyncConnection.connect(conninfo) as conn:
         backend = (await (await conn.execute("SELECT pg_backend_pid()")).fetchone())[0]
-    with contextlib.suppress(OSError):
-        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        with contextlib.suppress(OSError):  # read while the backend lives: it ends with the connection
+            return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
     return None
 
 
@@ -82,7 +82,7 @@ def read(*roots: int | None) -> Reading:
     below = descendants(root)[1:] + [pid for other in roots if other for pid in descendants(other)]
     for pid in below:
         with contextlib.suppress(OSError, ValueError):  # gone meanwhile
-            if part := part_of(_command(pid)):
+            if part := part_of(command_of(pid)):
                 processes[pid] = (part, cpu_seconds(pid))
     return Reading(os.times().elapsed, machine_busy_seconds(), processes)
 

@@ -471,6 +471,21 @@ def test_cores_split_the_cpu_by_part_down_to_grandchildren():
     assert used[cores.LEFT_OVER] >= 0
 
 
+@pytest.mark.django_db
+def test_cores_find_the_database_server_whose_processes_serve_the_connections():
+    from django.db import connection
+
+    from bench import cores
+    from seei.auctions.bidding import conninfo
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    postmaster = run_async(cores.postmaster(conninfo()))
+    assert backend in cores.descendants(postmaster)
+    assert cores.part_of(cores.command_of(backend)) == "PostgreSQL"
+
+
 def test_bidders_open_their_connections_and_enter_their_rooms_before_a_measure():
     from bench import bids
 
