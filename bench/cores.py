@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.services import cpu_seconds
+from bench.services import cpu_seconds, stat_fields
 
 # A process's part: the first whose mark its command line holds. The bench process itself (bidders,
 # portal clients) is the load generator too.
@@ -71,7 +71,7 @@ async def postmaster(conninfo: str) -> int | None:
     async with await psycopg.AsyncConnection.connect(conninfo) as conn:
         backend = (await (await conn.execute("SELECT pg_backend_pid()")).fetchone())[0]
         with contextlib.suppress(OSError):  # read while the backend lives: it ends with the connection
-            return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            return int(stat_fields(backend)[1])
     return None
 
 

@@ -68,22 +68,26 @@ class Phases:
 
     start: float
     rush_from: float
-    calm: LoadResult = field(default_factory=LoadResult)  # its latencies only
-    rush: LoadResult = field(default_factory=LoadResult)
-    last_sent: float = 0.0
-    sent: list[tuple[float, float]] = field(default_factory=list)  # (seconds after the start, latency)
+    sent: list[tuple[float, float]] = field(default_factory=list)  # (epoch seconds sent, latency)
 
     def record(self, sent_at: float, latency: float) -> None:
-        (self.calm if sent_at < self.rush_from else self.rush).latencies.append(latency)
-        self.last_sent = max(self.last_sent, sent_at)
-        self.sent.append((sent_at - self.start, latency))
+        self.sent.append((sent_at, latency))
+
+    @property
+    def calm(self) -> LoadResult:
+        """The calm's bids (their latencies only)."""
+        return LoadResult(latencies=[latency for at, latency in self.sent if at < self.rush_from])
+
+    @property
+    def rush(self) -> LoadResult:
+        return LoadResult(latencies=[latency for at, latency in self.sent if at >= self.rush_from])
 
     def by_time(self, width: float = 5.0) -> list[dict]:
         """Answers/s, p50 and p99 (ms) of the bids sent in each ``width`` seconds from the start: the
         rate offered as the lots near their ends, and where the latencies leave the machine's reach."""
         bins: dict[int, list[float]] = {}
-        for after, latency in self.sent:
-            bins.setdefault(int(after // width), []).append(latency)
+        for at, latency in self.sent:
+            bins.setdefault(int((at - self.start) // width), []).append(latency)
         return [
             {
                 "from_s": number * width,
@@ -97,7 +101,7 @@ class Phases:
     def rates(self) -> tuple[float, float]:
         """Answers per second in the calm, then in the rush."""
         calm_seconds = self.rush_from - self.start
-        rush_seconds = self.last_sent - self.rush_from
+        rush_seconds = max((at for at, _latency in self.sent), default=0.0) - self.rush_from
         return (
             len(self.calm.latencies) / calm_seconds if calm_seconds > 0 else 0.0,
             len(self.rush.latencies) / rush_seconds if rush_seconds > 0 else 0.0,

@@ -468,7 +468,7 @@ def test_cores_split_the_cpu_by_part_down_to_grandchildren():
     elapsed = after.seconds - before.seconds
     assert used["load generator"] * elapsed >= 0.45
     assert used["room processes"] * elapsed < 0.05
-    assert used[cores.LEFT_OVER] >= 0
+    assert after.busy - before.busy >= 0.45  # the machine's cores saw the burn too
 
 
 @pytest.mark.django_db

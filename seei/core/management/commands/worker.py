@@ -31,5 +31,6 @@ class Command(BaseCommand):
         reverse("portal:home")
         collector.steady()  # as in a room process: a close holds its lot's lock (seei.core.collector)
         lanes = tuple(options["lane"] or ())
-        worker.yield_the_cores(lanes or worker.LANES, settings.SEEI_WORKER_JOBS_NICE)
-        worker.run_until_signalled("-".join(("seei-worker", *lanes)), lanes or worker.LANES)
+        names = lanes or worker.LANES
+        worker.yield_the_cores(names, settings.SEEI_WORKER_JOBS_NICE)
+        worker.run_until_signalled("-".join(("seei-worker", *lanes)), names)
