@@ -275,9 +275,10 @@ def start_pages(env: dict[str, str], workers: int = 2, threads: int = 8) -> Proc
         # with gunicorn's 2 s, it closed connections the clients were reusing (1 portal error a peak).
         "--keep-alive",
         "10",
-        # Each process its own listening socket, the kernel spreading new connections over them. On a
-        # shared one, the first process awake may take every client: in 2 of 6 portal runs the page
-        # server used one core of two (one GIL); with this, 1.46-1.55 cores in all 4.
+        # Each process its own listening socket, the kernel spreading new connections over them (by
+        # their addresses: at random). On a shared one the first process awake may take every client:
+        # in 2 portal runs of 6 the page server used one core of two (one GIL); with this, 1.46-1.55
+        # cores in the 4 runs measured, though an uneven draw (6 clients of 8 on one) remains possible.
         "--reuse-port",
         "--log-level",
         "warning",
