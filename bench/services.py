@@ -277,8 +277,9 @@ def start_pages(env: dict[str, str], workers: int = 2, threads: int = 8) -> Proc
         "10",
         # Each process its own listening socket, the kernel spreading new connections over them (by
         # their addresses: at random). On a shared one the first process awake may take every client:
-        # in 2 portal runs of 6 the page server used one core of two (one GIL); with this, 1.46-1.55
-        # cores in the 4 runs measured, though an uneven draw (6 clients of 8 on one) remains possible.
+        # in 2 cold portal runs of 6 the page server used one core of two (one GIL); with this,
+        # 1.46-1.55 cores in the 4 cold runs measured. An uneven draw (6 clients of 8 on one process)
+        # remains possible.
         "--reuse-port",
         "--log-level",
         "warning",
