@@ -443,6 +443,7 @@ def test_peak_phases_split_the_bids_by_when_they_were_sent():
 def test_cores_split_the_cpu_by_part_down_to_grandchildren():
     """A viewers' client two levels below the bench burns half a second of CPU while a room process
     sleeps: the load generator's part holds the half second, the rooms' nothing."""
+    import signal
     import subprocess
 
     from bench import cores
@@ -452,7 +453,9 @@ def test_cores_split_the_cpu_by_part_down_to_grandchildren():
     with (
         subprocess.Popen(asleep) as room,
         subprocess.Popen(
-            ["sh", "-c", f'{sys.executable} -c "{burn}" bench.viewers; true'], stdout=subprocess.PIPE
+            ["sh", "-c", f'{sys.executable} -c "{burn}" bench.viewers; true'],
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # its group: the shell and the client below it, killed together
         ) as shell,
     ):
         try:
@@ -460,8 +463,8 @@ def test_cores_split_the_cpu_by_part_down_to_grandchildren():
             shell.stdout.readline()  # burnt, still running
             after = cores.read()
         finally:
-            for process in (room, shell):
-                process.kill()
+            room.kill()
+            os.killpg(shell.pid, signal.SIGKILL)
         parts = {part for part, _seconds in after.processes.values()}
         assert {"room processes", "load generator"} <= parts
         used = cores.cores_used(before, after)
