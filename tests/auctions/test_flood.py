@@ -1,7 +1,6 @@
 """The flood guard (seei.auctions.flood): outsiders refused before the lot's lock, limits per user and
 per lot, and refused attempts counted in the pace between two attempts of a bidder."""
 
-import time
 from datetime import timedelta
 
 import psycopg
@@ -39,49 +38,38 @@ class HeldLock:
         self.conn.close()
 
 
-def timed(call, *args, **kwargs):
-    started = time.monotonic()
-    try:
-        return call(*args, **kwargs), time.monotonic() - started
-    except Exception as error:
-        return error, time.monotonic() - started
-
-
 # --- outsiders ------------------------------------------------------------------------------------------
 
 
 def test_an_outsider_is_refused_without_waiting_for_the_lots_lock(live):
-    """Its attempt never reaches the lock: refused at once while another transaction holds it (it
-    used to wait LOCK_TIMEOUT for the lock and get "busy"), the first time as every time after."""
+    """Its attempt never reaches the lock: refused while another transaction holds it, the first time
+    as every time after. (It used to wait LOCK_TIMEOUT for the lock and get "busy": a wait at the
+    lock can only end in Unavailable, so the refusal itself shows the lock was never asked for.)"""
     outsider = live.outsiders[0]
     with HeldLock(live.lot):
-        answers = [timed(bid, live, outsider, "590000") for _ in range(3)]
+        answers = [bid(live, outsider, "590000") for _ in range(3)]
 
-    for answer, seconds in answers:
-        assert isinstance(answer, bidding.BidResult), answer
+    for answer in answers:
         assert (answer.accepted, answer.reason) == (False, "not_admitted")
         assert answer.message == "Your company is not admitted to bid on this lot."
-        assert seconds < bidding.LOCK_TIMEOUT_MS / 1000 / 2
     assert not BidAttempt.objects.exists() and ledger_length(live.lot) == 1
 
 
 def test_an_admitted_bidder_still_waits_its_turn_at_the_lock(live):
     """The check lets the bidders through: the one that meets a held lock is answered "busy"."""
-    with HeldLock(live.lot):
-        answer, _seconds = timed(bid, live, live.bidders[0], "590000", request_id="sent")
-    assert isinstance(answer, bidding.Unavailable) and answer.reason == "busy"
+    with HeldLock(live.lot), pytest.raises(bidding.Unavailable) as refused:
+        bid(live, live.bidders[0], "590000", request_id="sent")
+    assert refused.value.reason == "busy"
     assert bid(live, live.bidders[0], "590000", request_id="sent").accepted  # sent again, as told
 
 
 def test_the_api_refuses_an_outsider_before_the_lock(live):
+    """A wait at the held lock would end in a 503 "busy"; the 403 shows the lock was never asked for."""
     with HeldLock(live.lot):
-        (response, seconds) = timed(
-            as_member(live.outsiders[0]).post,
-            f"/lots/{live.lot.pk}/bids",
-            {"amount": "590000", "request_id": "x"},
+        response = as_member(live.outsiders[0]).post(
+            f"/lots/{live.lot.pk}/bids", {"amount": "590000", "request_id": "x"}
         )
     assert response.status_code == 403 and response.json()["reason"] == "not_admitted"
-    assert seconds < bidding.LOCK_TIMEOUT_MS / 1000 / 2
 
 
 def test_a_new_member_of_an_admitted_company_bids_at_once(live):
@@ -217,21 +205,19 @@ def test_the_room_answers_429_in_the_bidders_language(live):
 # --- the hot path ----------------------------------------------------------------------------------------
 
 
-def test_the_check_costs_an_admitted_bidder_microseconds(live, settings):
-    """What the guard adds to an admitted bidder's bid, once the lot's set is cached: no I/O."""
+def test_the_check_needs_no_io_for_an_admitted_bidder(live, settings):
+    """What the guard adds to an admitted bidder's bid, once the lot's set is cached: no I/O (its
+    connection is None here, so any query would fail). Its cost is the bench's, not a test's."""
 
     settings.SEEI_BID_LIMIT_PER_USER = settings.SEEI_BID_LIMIT_PER_LOT = (10**9, 1.0)
     member = live.bidders[0]
     assert bid(live, member, "590000", request_id="r").accepted  # the set is cached
 
     async def many(count):
-        started = time.perf_counter()
         for _n in range(count):  # the same request again: the pace lets it through
-            assert not await flood.before_lock(None, live.lot.pk, member.user_id, "r")  # None: no I/O
-        return (time.perf_counter() - started) / count
+            assert not await flood.before_lock(None, live.lot.pk, member.user_id, "r")
 
-    per_check = run_async(many(5000))
-    assert per_check < 50e-6, f"{per_check * 1e6:.1f} µs per check"
+    run_async(many(100))
 
 
 def test_a_change_made_by_another_process_is_seen_through_the_shared_generation(
