@@ -11,7 +11,8 @@ and sockets that take the room's broadcast frames already framed (``RoomWebSocke
 No client can starve the others (``RoomHttpProtocol``): a request must arrive within
 SEEI_REQUEST_TIMEOUT seconds (headers and body, plus one second per SEEI_MIN_BODY_RATE bytes of
 body), else its connection is cut (uvicorn has no header timeout: slow clients sending a byte
-every few seconds would hold their sockets for good); and one address may hold at most
+every few seconds would hold their sockets for good); an idle kept-alive connection is closed after
+SEEI_KEEP_ALIVE seconds (see KEEP_ALIVE_SECONDS); and one address may hold at most
 SEEI_MAX_CONNECTIONS_PER_ADDRESS open connections (sockets included; 0: no limit), except the
 addresses of SEEI_TRUSTED_PROXIES (default 127.0.0.1,::1, as seei.settings reads it). Behind a reverse proxy every connection
 comes from the proxy: the limit per client then belongs to the proxy (nginx ``limit_conn``). At
@@ -227,8 +228,14 @@ class RoomWebSocketProtocol(WebSocketsSansIOProtocol):
             self.frame_writer.on_writable()  # the frame that waited (the latest) goes now
 
 
+# A bidder's next bid comes seconds after its last: kept alive past a human pause (uvicorn's 5 s would
+# cut most of them, each bid then paying a new connection in the room), and past the proxy's
+# upstream keep-alive (nginx: 60 s), so that a connection the proxy reuses is never one closing here.
+KEEP_ALIVE_SECONDS = int(os.environ.get("SEEI_KEEP_ALIVE", "75"))
+
 ROOM_SERVER_OPTIONS = {
     "http": RoomHttpProtocol,
+    "timeout_keep_alive": KEEP_ALIVE_SECONDS,
     "ws": RoomWebSocketProtocol,
     "ws_per_message_deflate": False,
     "ws_max_size": 4096,

@@ -32,6 +32,14 @@ def test_the_server_never_compresses_frames_and_keeps_client_messages_small():
     assert ROOM_SERVER_OPTIONS["ws_max_size"] <= 4096
 
 
+def test_a_bidders_connection_outlives_its_pause_and_the_proxys_keep_alive():
+    """uvicorn's 5 s would close most kept-alive connections between a bidder's bids (a pause of
+    2-10 s), and nginx's upstream keeps an idle connection 60 s: one closed here first fails a bid."""
+    from seei.room.server import ROOM_SERVER_OPTIONS
+
+    assert ROOM_SERVER_OPTIONS["timeout_keep_alive"] > 60
+
+
 def test_several_workers_need_redis(monkeypatch, capsys):
     from seei.room import server
 
