@@ -440,34 +440,31 @@ def test_peak_phases_split_the_bids_by_when_they_were_sent():
     ]
 
 
-def test_cores_split_the_cpu_by_part_down_to_grandchildren():
+def test_cores_split_the_cpu_by_part_down_to_grandchildren(tmp_path):
     """A viewers' client two levels below the bench burns half a second of CPU while a room process
     sleeps: the load generator's part holds the half second, the rooms' nothing."""
-    import signal
-    import subprocess
+    import time
 
     from bench import cores
+    from seei.core.children import Child
 
     burn = "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\nprint(1, flush=True)\ntime.sleep(30)"
     asleep = [sys.executable, "-c", "import time; time.sleep(30)", "-m", "seei.room.server"]
+    viewers = ["sh", "-c", f'{sys.executable} -c "{burn}" bench.viewers; true']
+    env = dict(os.environ)
+    # Each in a session of its own, stopped whole (the shell and the client below it) whatever happens.
     with (
-        subprocess.Popen(asleep) as room,
-        subprocess.Popen(
-            ["sh", "-c", f'{sys.executable} -c "{burn}" bench.viewers; true'],
-            stdout=subprocess.PIPE,
-            start_new_session=True,  # its group: the shell and the client below it, killed together
-        ) as shell,
+        Child("room", asleep, env, tmp_path / "room.log"),
+        Child("viewers", viewers, env, tmp_path / "v.log") as shell,
     ):
-        try:
-            before = cores.read()
-            shell.stdout.readline()  # burnt, still running
-            after = cores.read()
-        finally:
-            room.kill()
-            os.killpg(shell.pid, signal.SIGKILL)
-        parts = {part for part, _seconds in after.processes.values()}
-        assert {"room processes", "load generator"} <= parts
-        used = cores.cores_used(before, after)
+        before = cores.read()
+        deadline = time.monotonic() + 30
+        while "1" not in shell.output() and time.monotonic() < deadline:  # burnt, still running
+            time.sleep(0.02)
+        after = cores.read()
+    parts = {part for part, _seconds in after.processes.values()}
+    assert {"room processes", "load generator"} <= parts
+    used = cores.cores_used(before, after)
     elapsed = after.seconds - before.seconds
     assert used["load generator"] * elapsed >= 0.45
     assert used["room processes"] * elapsed < 0.05
