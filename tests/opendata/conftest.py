@@ -105,7 +105,7 @@ def companies(db):
 def year_2016(django_db_setup, django_db_blocker):
     """The demo year 2016, loaded once for the module and rolled back after it."""
     from django.apps import apps
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from seei.demo import year_2016
     from seei.tenders.nomenclature import seed
@@ -116,3 +116,6 @@ def year_2016(django_db_setup, django_db_blocker):
             result = year_2016.load()
             yield result
             transaction.set_rollback(True)
+        # Closed by the fixture that opened it: once a browser test has run, the session's teardown
+        # reaches another connection object, and this one kept the test database from being dropped.
+        connection.close()
