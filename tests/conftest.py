@@ -1,6 +1,7 @@
 """Shared fixtures: organisations, people, a notice ready to publish, and the test clock."""
 
 import asyncio
+import contextlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -94,6 +95,21 @@ def _transactional(request) -> bool:
     if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
         return True
     return bool({"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames))
+
+
+@contextlib.contextmanager
+def database_for_module(django_db_blocker):
+    """The database for a fixture of module scope, its connection closed when the fixture ends. Once a
+    browser test has run an event loop in the test thread, Django keeps a connection per context: the
+    session's teardown reaches another one, and one left open here kept the test database from being
+    dropped."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            connection.close()
 
 
 @pytest.fixture(autouse=True)

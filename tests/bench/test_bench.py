@@ -443,10 +443,9 @@ def test_peak_phases_split_the_bids_by_when_they_were_sent():
 def test_cores_split_the_cpu_by_part_down_to_grandchildren(tmp_path):
     """A viewers' client two levels below the bench burns half a second of CPU while a room process
     sleeps: the load generator's part holds the half second, the rooms' nothing."""
-    import time
-
     from bench import cores
     from seei.core.children import Child
+    from tests.room.servers import wait_until
 
     burn = "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\nprint(1, flush=True)\ntime.sleep(30)"
     asleep = [sys.executable, "-c", "import time; time.sleep(30)", "-m", "seei.room.server"]
@@ -458,9 +457,7 @@ def test_cores_split_the_cpu_by_part_down_to_grandchildren(tmp_path):
         Child("viewers", viewers, env, tmp_path / "v.log") as shell,
     ):
         before = cores.read()
-        deadline = time.monotonic() + 30
-        while "1" not in shell.output() and time.monotonic() < deadline:  # burnt, still running
-            time.sleep(0.02)
+        wait_until(lambda: "1" in shell.output(), 30, "the client burnt its half second (still running)")
         after = cores.read()
     parts = {part for part, _seconds in after.processes.values()}
     assert {"room processes", "load generator"} <= parts

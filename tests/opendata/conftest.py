@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import make_company
+from tests.conftest import database_for_module, make_company
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 
@@ -105,17 +105,13 @@ def companies(db):
 def year_2016(django_db_setup, django_db_blocker):
     """The demo year 2016, loaded once for the module and rolled back after it."""
     from django.apps import apps
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from seei.demo import year_2016
     from seei.tenders.nomenclature import seed
 
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            seed(apps)  # the migration's nomenclature, gone if a transactional test flushed the tables
-            result = year_2016.load()
-            yield result
-            transaction.set_rollback(True)
-        # Closed by the fixture that opened it: once a browser test has run, the session's teardown
-        # reaches another connection object, and this one kept the test database from being dropped.
-        connection.close()
+    with database_for_module(django_db_blocker), transaction.atomic():
+        seed(apps)  # the migration's nomenclature, gone if a transactional test flushed the tables
+        result = year_2016.load()
+        yield result
+        transaction.set_rollback(True)

@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from seei.room import app as room_app
-from tests.conftest import Client
+from tests.conftest import Client, database_for_module
 from tests.security import permissions
 from tests.security.bodies import example_body
 from tests.security.world import KINDS, STAGES, build, log_in
@@ -214,7 +214,7 @@ def world(django_db_setup, django_db_blocker, media):
     from tests.conftest import clear_tasks
 
     with (
-        django_db_blocker.unblock(),
+        database_for_module(django_db_blocker),
         override_settings(
             MEDIA_ROOT=media, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend", REDIS_URL=""
         ),
